@@ -1,0 +1,15 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// TODO(stub): replaced by the real subcommand.
+func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	_, _ = context.Background, fmt.Sprint
+	var _ io.Writer
+	fmt.Fprintln(stderr, "not implemented yet")
+	return exitUsage
+}
