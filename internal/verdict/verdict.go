@@ -1,0 +1,286 @@
+// Package verdict judges what a target answered. Its functions take recorded bytes and headers and
+// return every violation they find (never only the first), each with a JSON Pointer and the
+// expected and actual values, so a failing spec can say exactly what is wrong. It knows nothing
+// of Ginkgo or HTTP clients, which keeps it easy to test and to fuzz with hostile responses.
+package verdict
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"mime"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Violation is one way a response differs from what a requirement expects.
+type Violation struct {
+	Pointer  string `json:"pointer"`  // RFC 6901 pointer into the response body ("" = whole body or a header)
+	Expected string `json:"expected"` // what the requirement wants, in words or as JSON
+	Actual   string `json:"actual"`   // what came, as JSON text or a header value, cut to a readable size
+	Message  string `json:"message,omitempty"`
+}
+
+// String renders v on one line.
+func (v Violation) String() string {
+	ptr := v.Pointer
+	if ptr == "" {
+		ptr = "(root)"
+	}
+	s := fmt.Sprintf("at %s: expected %s, got %s", ptr, v.Expected, v.Actual)
+	if v.Message != "" {
+		s += " (" + v.Message + ")"
+	}
+	return s
+}
+
+// Sort orders violations by pointer, then expected and actual text, so output is deterministic.
+func Sort(vs []Violation) {
+	slices.SortStableFunc(vs, func(a, b Violation) int {
+		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Expected, b.Expected); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Actual, b.Actual)
+	})
+}
+
+// maxShown bounds how much of a value a violation quotes.
+const maxShown = 300
+
+// Show renders a decoded JSON value (or a missing one) compactly for a violation.
+func Show(v any, present bool) string {
+	if !present {
+		return "(absent)"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return Cut(string(b), maxShown)
+}
+
+// Cut shortens s to at most n bytes (on a rune boundary), saying how much was left out.
+func Cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return fmt.Sprintf("%s… (%d bytes more)", s[:i], len(s)-i)
+}
+
+// ErrNotJSON reports a body that could not be decoded as one JSON value.
+var ErrNotJSON = errors.New("not a single well-formed JSON value")
+
+// Decode parses body as exactly one JSON value with numbers kept as json.Number, so they compare
+// exactly. encoding/json bounds nesting depth itself, so hostile input yields an error, not a crash.
+func Decode(body []byte) (any, error) {
+	if !utf8.Valid(body) {
+		return nil, fmt.Errorf("%w: invalid UTF-8", ErrNotJSON)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("%w: data after the first value", ErrNotJSON)
+	}
+	return v, nil
+}
+
+// DecodeObject is Decode for bodies that must be JSON objects.
+func DecodeObject(body []byte) (map[string]any, error) {
+	v, err := Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%w: a JSON %s, not an object", ErrNotJSON, kind(v))
+	}
+	return obj, nil
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// IsJSONMediaType reports whether a Content-Type header names application/json, with any
+// parameters (charset, odata.metadata, …).
+func IsJSONMediaType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// Pointer appends one reference token to an RFC 6901 pointer, escaping "~" and "/".
+func Pointer(parent, token string) string {
+	token = strings.ReplaceAll(token, "~", "~0")
+	token = strings.ReplaceAll(token, "/", "~1")
+	return parent + "/" + token
+}
+
+// Contains checks that got contains what was sent (contract PATCH-04): objects recursively by
+// key, arrays element by element with equal length, scalars exactly. Numbers compare by exact
+// value (10 equals 10.0, 2^63-1 never rounds), `@odata.type` compares with or without its
+// leading "#", and other "@odata." annotations the target omits are not required back. A sent
+// null is matched by null or by an absent member. Every difference is returned, sorted.
+func Contains(sent, got any, at string) []Violation {
+	var out []Violation
+	contains(sent, got, true, at, &out)
+	Sort(out)
+	return out
+}
+
+func contains(sent, got any, present bool, at string, out *[]Violation) {
+	switch s := sent.(type) {
+	case nil:
+		if present && got != nil {
+			*out = append(*out, Violation{Pointer: at, Expected: "null or absent", Actual: Show(got, true)})
+		}
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !present || !ok {
+			*out = append(*out, Violation{Pointer: at, Expected: "an object containing " + Show(s, true), Actual: Show(got, present)})
+			return
+		}
+		for _, k := range sortedKeys(s) {
+			gv, gok := g[k]
+			switch {
+			case k == "@odata.type":
+				if gok && !sameODataType(s[k], gv) {
+					*out = append(*out, Violation{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #)", Actual: Show(gv, true)})
+				}
+			case strings.HasPrefix(k, "@odata.") && !gok:
+				// Annotations are metadata about the payload, not call state; a target may drop them.
+			default:
+				contains(s[k], gv, gok, Pointer(at, k), out)
+			}
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !present || !ok || len(g) != len(s) {
+			*out = append(*out, Violation{Pointer: at, Expected: Show(s, true), Actual: Show(got, present), Message: "arrays compare exactly"})
+			return
+		}
+		for i := range s {
+			contains(s[i], g[i], true, at+"/"+strconv.Itoa(i), out)
+		}
+	default:
+		if !present || !ScalarEqual(s, got) {
+			*out = append(*out, Violation{Pointer: at, Expected: Show(s, true), Actual: Show(got, present)})
+		}
+	}
+}
+
+// Equal reports whether two decoded JSON values are the same (objects by key, arrays in order,
+// numbers by exact value).
+func Equal(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !Equal(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return ScalarEqual(a, b)
+	}
+}
+
+// ScalarEqual compares two decoded JSON scalars; numbers by exact value.
+func ScalarEqual(a, b any) bool {
+	if na, ok := a.(json.Number); ok {
+		nb, ok := b.(json.Number)
+		return ok && NumberEqual(na, nb)
+	}
+	switch a.(type) {
+	case nil, bool, string:
+		return a == b
+	}
+	return false
+}
+
+// maxExponent bounds the exponents NumberEqual expands exactly; beyond it, spellings are compared,
+// so a hostile 1e20000000 costs nothing.
+const maxExponent = 400
+
+// NumberEqual compares two JSON numbers by exact decimal value, never through float64.
+func NumberEqual(a, b json.Number) bool {
+	if a == b {
+		return true
+	}
+	ra, okA := exactRat(string(a))
+	rb, okB := exactRat(string(b))
+	if !okA || !okB {
+		return false
+	}
+	return ra.Cmp(rb) == 0
+}
+
+func exactRat(s string) (*big.Rat, bool) {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		exp, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
+		if err != nil || exp > maxExponent || exp < -maxExponent {
+			return nil, false
+		}
+	}
+	r, ok := new(big.Rat).SetString(s)
+	return r, ok
+}
+
+func sameODataType(a, b any) bool {
+	sa, okA := a.(string)
+	sb, okB := b.(string)
+	return okA && okB && strings.TrimPrefix(sa, "#") == strings.TrimPrefix(sb, "#")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

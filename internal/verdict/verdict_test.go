@@ -1,0 +1,122 @@
+package verdict
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func mustDecode(t *testing.T, s string) any {
+	t.Helper()
+	v, err := Decode([]byte(s))
+	if err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+	return v
+}
+
+func TestContains(t *testing.T) {
+	cases := []struct {
+		name, sent, got string
+		want            []string // pointers of violations
+	}{
+		{"equal scalars", `{"a":"x"}`, `{"a":"x","b":1}`, nil},
+		{"different string", `{"a":"x"}`, `{"a":"y"}`, []string{"/a"}},
+		{"absent", `{"a":"x","b":"y"}`, `{}`, []string{"/a", "/b"}},
+		{"int64 exact", `{"n":9223372036854775807}`, `{"n":9223372036854775807}`, nil},
+		{"int64 rounded by float64", `{"n":9223372036854775807}`, `{"n":9223372036854775808}`, []string{"/n"}},
+		{"10 equals 10.0", `{"n":10}`, `{"n":10.0}`, nil},
+		{"1e1 equals 10", `{"n":1e1}`, `{"n":10}`, nil},
+		{"number as string", `{"n":10}`, `{"n":"10"}`, []string{"/n"}},
+		{"nested contains", `{"o":{"a":1}}`, `{"o":{"a":1,"b":2}}`, nil},
+		{"nested differs", `{"o":{"a":1,"c":{"d":true}}}`, `{"o":{"a":2,"c":{"d":false}}}`, []string{"/o/a", "/o/c/d"}},
+		{"array exact", `{"x":[1,2]}`, `{"x":[1,2,3]}`, []string{"/x"}},
+		{"array order", `{"x":["a","b"]}`, `{"x":["b","a"]}`, []string{"/x/0", "/x/1"}},
+		{"odata type hash", `{"@odata.type":"microsoft.graph.call"}`, `{"@odata.type":"#microsoft.graph.call"}`, nil},
+		{"odata type wrong", `{"@odata.type":"#microsoft.graph.call"}`, `{"@odata.type":"#microsoft.graph.event"}`, []string{"/@odata.type"}},
+		{"odata annotation dropped", `{"@odata.type":"x","@odata.id":"y","a":1}`, `{"a":1}`, nil},
+		{"null matches absent", `{"a":null}`, `{}`, nil},
+		{"null vs value", `{"a":null}`, `{"a":"x"}`, []string{"/a"}},
+		{"escaped pointer", `{"a/b":{"c~d":1}}`, `{"a/b":{"c~d":2}}`, []string{"/a~1b/c~0d"}},
+		{"huge exponent never equal unless same spelling", `{"n":1e20000000}`, `{"n":1e20000001}`, []string{"/n"}},
+		{"huge exponent same spelling", `{"n":1e20000000}`, `{"n":1e20000000}`, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			vs := Contains(mustDecode(t, c.sent), mustDecode(t, c.got), "")
+			var got []string
+			for _, v := range vs {
+				got = append(got, v.Pointer)
+			}
+			if strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Fatalf("violations at %v, want %v: %v", got, c.want, vs)
+			}
+		})
+	}
+}
+
+func TestDecodeRejectsHostileBodies(t *testing.T) {
+	for name, body := range map[string]string{
+		"empty":     "",
+		"truncated": `{"a":`,
+		"trailing":  `{} {}`,
+		"bad utf8":  "{\"a\":\"\xff\"}",
+		"deep":      strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
+		"bom":       "\xef\xbb\xbf{}",
+	} {
+		if _, err := Decode([]byte(body)); err == nil {
+			t.Errorf("%s: decoded without error", name)
+		}
+	}
+}
+
+func TestGraphError(t *testing.T) {
+	ok := `{"error":{"code":"badRequest","message":"bad","innerError":{"request-id":"r","date":"d"}}}`
+	if vs := GraphError([]byte(ok)); len(vs) != 0 {
+		t.Fatalf("valid error body judged invalid: %v", vs)
+	}
+	if vs := InnerError([]byte(ok)); len(vs) != 0 {
+		t.Fatalf("valid innerError judged invalid: %v", vs)
+	}
+	lower := `{"error":{"code":"x","message":"","innererror":{"request-id":"r","date":"d"}}}`
+	if vs := InnerError([]byte(lower)); len(vs) != 0 {
+		t.Fatalf("lower-case innererror judged invalid: %v", vs)
+	}
+	for body, want := range map[string]int{
+		`{"error":{"code":"","message":1}}`: 2,
+		`{"message":"x"}`:                   1,
+		`not json`:                          1,
+		`{"error":"text"}`:                  1,
+	} {
+		if vs := GraphError([]byte(body)); len(vs) != want {
+			t.Errorf("%s: %d violations, want %d: %v", body, len(vs), want, vs)
+		}
+	}
+	if vs := InnerError([]byte(`{"error":{"code":"x","message":"y"}}`)); len(vs) != 1 {
+		t.Errorf("missing innerError not reported: %v", vs)
+	}
+}
+
+func TestHeaders(t *testing.T) {
+	h := http.Header{}
+	h.Add("Allow", "GET, patch")
+	if vs := AllowLists(h, "PATCH"); vs != nil {
+		t.Fatal(vs)
+	}
+	if vs := AllowLists(http.Header{"Allow": {"GET, DELETE"}}, "PATCH"); len(vs) != 1 {
+		t.Fatal("missing PATCH not reported")
+	}
+	if vs := HeaderPresent(http.Header{}, "request-id"); len(vs) != 1 {
+		t.Fatal("missing header not reported")
+	}
+	if !IsJSONMediaType("application/json;odata.metadata=minimal;charset=utf-8") || IsJSONMediaType("text/json") {
+		t.Fatal("media type judged wrong")
+	}
+}
+
+func TestNumberEqual(t *testing.T) {
+	if !NumberEqual(json.Number("-0"), json.Number("0")) || NumberEqual(json.Number("1"), json.Number("1.0000000000000000000001")) {
+		t.Fatal("exact comparison broken")
+	}
+}
