@@ -1,0 +1,71 @@
+// Package reference is the harness's reference implementation of the Update-call contract
+// (../shared/contract.md): an [http.Handler] that serves a Microsoft Graph-like calls collection
+// and passes every requirement of the contract, MUST, SHOULD and MAY alike, with the create, read
+// and delete capabilities. It is the default target of the runner, the baseline the selftest proves
+// the suite against, and a mock that client developers can run on its own (`runner serve`).
+//
+// # Routes
+//
+// Every route lives under Options.BasePath + "/communications/calls":
+//
+//	POST   {base}/communications/calls        201 Created, Location, the new call
+//	GET    {base}/communications/calls/{id}   200 OK, the call
+//	PATCH  {base}/communications/calls/{id}   200 OK, the updated call
+//	DELETE {base}/communications/calls/{id}   204 No Content; afterwards the call is gone (404)
+//
+// Any other method on an item answers 405 with "Allow: GET, PATCH, DELETE"; any other method on
+// the collection answers 405 with "Allow: POST"; every other path answers 404. Paths are routed by
+// hand on the escaped path: nothing is cleaned or redirected, so an id such as "..%2F..%2F", "%00"
+// or a 4 KiB string answers 400 (malformed id) or 404 (no such call), never a 3xx.
+//
+// # Partial-update semantics (PATCH)
+//
+// The body is a JSON object checked against the update-call request schema of package schemas
+// (strict: only the seed's 16 properties plus "@odata.type"). It is then merged into the stored
+// call:
+//
+//   - A property absent from the body keeps its stored value.
+//   - A property present in the body replaces the stored value, with one exception: when both the
+//     stored value and the body's value are JSON objects, they are merged recursively by the same
+//     rules (so {"chatInfo":{"threadId":"t"}} changes chatInfo.threadId and keeps messageId).
+//     If the body's object and the stored one both name an "@odata.type" and the types differ
+//     (ignoring a leading "#"), the body's value is of another type and replaces the stored one.
+//     With Options.ReplaceNested, top-level objects are replaced whole instead of merged (an
+//     allowed variant of the contract).
+//   - Arrays (targets, requestedModalities, preFetchMedia, ...) are replaced whole, never appended.
+//   - null sets a nullable property to null; the schema rejects null for a non-nullable one.
+//   - Server-generated properties (state, direction, myParticipantId, resultInfo, toneInfo) are
+//     applied like any other, as the seed's example shows.
+//   - "id" may be sent when it equals the {callId} of the URL; a different id answers 400 and the
+//     call is unchanged. The stored id never changes.
+//   - The merged call must satisfy the call response schema; if the merge would produce an invalid
+//     call, the PATCH answers 400 and nothing is stored.
+//
+// Each PATCH is an atomic read-modify-write of one call: concurrent PATCHes to one call are
+// serialised, each sees the result of the previous one, and none is lost. A PATCH after DELETE
+// answers 404 and never brings the call back.
+//
+// JSON values are never decoded into Go numbers or re-encoded strings: each value is kept as the
+// raw bytes the client sent (whitespace removed), so numbers such as 9223372036854775807 and
+// strings with emoji, right-to-left text, combining marks or escapes come back exactly as sent.
+// Bodies must be UTF-8, must not repeat a key in one object, and must not nest deeper than 64
+// levels (400 otherwise).
+//
+// # Errors
+//
+// Every error answers with a Graph error body
+//
+//	{"error":{"code":"...","message":"...","details":[{"code","message","target"}],
+//	          "innerError":{"request-id":"...","client-request-id":"...","date":"..."}}}
+//
+// where details lists one entry per schema violation, target being its JSON Pointer (RFC 6901).
+// Status codes: 400 malformed JSON, schema violation, body id differing from the URL, malformed
+// call id; 401 missing, malformed or wrong bearer token (with WWW-Authenticate: Bearer), when
+// Options.Token is set; 404 unknown call or route; 405 wrong method (with Allow); 408 body not
+// received in time; 413 body over Options.MaxBodyBytes; 415 a media type other than JSON (JSON
+// with parameters such as charset=utf-8 or odata.metadata=minimal is accepted), or a content
+// coding; 507 more than Options.MaxCalls calls stored.
+//
+// Every response carries a request-id header, echoes a client-request-id the client sent, and
+// bodies are "Content-Type: application/json".
+package reference

@@ -1,0 +1,150 @@
+package reference
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Limits are the protections of a listening server against slow or greedy clients.
+type Limits struct {
+	ReadHeaderTimeout time.Duration // time to read the request line and headers
+	ReadTimeout       time.Duration // time to read a whole request, body included
+	WriteTimeout      time.Duration // time from the end of the headers to the end of the answer
+	IdleTimeout       time.Duration // how long a kept-alive connection may stay idle
+	MaxHeaderBytes    int           // bound on the request line and headers
+	MaxConns          int           // bound on open connections; more wait to be accepted
+	ErrorLog          io.Writer     // the http.Server's own errors (bad requests, TLS); nil = discarded
+}
+
+// DefaultLimits are the limits Listen uses.
+func DefaultLimits() Limits {
+	return Limits{
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		MaxConns:          1024,
+	}
+}
+
+// Running is a server listening on a socket.
+type Running struct {
+	srv  *http.Server
+	ln   net.Listener
+	done chan struct{}
+	err  error // what Serve returned, once done is closed
+}
+
+// Listen serves h on addr (e.g. "127.0.0.1:0") with DefaultLimits and returns once the socket is
+// bound, so URL is usable at once.
+func Listen(addr string, h http.Handler) (*Running, error) {
+	return ListenWithLimits(addr, h, DefaultLimits())
+}
+
+// ListenWithLimits is Listen with explicit limits; a zero field keeps its default.
+func ListenWithLimits(addr string, h http.Handler, l Limits) (*Running, error) {
+	d := DefaultLimits()
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = d.ReadHeaderTimeout
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = d.ReadTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = d.MaxConns
+	}
+	errLog := l.ErrorLog
+	if errLog == nil {
+		errLog = io.Discard
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("reference: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.ReadHeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          log.New(errLog, "", log.LstdFlags),
+	}
+	r := &Running{srv: srv, ln: &limitListener{Listener: ln, sem: make(chan struct{}, l.MaxConns)},
+		done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		if err := srv.Serve(r.ln); !errors.Is(err, http.ErrServerClosed) {
+			r.err = err
+		}
+	}()
+	return r, nil
+}
+
+// URL returns the server's base URL, "http://HOST:PORT".
+func (r *Running) URL() string { return "http://" + r.ln.Addr().String() }
+
+// Addr returns the bound address.
+func (r *Running) Addr() net.Addr { return r.ln.Addr() }
+
+// Done is closed when the server has stopped serving.
+func (r *Running) Done() <-chan struct{} { return r.done }
+
+// Shutdown stops accepting connections, waits for active requests to finish (or ctx to end) and
+// for the serving goroutine to return.
+func (r *Running) Shutdown(ctx context.Context) error {
+	err := r.srv.Shutdown(ctx)
+	if err != nil {
+		_ = r.srv.Close() // ctx ended first: cut the remaining connections
+	}
+	<-r.done
+	if err == nil {
+		err = r.err
+	}
+	return err
+}
+
+// limitListener bounds the number of open connections: Accept waits for a free slot.
+type limitListener struct {
+	net.Listener
+	sem chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	l.sem <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return &limitConn{Conn: c, release: func() { <-l.sem }}, nil
+}
+
+type limitConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}

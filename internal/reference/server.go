@@ -1,0 +1,512 @@
+package reference
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/callconf/callconf/schemas"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes int64 = 1 << 20
+	DefaultMaxCalls           = 10000
+)
+
+// maxIDLen bounds a call id; longer ids answer 400. Ids the reference creates are 36 bytes.
+const maxIDLen = 256
+
+// collectionPath is where the calls live, below Options.BasePath.
+const collectionPath = "/communications/calls"
+
+// Options configure a Server. The zero value is a working server.
+type Options struct {
+	BasePath      string        // routes live under BasePath + "/communications/calls" ("" by default)
+	Token         string        // when non-empty, every request needs "Authorization: Bearer <Token>", else 401
+	MaxBodyBytes  int64         // request bodies above this answer 413; 0 = DefaultMaxBodyBytes
+	MaxCalls      int           // creating more calls than this answers 507; 0 = DefaultMaxCalls
+	Latency       time.Duration // delay before each answer; a cancelled request is not answered
+	ReplaceNested bool          // PATCH replaces top-level objects instead of merging them (allowed variant)
+	Log           io.Writer     // one line per request: method, path, status, duration, request-id; nil = none
+	Validator     *schemas.Validator
+	Now           func() time.Time // nil = time.Now
+}
+
+// Server is the reference implementation; it implements http.Handler and is safe for concurrent
+// use.
+type Server struct {
+	opts      Options
+	coll      string // escaped path of the collection
+	v         *schemas.Validator
+	now       func() time.Time
+	tokenHash [sha256.Size]byte
+	store     *store
+	logMu     sync.Mutex
+}
+
+// New returns a Server configured by opts.
+func New(opts Options) (*Server, error) {
+	base := strings.TrimRight(opts.BasePath, "/")
+	if base != "" {
+		if !strings.HasPrefix(base, "/") {
+			base = "/" + base
+		}
+		if u, err := url.Parse(base); err != nil || u.EscapedPath() != base || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("reference: base path %q is not a plain URL path", opts.BasePath)
+		}
+	}
+	opts.BasePath = base
+	if opts.MaxBodyBytes < 0 || opts.MaxCalls < 0 || opts.Latency < 0 {
+		return nil, errors.New("reference: MaxBodyBytes, MaxCalls and Latency must not be negative")
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxCalls == 0 {
+		opts.MaxCalls = DefaultMaxCalls
+	}
+	s := &Server{opts: opts, coll: base + collectionPath, v: opts.Validator, now: opts.Now,
+		store: newStore(opts.MaxCalls)}
+	if s.v == nil {
+		v, err := schemas.Default()
+		if err != nil {
+			return nil, fmt.Errorf("reference: loading schemas: %w", err)
+		}
+		s.v = v
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if opts.Token != "" {
+		s.tokenHash = sha256.Sum256([]byte(opts.Token))
+	}
+	return s, nil
+}
+
+// Len returns the number of calls stored.
+func (s *Server) Len() int { return s.store.len() }
+
+// Create validates body as the POST route does and stores a new call; it returns the new id, or
+// an *Error saying why the body was refused.
+func (s *Server) Create(body []byte) (string, error) {
+	id, _, err := s.create(body)
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// Get returns the stored call as JSON, or an *Error (404).
+func (s *Server) Get(id string) ([]byte, error) {
+	doc, err := s.store.get(id)
+	if err != nil {
+		return nil, errorf(http.StatusNotFound, codeNotFound, "no call with id %q", id)
+	}
+	return doc, nil
+}
+
+// exchange is one request being answered.
+type exchange struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	requestID string
+	clientID  string
+	status    int
+}
+
+// ServeHTTP answers one request; see the package documentation.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	x := &exchange{w: w, r: r, requestID: newUUID(), clientID: r.Header.Get("client-request-id")}
+	h := w.Header()
+	h.Set("request-id", x.requestID)
+	if x.clientID != "" {
+		h.Set("client-request-id", x.clientID)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.logf("PANIC request-id=%s: %v", x.requestID, p)
+			if x.status == 0 {
+				s.fail(x, errorf(http.StatusInternalServerError, codeGeneralException, "internal error"))
+			}
+		}
+		s.logRequest(x, time.Since(start))
+	}()
+	if s.opts.Latency > 0 {
+		t := time.NewTimer(s.opts.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return // the client is gone: answer nothing
+		}
+	}
+	if s.opts.Token != "" && !s.authorized(r) {
+		challenge := `Bearer realm="callconf"`
+		if r.Header.Get("Authorization") != "" {
+			challenge += `, error="invalid_token"`
+		}
+		h.Set("WWW-Authenticate", challenge)
+		s.fail(x, errorf(http.StatusUnauthorized, codeUnauthenticated,
+			"a valid bearer token is required in the Authorization header"))
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), s.coll)
+	switch {
+	case !ok:
+		s.fail(x, errorf(http.StatusNotFound, codeNotFound, "no resource at this path"))
+	case rest == "":
+		s.serveCollection(x)
+	case len(rest) > 1 && rest[0] == '/' && !strings.Contains(rest[1:], "/"):
+		s.serveItem(x, rest[1:])
+	default:
+		s.fail(x, errorf(http.StatusNotFound, codeNotFound, "no resource at this path"))
+	}
+}
+
+func (s *Server) serveCollection(x *exchange) {
+	if x.r.Method != http.MethodPost {
+		x.w.Header().Set("Allow", "POST")
+		s.fail(x, errorf(http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			"%s is not supported on the calls collection; use POST", x.r.Method))
+		return
+	}
+	body, e := s.readBody(x)
+	if e != nil {
+		s.fail(x, e)
+		return
+	}
+	id, doc, e := s.create(body)
+	if e != nil {
+		s.fail(x, e)
+		return
+	}
+	x.w.Header().Set("Location", s.coll+"/"+id)
+	s.reply(x, http.StatusCreated, doc)
+}
+
+func (s *Server) serveItem(x *exchange, seg string) {
+	switch x.r.Method {
+	case http.MethodGet, http.MethodPatch, http.MethodDelete:
+	default:
+		x.w.Header().Set("Allow", "GET, PATCH, DELETE")
+		s.fail(x, errorf(http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			"%s is not supported on a call; use GET, PATCH or DELETE", x.r.Method))
+		return
+	}
+	id, e := parseID(seg)
+	if e != nil {
+		s.fail(x, e)
+		return
+	}
+	notFound := errorf(http.StatusNotFound, codeNotFound, "no call with id %q", id)
+	switch x.r.Method {
+	case http.MethodGet:
+		doc, err := s.store.get(id)
+		if err != nil {
+			s.fail(x, notFound)
+			return
+		}
+		s.reply(x, http.StatusOK, doc)
+	case http.MethodDelete:
+		if s.store.remove(id) != nil {
+			s.fail(x, notFound)
+			return
+		}
+		x.status = http.StatusNoContent
+		x.w.WriteHeader(http.StatusNoContent)
+	case http.MethodPatch:
+		body, e := s.readBody(x)
+		if e != nil {
+			s.fail(x, e)
+			return
+		}
+		doc, e := s.update(id, body)
+		if e != nil {
+			s.fail(x, e)
+			return
+		}
+		s.reply(x, http.StatusOK, doc)
+	}
+}
+
+// parseID decodes an item's path segment into a call id and refuses malformed ones.
+func parseID(seg string) (string, *Error) {
+	bad := func(why string) (string, *Error) {
+		e := errorf(http.StatusBadRequest, codeMalformedCallID, "the call id in the URL is malformed: %s", why)
+		return "", e
+	}
+	if len(seg) > 3*maxIDLen {
+		return bad(fmt.Sprintf("longer than %d bytes", maxIDLen))
+	}
+	id, err := url.PathUnescape(seg)
+	if err != nil {
+		return bad("bad percent-encoding")
+	}
+	switch {
+	case len(id) > maxIDLen:
+		return bad(fmt.Sprintf("longer than %d bytes", maxIDLen))
+	case !utf8.ValidString(id):
+		return bad("not UTF-8")
+	case id == "." || id == "..":
+		return bad("a dot segment")
+	case strings.ContainsAny(id, "/\\"):
+		return bad("contains a slash")
+	}
+	for _, c := range id {
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+			return bad("contains a control character")
+		}
+	}
+	return id, nil
+}
+
+// authorized reports whether r carries "Authorization: Bearer <Token>". The comparison is of
+// SHA-256 digests in constant time, so neither the token nor its length leaks through timing.
+func (s *Server) authorized(r *http.Request) bool {
+	scheme, cred, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(cred)))
+	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
+}
+
+// readBody checks the media type and reads the body within the limit.
+func (s *Server) readBody(x *exchange) ([]byte, *Error) {
+	r := x.r
+	ct := r.Header.Get("Content-Type")
+	mt, params, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != "application/json" {
+		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+			"the body must be sent as Content-Type: application/json, not %q", ct)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+			"the body must be UTF-8, not charset %q", cs)
+	}
+	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+			"content coding %q is not supported", ce)
+	}
+	tooLarge := errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
+		"the body exceeds the limit of %d bytes", s.opts.MaxBodyBytes)
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(x.w, r.Body, s.opts.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
+			return nil, tooLarge
+		case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+			return nil, errorf(http.StatusRequestTimeout, codeTimeout, "the body was not received in time")
+		default:
+			return nil, errorf(http.StatusBadRequest, codeBadRequest, "the body could not be read: %v", err)
+		}
+	}
+	return body, nil
+}
+
+// validate runs the validator, turning a panic inside it into an error.
+func (s *Server) validate(kind schemas.Kind, doc []byte) (res schemas.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("validator panic: %v", p)
+		}
+	}()
+	return s.v.Validate(kind, doc)
+}
+
+// parseRequest checks a request body: well-formed, a JSON object, valid against the request
+// schema.
+func (s *Server) parseRequest(body []byte) (object, *Error) {
+	if err := checkWellFormed(body); err != nil {
+		return nil, errorf(http.StatusBadRequest, codeBadRequest, "%v", err)
+	}
+	res, err := s.validate(schemas.KindRequest, body)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, codeInvalidRequest, "the body could not be validated: %v", err)
+	}
+	if e := violations(res, "the body does not satisfy the update-call request schema", codeInvalidRequest); e != nil {
+		return nil, e
+	}
+	o, err := parseObject(body)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, codeInvalidRequest, "the body must be a JSON object")
+	}
+	for k, v := range o {
+		o[k] = canonical(v)
+	}
+	return o, nil
+}
+
+// violations turns an invalid result into a 400 with one detail per violation.
+func violations(res schemas.Result, msg, code string) *Error {
+	if res.Valid() {
+		return nil
+	}
+	e := &Error{Status: http.StatusBadRequest, Code: code,
+		Message: fmt.Sprintf("%s: %d violation(s)", msg, len(res.Violations))}
+	for _, v := range res.Violations {
+		dc := v.Keyword
+		if dc == "" {
+			dc = "invalid"
+		}
+		e.Details = append(e.Details, ErrorDetail{Code: dc, Message: v.Message, Target: v.Pointer})
+	}
+	if len(e.Details) == 1 {
+		e.Target = e.Details[0].Target
+	}
+	return e
+}
+
+// finish checks that call, about to be stored, satisfies the response schema, and encodes it.
+func (s *Server) finish(call object) ([]byte, *Error) {
+	doc := call.encode(callOrder)
+	res, err := s.validate(schemas.KindResponse, doc)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, codeInvalidMergedCall, "the resulting call could not be validated: %v", err)
+	}
+	if e := violations(res, "the update would leave the call invalid", codeInvalidMergedCall); e != nil {
+		return nil, e
+	}
+	return doc, nil
+}
+
+// create validates body and stores a new call.
+func (s *Server) create(body []byte) (string, []byte, *Error) {
+	o, e := s.parseRequest(body)
+	if e != nil {
+		return "", nil, e
+	}
+	id := newUUID()
+	o["id"] = json.RawMessage(strconv.Quote(id))
+	defaults := map[string]string{
+		"@odata.type":     `"#microsoft.graph.call"`,
+		"state":           `"establishing"`,
+		"direction":       `"outgoing"`,
+		"myParticipantId": strconv.Quote(newUUID()),
+	}
+	for k, v := range defaults {
+		if _, ok := o[k]; !ok {
+			o[k] = json.RawMessage(v)
+		}
+	}
+	doc, e := s.finish(o)
+	if e != nil {
+		return "", nil, e
+	}
+	if err := s.store.add(id, doc); err != nil {
+		return "", nil, errorf(http.StatusInsufficientStorage, codeStorage,
+			"the reference holds at most %d calls; DELETE some first", s.opts.MaxCalls)
+	}
+	return id, doc, nil
+}
+
+// update applies a PATCH body to the call id.
+func (s *Server) update(id string, body []byte) ([]byte, *Error) {
+	patch, e := s.parseRequest(body)
+	if e != nil {
+		return nil, e
+	}
+	if raw, ok := patch["id"]; ok {
+		if got, _ := stringValue(raw); got != id {
+			return nil, &Error{Status: http.StatusBadRequest, Code: codeIDMismatch, Target: "/id",
+				Message: "the body's id differs from the call id in the URL; a call's id cannot change"}
+		}
+		delete(patch, "id")
+	}
+	var fe *Error
+	doc, err := s.store.update(id, func(cur []byte) ([]byte, error) {
+		co, err := parseObject(cur)
+		if err != nil {
+			return nil, err // stored calls are objects: cannot happen
+		}
+		doc, e := s.finish(merge(co, patch, s.opts.ReplaceNested))
+		if e != nil {
+			fe = e
+			return nil, e
+		}
+		return doc, nil
+	})
+	switch {
+	case fe != nil:
+		return nil, fe
+	case errors.Is(err, errNotFound):
+		return nil, errorf(http.StatusNotFound, codeNotFound, "no call with id %q", id)
+	case err != nil:
+		return nil, errorf(http.StatusInternalServerError, codeGeneralException, "internal error: %v", err)
+	}
+	return doc, nil
+}
+
+// reply writes a JSON body.
+func (s *Server) reply(x *exchange, status int, doc []byte) {
+	h := x.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(doc)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	x.status = status
+	x.w.WriteHeader(status)
+	_, _ = x.w.Write(doc)
+}
+
+// fail writes e as a Graph error.
+func (s *Server) fail(x *exchange, e *Error) {
+	doc := encodeError(e, innerError{RequestID: x.requestID, ClientRequestID: x.clientID,
+		Date: s.now().UTC().Format(time.RFC3339)})
+	s.reply(x, e.Status, doc)
+}
+
+func (s *Server) logRequest(x *exchange, d time.Duration) {
+	path := x.r.URL.EscapedPath()
+	if len(path) > 200 {
+		path = path[:200] + "…"
+	}
+	status := strconv.Itoa(x.status)
+	if x.status == 0 {
+		status = "-" // not answered: the client went away
+	}
+	s.logf("%s %s %s %s request-id=%s", x.r.Method, path, status, d.Round(time.Microsecond), x.requestID)
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.opts.Log == nil {
+		return
+	}
+	line := s.now().UTC().Format(time.RFC3339Nano) + " " + fmt.Sprintf(format, args...) + "\n"
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	_, _ = io.WriteString(s.opts.Log, line)
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
