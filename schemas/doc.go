@@ -1,0 +1,50 @@
+// Package schemas holds the Update-call contract as JSON Schema (draft 07) documents, one per type,
+// embedded in the binary, and a Validator that judges request, response and error bodies with them.
+//
+// # The documents
+//
+//   - request.json: the update-call request body (PATCH /communications/calls/{callId}). Strict: only
+//     the seed table's 16 properties and "@odata.type". Each of its properties is a $ref to the same
+//     property of call.json, so request and response cannot drift apart.
+//   - call.json: the call as a response body. An open type; only "id" is required.
+//   - one document per nested type (callMediaState, resultInfo, participantInfo, identitySet,
+//     identity, mediaConfig, appHostedMediaConfig, serviceHostedMediaConfig, mediaInfo, chatInfo,
+//     meetingInfo, organizerMeetingInfo, tokenMeetingInfo, toneInfo), per enum (callState,
+//     callDirection, modality, mediaState, tone) and the Graph error body (error.json).
+//
+// Every $id lives under https://callconf.invalid/schemas/graph/ (the .invalid TLD never resolves);
+// every $ref is relative and is checked against the embedded set before compiling, so nothing is
+// ever fetched.
+//
+// Conventions used by the documents:
+//
+//   - A nullable property of a complex or enum type is written {"if": {"type": "null"}, "else":
+//     {"$ref": "T.json"}}: null passes, anything else must be a T. A nullable string or array is
+//     {"type": ["string", "null"]}. A property without null in its type is not nullable. Nothing is
+//     "required" in a request (PATCH is a partial update); a response requires only the call's "id".
+//   - Closed complex types say "additionalProperties": false; the open types (call, identitySet,
+//     identity, organizerMeetingInfo, and the error objects) say "additionalProperties": true.
+//   - "@odata.type" is an enum of the type's qualified name with and without the leading "#".
+//   - The abstract types mediaConfig and meetingInfo pick the concrete type from "@odata.type" with
+//     if/then/else; with no "@odata.type", or the base type's own name (as in the seed's example),
+//     the value is the (closed) base type.
+//   - int32 and int64 properties carry exact "minimum"/"maximum" bounds.
+//
+// # How the Validator judges
+//
+// Request bodies are judged by the documents exactly as written. Response and error bodies are
+// judged by the same documents with one mechanical change, made in Go at load time: every object
+// schema that lists "properties" is closed ("additionalProperties": false), and every
+// additionalProperties failure this produces is reported as a Note instead of a Violation. So a
+// response never fails because of a property the contract does not know (open or closed type
+// alike), and every such property is still reported. Annotations (names containing "@", such as
+// "@odata.context" or "subject@odata.type") are allowed in responses and are not noted.
+//
+// Before any schema runs, the raw bytes are checked: size (at most MaxDocumentBytes), no UTF-8 byte
+// order mark, valid UTF-8, well-formed JSON with a single top-level value, nesting at most MaxDepth
+// levels, no duplicate member names, numbers inside the IEEE 754 binary64 range and at most
+// MaxNumberLength characters long. A failure there is a Violation with keyword "json" and no
+// schema is run. This keeps gojsonschema away from inputs that make it panic (1e20000000 under a
+// minimum/maximum) or run for a long time; a panic that still escapes is recovered and returned
+// as an error.
+package schemas
