@@ -1,0 +1,31 @@
+package conformance_test
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/suites/conformance"
+)
+
+// flags binds the harness flags on the test binary, so `go tool ginkgo run ./suites/conformance
+// -- --base-url=URL` takes the same flags as the runner. Values are read in TestConformance,
+// after the testing package has parsed them.
+var flags = config.Bind(flag.CommandLine)
+
+func TestConformance(t *testing.T) {
+	RegisterFailHandler(Fail)
+	cfg, err := flags.Load(os.LookupEnv)
+	if err != nil {
+		t.Fatalf("configuration:\n%v", err)
+	}
+	conformance.Define(conformance.Options{Config: cfg})
+	if err := conformance.CheckTree(PreviewSpecs(conformance.SuiteName)); err != nil {
+		t.Fatal(err)
+	}
+	RunSpecs(t, conformance.SuiteName)
+}

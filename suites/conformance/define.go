@@ -1,0 +1,107 @@
+package conformance
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/schemas"
+)
+
+// SuiteName is the description passed to RunSpecs.
+const SuiteName = "Update call conformance"
+
+// Options configure Define.
+type Options struct {
+	Config config.Config
+	// Session is the target the caller already resolved (the runner does, to exit 2 on an
+	// unreachable target before any spec runs). Nil: process 1 prepares it in
+	// SynchronizedBeforeSuite and hands it to the other processes.
+	Session *Session
+	// OnReport receives the conformance report on process 1 once every spec has run.
+	OnReport func(report.Conformance)
+	// Log receives the effective configuration and the discovery result; nil means os.Stdout.
+	Log io.Writer
+}
+
+// Define builds the conformance spec tree. Call it once per process before RunSpecs (or
+// PreviewSpecs).
+func Define(opts Options) {
+	s := &suite{cfg: opts.Config}
+	log := opts.Log
+	if log == nil {
+		log = os.Stdout
+	}
+	started := time.Now()
+
+	SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
+		if opts.Session != nil {
+			return encodeSession(*opts.Session)
+		}
+		fmt.Fprint(log, "effective configuration:\n"+opts.Config.String())
+		sess, stop, err := Prepare(ctx, opts.Config, log)
+		if err != nil {
+			Fail(fmt.Sprintf("preparing the target: %v", err))
+		}
+		DeferCleanup(stop)
+		return encodeSession(sess)
+	}, func(data []byte) {
+		sess, err := decodeSession(data)
+		if err != nil {
+			Fail(err.Error())
+		}
+		client, err := target.New(sess.Config(opts.Config))
+		if err != nil {
+			Fail(fmt.Sprintf("target client: %v", err))
+		}
+		v, err := schemas.Default()
+		if err != nil {
+			Fail(fmt.Sprintf("compiling schemas: %v", err))
+		}
+		s.session, s.client, s.validator = sess, client, v
+	})
+
+	ReportAfterSuite("conformance report", func(r Report) {
+		in := report.Input{Target: targetName(opts), Strict: opts.Config.Strict, Started: started}
+		c := report.Build(r, in)
+		redact := func(x string) string { return x }
+		if s.client != nil {
+			redact = s.client.Redact
+		}
+		if opts.Config.ReportDir != "" {
+			if err := report.WriteFiles(opts.Config.ReportDir, r, c, redact); err != nil {
+				Fail(fmt.Sprintf("writing reports: %v", err))
+			}
+		}
+		if opts.OnReport != nil {
+			opts.OnReport(c)
+		} else {
+			fmt.Fprint(log, redact(c.Text()))
+		}
+	})
+
+	Describe("Update call", func() {
+		defineUpdateSpecs(s)
+		defineErrorSpecs(s)
+		defineProtocolSpecs(s)
+		defineStateSpecs(s)
+	})
+}
+
+func targetName(opts Options) string {
+	switch {
+	case opts.Session != nil && opts.Session.Embedded:
+		return "embedded reference implementation"
+	case opts.Session != nil:
+		return opts.Session.BaseURL
+	case opts.Config.BaseURL != "":
+		return opts.Config.BaseURL
+	}
+	return "embedded reference implementation"
+}

@@ -1,0 +1,198 @@
+package conformance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/verdict"
+)
+
+// CollectionPath is the calls collection below a target's base URL.
+const CollectionPath = "/communications/calls"
+
+// Session is a resolved target: where it is, how to authenticate, which optional routes it
+// serves and which calls the user named. It is what process 1 hands the other processes of a
+// parallel run, so it must stay JSON-encodable.
+type Session struct {
+	BaseURL      string                           `json:"baseUrl"`
+	Token        string                           `json:"token"`
+	Embedded     bool                             `json:"embedded"`
+	Capabilities map[requirements.Capability]bool `json:"capabilities"`
+	Discovered   bool                             `json:"discovered"`
+	CallIDs      []string                         `json:"callIds"`
+}
+
+// Has reports whether the target has capability c.
+func (s Session) Has(c requirements.Capability) bool {
+	if c == requirements.Auth {
+		return s.Token != ""
+	}
+	return s.Capabilities[c]
+}
+
+// Describe renders the capabilities for people, in a fixed order.
+func (s Session) Describe() string {
+	var have []string
+	for _, c := range []requirements.Capability{requirements.Create, requirements.Read, requirements.Delete, requirements.Auth} {
+		if s.Has(c) {
+			have = append(have, string(c))
+		}
+	}
+	how := "declared"
+	if s.Discovered {
+		how = "discovered"
+	}
+	target := s.BaseURL
+	if s.Embedded {
+		target += " (embedded reference implementation)"
+	}
+	return fmt.Sprintf("target: %s\ncapabilities (%s): %s\n", target, how, strings.Join(have, ","))
+}
+
+// ErrUnreachable marks a target that gave no HTTP answer during preparation (the runner exits 2).
+var ErrUnreachable = errors.New("target unreachable")
+
+// Prepare resolves cfg into a Session: it starts the embedded reference when no base URL is
+// configured, and discovers capabilities when the user did not declare them. The returned stop
+// function shuts the embedded reference down; it is never nil.
+func Prepare(ctx context.Context, cfg config.Config, log io.Writer) (Session, func(), error) {
+	noop := func() {}
+	s := Session{BaseURL: cfg.BaseURL, Token: cfg.Token, CallIDs: slices.Clone(cfg.CallIDs)}
+	stop := noop
+	if s.BaseURL == "" {
+		tok, err := randomToken()
+		if err != nil {
+			return Session{}, noop, err
+		}
+		srv, err := reference.New(reference.Options{Token: tok})
+		if err != nil {
+			return Session{}, noop, fmt.Errorf("embedded reference: %w", err)
+		}
+		run, err := reference.Listen("127.0.0.1:0", srv)
+		if err != nil {
+			return Session{}, noop, fmt.Errorf("embedded reference: %w", err)
+		}
+		stop = func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = run.Shutdown(sctx)
+		}
+		s.BaseURL, s.Token, s.Embedded = run.URL(), tok, true
+	}
+	client, err := target.New(s.Config(cfg))
+	if err != nil {
+		stop()
+		return Session{}, noop, err
+	}
+	if cfg.CapabilitiesSet {
+		s.Capabilities = map[requirements.Capability]bool{}
+		for _, c := range cfg.Capabilities {
+			s.Capabilities[requirements.Capability(c)] = true
+		}
+		err = probeReachable(ctx, client)
+	} else {
+		err = s.discover(ctx, client)
+	}
+	if err == nil && !s.Has(requirements.Create) && len(s.CallIDs) == 0 {
+		err = errors.New("the target cannot create calls (no create capability) and no call was named: pass --call-id ID (repeatable) or CALLCONF_CALL_IDS")
+	}
+	if err != nil {
+		stop()
+		return Session{}, noop, err
+	}
+	if log != nil {
+		fmt.Fprint(log, client.Redact(s.Describe()))
+	}
+	return s, stop, nil
+}
+
+// Config returns cfg pointed at this session's target.
+func (s Session) Config(cfg config.Config) config.Config {
+	cfg.BaseURL, cfg.Token = s.BaseURL, s.Token
+	return cfg
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("embedded reference token: %w", err)
+	}
+	return "callconf-" + hex.EncodeToString(b), nil
+}
+
+// probeReachable sends one harmless request (GET of a call that does not exist) to learn whether
+// the target answers HTTP at all.
+func probeReachable(ctx context.Context, c *target.Client) error {
+	ex := c.Do(ctx, target.Request{Method: http.MethodGet, Path: CollectionPath + "/" + missingID()})
+	if ex.Err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
+	}
+	return nil
+}
+
+// discover learns create, read and delete by trying them on a call it creates itself; it never
+// deletes a call the user named.
+func (s *Session) discover(ctx context.Context, c *target.Client) error {
+	s.Capabilities = map[requirements.Capability]bool{}
+	s.Discovered = true
+	ex := c.Do(ctx, target.Request{Method: http.MethodPost, Path: CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
+	if ex.Err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
+	}
+	id := ""
+	if ex.Status == http.StatusCreated {
+		if obj, err := verdict.DecodeObject(ex.Body); err == nil {
+			id, _ = obj["id"].(string)
+		}
+	}
+	if id == "" {
+		if len(s.CallIDs) == 0 {
+			return nil // reported by Prepare with advice
+		}
+		id = s.CallIDs[0]
+	} else {
+		s.Capabilities[requirements.Create] = true
+	}
+	path := CollectionPath + "/" + escapeID(id)
+	if ex := c.Do(ctx, target.Request{Method: http.MethodGet, Path: path}); ex.Err == nil && ex.Status == http.StatusOK {
+		s.Capabilities[requirements.Read] = true
+	}
+	if s.Capabilities[requirements.Create] {
+		if ex := c.Do(ctx, target.Request{Method: http.MethodDelete, Path: path}); ex.Err == nil && ex.Status == http.StatusNoContent {
+			s.Capabilities[requirements.Delete] = true
+		}
+	}
+	return nil
+}
+
+func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
+
+// encodeSession and decodeSession carry a Session from process 1 to the others.
+func encodeSession(s Session) []byte {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("conformance: encode session: %v", err)) // only plain fields: cannot happen
+	}
+	return b
+}
+
+func decodeSession(b []byte) (Session, error) {
+	var s Session
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Session{}, fmt.Errorf("conformance: decode session from process 1: %w", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,187 @@
+package conformance
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/verdict"
+)
+
+func defineStateSpecs(s *suite) {
+	s.Spec("STATE-01", "returns the updated values on a GET after a PATCH", func(p *probe) {
+		id, _ := p.newCall()
+		if ex := p.patch(id, fullUpdate); !p.status(ex, http.StatusOK) {
+			return
+		}
+		if got := p.get(id); p.status(got, http.StatusOK) {
+			p.containsSent(got, fullUpdate)
+		}
+	})
+
+	s.Spec("STATE-01", "keeps unsent properties in the stored call after a partial PATCH", func(p *probe) {
+		id, before := p.newCall()
+		if ex := p.patch(id, `{"subject": "callconf STATE-01"}`); !p.status(ex, http.StatusOK) {
+			return
+		}
+		got := p.get(id)
+		if !p.status(got, http.StatusOK) {
+			return
+		}
+		p.containsSent(got, `{"subject": "callconf STATE-01"}`)
+		if after, ok := p.object(got); ok {
+			p.violate(got, unchangedExcept(before, after, "subject")...)
+		}
+	})
+
+	s.Spec("STATE-02", "yields the same representation for the same PATCH sent twice", func(p *probe) {
+		id, _ := p.newCall()
+		first := p.patch(id, fullUpdate)
+		second := p.patch(id, fullUpdate)
+		if !p.status(first, http.StatusOK) || !p.status(second, http.StatusOK) {
+			return
+		}
+		a, okA := p.object(first)
+		b, okB := p.object(second)
+		if !okA || !okB {
+			return
+		}
+		// Only the call's documented properties: annotations such as an etag, and open extras
+		// such as a modification time, may change between two answers.
+		for _, k := range callProperties {
+			if !verdict.Equal(a[k], b[k]) {
+				_, inA := a[k]
+				_, inB := b[k]
+				p.violate(second, verdict.Violation{Pointer: verdict.Pointer("", k), Expected: verdict.Show(a[k], inA) + " (as in the first answer)", Actual: verdict.Show(b[k], inB)})
+			}
+		}
+	})
+
+	s.Spec("STATE-03", "answers concurrent PATCHes 200 and keeps the call intact", func(p *probe) {
+		id, before := p.newCall()
+		n := p.s.cfg.Concurrency
+		if n < 8 {
+			n = 8
+		}
+		subjects := make([]string, n)
+		results := make([]*target.Exchange, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			subjects[i] = fmt.Sprintf("callconf STATE-03 writer %d", i)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer GinkgoRecover()
+				results[i] = p.s.client.Do(p.ctx, patchWith("application/json", fmt.Sprintf(`{"subject": %q}`, subjects[i]))(id))
+			}()
+		}
+		wg.Wait()
+		for _, ex := range results {
+			p.exchanges = append(p.exchanges, ex)
+			p.sent++
+			switch {
+			case ex.Err != nil:
+				p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: ex.Err.Error()})
+			case ex.Status == http.StatusConflict, ex.Status == http.StatusPreconditionFailed, ex.Status == http.StatusTooManyRequests:
+				p.note("a concurrent PATCH was answered %d", ex.Status)
+			default:
+				p.status(ex, http.StatusOK)
+			}
+		}
+		var after *target.Exchange
+		if p.s.session.Has(requirements.Read) {
+			after = p.get(id)
+		} else {
+			after = p.patch(id, `{"tenantId": `+quote(before["tenantId"])+`}`)
+		}
+		if !p.status(after, http.StatusOK) {
+			return
+		}
+		obj, ok := p.object(after)
+		if !ok {
+			return
+		}
+		if subj, _ := obj["subject"].(string); !slices.Contains(subjects, subj) {
+			p.violate(after, verdict.Violation{Pointer: "/subject", Expected: "one of the " + fmt.Sprint(n) + " subjects sent concurrently", Actual: verdict.Show(obj["subject"], true)})
+		}
+		p.violate(after, unchangedExcept(before, obj, "subject")...)
+	})
+
+	s.Spec("STATE-04", "answers 404 to a PATCH after DELETE", func(p *probe) {
+		id, _ := p.newCall()
+		del := p.do(target.Request{Method: http.MethodDelete, Path: itemPath(id)})
+		if !p.status(del, http.StatusNoContent) {
+			return
+		}
+		p.status(p.patch(id, `{"subject": "callconf STATE-04"}`), http.StatusNotFound)
+		if p.s.session.Has(requirements.Read) {
+			p.status(p.get(id), http.StatusNotFound)
+		}
+	})
+
+	for _, c := range []struct{ name, subject string }{
+		{"non-ASCII letters", "Grüße aus Zürich – façade, Øresund, Ελληνικά, Русский, 日本語"},
+		{"emoji", "📞 call 🎉👩🏽‍💻 🇪🇺"},
+		{"right-to-left text", "مكالمة هاتفية — שיחת טלפון"},
+		{"combining marks", "e\u0301 n\u0303 a\u030a Z\u0351\u0336"},
+		{"JSON escapes", "quote \" backslash \\ tab \t newline \n slash / control \u0001"},
+		{"a 1,024-character subject", strings.Repeat("abcdefgh", 128)},
+		{"a 1,024-character non-ASCII subject", strings.Repeat("ü", 1024)},
+	} {
+		s.Spec("STATE-05", "returns "+c.name+" byte for byte", func(p *probe) {
+			id, _ := p.newCall()
+			body := `{"subject": ` + quote(c.subject) + `}`
+			ex := p.patch(id, body)
+			if !p.status(ex, http.StatusOK) {
+				return
+			}
+			p.sameSubject(ex, c.subject)
+			if p.s.session.Has(requirements.Read) {
+				if got := p.get(id); p.status(got, http.StatusOK) {
+					p.sameSubject(got, c.subject)
+				}
+			}
+		})
+	}
+
+	for _, prop := range []string{"subject", "tenantId", "chatInfo"} {
+		s.Spec("STATE-06", "sets the nullable property "+prop+" to null", func(p *probe) {
+			id, _ := p.newCall()
+			ex := p.patch(id, `{"`+prop+`": null}`)
+			if !p.status(ex, http.StatusOK) {
+				return
+			}
+			if obj, ok := p.object(ex); ok && obj[prop] != nil {
+				p.violate(ex, verdict.Violation{Pointer: verdict.Pointer("", prop), Expected: "null or absent", Actual: verdict.Show(obj[prop], true)})
+			}
+		})
+	}
+}
+
+// callProperties are the call's documented properties (the seed's table).
+var callProperties = []string{"id", "state", "mediaState", "resultInfo", "direction", "subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "myParticipantId", "toneInfo"}
+
+func (p *probe) sameSubject(ex *target.Exchange, want string) {
+	obj, ok := p.object(ex)
+	if !ok {
+		return
+	}
+	if got, _ := obj["subject"].(string); got != want {
+		p.violate(ex, verdict.Violation{Pointer: "/subject", Expected: quote(want), Actual: verdict.Show(obj["subject"], true), Message: "strings must survive byte for byte"})
+	}
+}
+
+// quote renders v as JSON text.
+func quote(v any) string {
+	b, err := jsonMarshal(v)
+	if err != nil {
+		return "null"
+	}
+	return string(b)
+}
