@@ -1,0 +1,364 @@
+// Package target is the harness's HTTP client for a target under test. It sends one request at a
+// time as told (raw paths go on the wire byte for byte), bounds every exchange in time and size,
+// never follows a redirect, and records each exchange so that a failing spec can print it, with
+// a curl line that reproduces it, and without ever printing the token or a secret header value.
+package target
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/callconf/callconf/internal/config"
+)
+
+// UserAgent is sent unless a request or the configuration sets its own.
+const UserAgent = "callconf-conformance/1"
+
+// AuthMode says what a request sends as Authorization.
+type AuthMode int
+
+const (
+	AuthDefault AuthMode = iota // "Bearer <token>" when a token is configured, nothing otherwise
+	AuthNone                    // no Authorization header
+	AuthRaw                     // Request.RawAuthorization, verbatim (even when empty)
+)
+
+func (m AuthMode) String() string {
+	switch m {
+	case AuthDefault:
+		return "default"
+	case AuthNone:
+		return "none"
+	case AuthRaw:
+		return "raw"
+	}
+	return fmt.Sprintf("AuthMode(%d)", int(m))
+}
+
+// Request is one request to send.
+type Request struct {
+	Method string
+	// Path is raw and already escaped; it is appended to the base URL's path as is, without
+	// cleaning or re-escaping, so "..%2F..%2F", "%00" or a 4 KiB id reach the target byte for
+	// byte. It may carry a query ("?x=1"). Bytes that cannot appear in a request line (controls,
+	// space, non-ASCII) are refused with an error: percent-encode them.
+	Path string
+	// Header holds extra headers (Content-Type, client-request-id, ...); they replace configured
+	// headers of the same name. Authorization here is ignored: use Auth.
+	Header           http.Header
+	Body             []byte
+	Auth             AuthMode
+	RawAuthorization string
+}
+
+// Exchange records one request and what came back. RequestHeader is what was sent, except that
+// Authorization and secret header values are already redacted; Header and Body are the target's,
+// unmodified (pass them through Client.Redact before printing anything of your own).
+type Exchange struct {
+	Method        string
+	URL           string
+	RequestHeader http.Header
+	RequestBody   []byte
+	Auth          AuthMode
+
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Truncated bool // the body exceeded the limit; Body holds its first MaxResponseBytes bytes
+	// Err is a transport failure: refused connection, TLS, a timeout ("timed out after 10s
+	// (per-request timeout)"), a body over the limit ("response body larger than N bytes").
+	// Status and Header may be set alongside it when the failure came while reading the body.
+	Err      error
+	Duration time.Duration
+
+	// authParts is the Authorization value split around the token ("Bearer ", ""); nil when
+	// none was sent. The token itself is never stored in an Exchange.
+	authParts []string
+}
+
+// TimeoutError is the error of an exchange that ran out of time.
+type TimeoutError struct {
+	After time.Duration
+	Which string // "per-request timeout" or "run deadline"
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("timed out after %s (%s)", e.After, e.Which)
+}
+
+// Timeout lets errors.As(err, &net.Error) style checks treat it as a timeout.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// BodyTooLargeError is the error of an exchange whose response body exceeded the limit.
+type BodyTooLargeError struct{ Limit int64 }
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("response body larger than %d bytes", e.Limit)
+}
+
+// Client talks to one target. It is safe for concurrent use.
+type Client struct {
+	cfg      config.Config
+	scheme   string
+	host     string // host[:port] of the base URL
+	basePath string // escaped, no trailing slash
+	hc       *http.Client
+	timeout  time.Duration
+	maxBody  int64
+	secrets  []string // token and secret header values (and their escaped forms), longest first
+	requests atomic.Int64
+}
+
+// New builds a client for cfg.BaseURL. TLS trusts the system roots plus cfg.CAFile; redirects are
+// never followed; every exchange is bounded by cfg.Timeout and its body by cfg.MaxResponseBytes
+// (zero values take the defaults).
+func New(cfg config.Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		return nil, errors.New("target: no base URL (start the embedded reference and set its URL first)")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("target: invalid base URL %q: want http(s)://host[:port][/path] without credentials", stripUserinfo(cfg.BaseURL))
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = config.DefaultTimeout
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = config.DefaultMaxResponseBytes
+	}
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipTLSVerify} //nolint:gosec // opt-in, warned about by the runner
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("target: --ca-file: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("target: --ca-file: %s holds no PEM certificate", cfg.CAFile)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+	conns := max(cfg.Concurrency, config.DefaultConcurrency) * 2
+	tr := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsCfg,
+		TLSHandshakeTimeout:    cfg.Timeout,
+		ResponseHeaderTimeout:  cfg.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		IdleConnTimeout:        30 * time.Second,
+		MaxIdleConns:           conns,
+		MaxIdleConnsPerHost:    conns,
+		MaxResponseHeaderBytes: 256 << 10,
+		ForceAttemptHTTP2:      true,
+	}
+	c := &Client{
+		cfg:      cfg,
+		scheme:   u.Scheme,
+		host:     u.Host,
+		basePath: strings.TrimRight(u.EscapedPath(), "/"),
+		timeout:  cfg.Timeout,
+		maxBody:  cfg.MaxResponseBytes,
+		hc: &http.Client{
+			Transport: tr,
+			// Never follow: the 3xx is the answer to judge, and Authorization must never reach
+			// another host.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+	c.secrets = secretForms(cfg.Secrets())
+	return c, nil
+}
+
+// BaseURL returns the target's base URL, without a trailing slash.
+func (c *Client) BaseURL() string { return c.scheme + "://" + c.host + c.basePath }
+
+// Requests returns the number of requests sent so far.
+func (c *Client) Requests() int64 { return c.requests.Load() }
+
+// Close releases idle connections.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
+// Do sends r and records the exchange. It never panics and never takes longer than the earlier of
+// ctx's deadline and the per-request timeout, body included: a target that never answers, or
+// trickles its body, yields an Exchange whose Err says "timed out after ...".
+func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
+	start := time.Now()
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	e = &Exchange{Method: method, URL: c.BaseURL() + r.Path, RequestBody: r.Body, Auth: r.Auth}
+	defer func() {
+		if p := recover(); p != nil {
+			e.Err = fmt.Errorf("internal error in the HTTP client: %v", p)
+		}
+		e.Duration = time.Since(start)
+	}()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, &TimeoutError{After: c.timeout, Which: "per-request timeout"})
+	defer cancel()
+
+	if err := checkPath(r.Path); err != nil {
+		e.Err = err
+		return e
+	}
+	var body io.Reader
+	if len(r.Body) > 0 {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL()+"/", body)
+	if err != nil {
+		e.Err = fmt.Errorf("cannot build the request: %v", stripURLError(err))
+		return e
+	}
+	// Opaque carries the escaped path verbatim into the request line.
+	path := c.basePath + r.Path
+	if path == "" {
+		path = "/"
+	}
+	if strings.HasPrefix(path, "//") {
+		// A leading "//" would read as an authority: send the absolute form instead.
+		path = "//" + c.host + path
+	}
+	req.URL = &url.URL{Scheme: c.scheme, Host: c.host, Opaque: path}
+
+	h := make(http.Header)
+	for _, ch := range c.cfg.Headers {
+		h.Add(ch.Name, ch.Value)
+	}
+	for k, vs := range r.Header {
+		h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+	}
+	h.Del("Authorization")
+	if host := h.Get("Host"); host != "" {
+		req.Host = host
+	}
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", UserAgent)
+	}
+	switch r.Auth {
+	case AuthDefault:
+		if c.cfg.Token != "" {
+			h.Set("Authorization", "Bearer "+c.cfg.Token)
+			e.authParts = []string{"Bearer ", ""}
+		}
+	case AuthRaw:
+		h["Authorization"] = []string{r.RawAuthorization}
+		e.authParts = splitAround(r.RawAuthorization, c.cfg.Token)
+	}
+	req.Header = h
+	e.RequestHeader = c.redactHeader(h, true)
+
+	c.requests.Add(1)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		e.Err = c.transportError(ctx, start, err)
+		return e
+	}
+	defer resp.Body.Close()
+	e.Status, e.Header = resp.StatusCode, resp.Header
+	e.Body, e.Truncated, err = readLimited(resp.Body, c.maxBody)
+	switch {
+	case e.Truncated:
+		e.Err = &BodyTooLargeError{Limit: c.maxBody}
+	case err != nil:
+		e.Err = c.transportError(ctx, start, err)
+	}
+	return e
+}
+
+// readLimited reads up to limit bytes; truncated reports that more was there.
+func readLimited(r io.Reader, limit int64) ([]byte, bool, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	b := buf.Bytes()
+	if n > limit {
+		return b[:limit:limit], true, nil
+	}
+	return b, false, err
+}
+
+// transportError turns a client error into one a person can act on.
+func (c *Client) transportError(ctx context.Context, start time.Time, err error) error {
+	if ctx.Err() != nil {
+		cause := context.Cause(ctx)
+		var te *TimeoutError
+		switch {
+		case errors.As(cause, &te):
+			return te
+		case errors.Is(cause, context.DeadlineExceeded):
+			return &TimeoutError{After: time.Since(start).Round(time.Millisecond), Which: "run deadline"}
+		case errors.Is(cause, context.Canceled):
+			return errors.New("canceled (the run was interrupted)")
+		default:
+			return cause // the caller's own cause, e.g. a deadline it named
+		}
+	}
+	err = stripURLError(err)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &TimeoutError{After: c.timeout, Which: "per-request timeout"}
+	}
+	var ue x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ce x509.CertificateInvalidError
+	var ve *tls.CertificateVerificationError
+	if errors.As(err, &ue) || errors.As(err, &he) || errors.As(err, &ce) || errors.As(err, &ve) {
+		return fmt.Errorf("%w (trust a private CA with --ca-file, or skip verification with --insecure-skip-tls-verify)", err)
+	}
+	return err
+}
+
+// stripURLError drops url.Error's "Patch \"URL\": " prefix (the exchange already has the URL).
+func stripURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func stripUserinfo(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = url.User(config.Redacted)
+		return u.String()
+	}
+	return s
+}
+
+// checkPath refuses bytes that cannot appear in a request line.
+func checkPath(p string) error {
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b <= ' ' || b >= 0x7f || b == '#' {
+			return fmt.Errorf("the request path has byte 0x%02x at offset %d, which cannot go on the wire as is: percent-encode it", b, i)
+		}
+	}
+	return nil
+}
+
+// splitAround splits s around every occurrence of secret ("" secret: one part).
+func splitAround(s, secret string) []string {
+	if secret == "" {
+		return []string{s}
+	}
+	return strings.Split(s, secret)
+}

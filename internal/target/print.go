@@ -1,0 +1,282 @@
+package target
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/callconf/callconf/internal/config"
+)
+
+// TokenVar is the shell variable curl lines use in place of the token.
+const TokenVar = "$CALLCONF_TOKEN"
+
+// DefaultTranscriptBody is the body cut Transcript uses when given maxBody <= 0.
+const DefaultTranscriptBody = 4 << 10
+
+// secretForms returns each secret with its URL- and JSON-escaped forms, longest first.
+func secretForms(secrets []string) []string {
+	var forms []string
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
+		if b, err := json.Marshal(s); err == nil {
+			forms = append(forms, string(b[1:len(b)-1]))
+		}
+		q := strconv.Quote(s)
+		forms = append(forms, q[1:len(q)-1])
+	}
+	slices.SortFunc(forms, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(forms)
+}
+
+// Redact replaces the token and every secret header value (and their URL- and JSON-escaped
+// forms) wherever they occur in s.
+func (c *Client) Redact(s string) string {
+	for _, f := range c.secrets {
+		if strings.Contains(s, f) {
+			s = strings.ReplaceAll(s, f, config.Redacted)
+		}
+	}
+	return s
+}
+
+// redactHeader copies h with secret values redacted. For a request header, Authorization is
+// written from the exchange's parts by the caller; here it is replaced wholesale unless request.
+func (c *Client) redactHeader(h http.Header, request bool) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			switch {
+			case request && k == "Authorization":
+				cp[i] = c.Redact(strings.Join(splitAround(v, c.cfg.Token), config.Redacted))
+			case c.cfg.IsSecretHeader(k):
+				cp[i] = config.Redacted
+			default:
+				cp[i] = c.Redact(v)
+			}
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// Curl returns one shell line (POSIX sh) that reproduces the request: the token is written as
+// "$CALLCONF_TOKEN", secret header values as [REDACTED]; --globoff and --path-as-is keep the raw
+// path intact; the body goes through --data-binary, piped from printf when it holds bytes that
+// cannot sit on one line.
+func (c *Client) Curl(e *Exchange) string {
+	if e == nil {
+		return ""
+	}
+	args := []string{"curl", "-sS", "-i", "--globoff", "--path-as-is"}
+	if c.scheme == "https" {
+		if c.cfg.CAFile != "" {
+			args = append(args, "--cacert", shellQuote(c.cfg.CAFile))
+		}
+		if c.cfg.InsecureSkipTLSVerify {
+			args = append(args, "--insecure")
+		}
+	}
+	secs := int64((c.timeout + time.Second - 1) / time.Second)
+	args = append(args, "--max-time", strconv.FormatInt(max(secs, 1), 10))
+	if e.Method == http.MethodHead {
+		args = append(args, "--head")
+	} else {
+		args = append(args, "-X", shellQuote(e.Method))
+	}
+	args = append(args, shellQuote(e.URL))
+
+	names := make([]string, 0, len(e.RequestHeader))
+	for k := range e.RequestHeader {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if k == "Authorization" {
+			continue
+		}
+		for _, v := range e.RequestHeader[k] {
+			if v == "" {
+				args = append(args, "-H", shellQuote(k+";")) // curl's syntax for an empty header
+			} else {
+				args = append(args, "-H", shellQuote(k+": "+v))
+			}
+		}
+	}
+	switch {
+	case e.authParts == nil:
+	case len(e.authParts) == 2 && e.authParts[0] == "Bearer " && e.authParts[1] == "":
+		args = append(args, "-H", `"Authorization: Bearer `+TokenVar+`"`)
+	default:
+		var b strings.Builder
+		b.WriteString(shellQuote("Authorization: " + e.authParts[0]))
+		for _, p := range e.authParts[1:] {
+			b.WriteString(`"` + TokenVar + `"`)
+			if p != "" {
+				b.WriteString(shellQuote(p))
+			}
+		}
+		if len(e.authParts) == 1 && e.authParts[0] == "" {
+			args = append(args, "-H", shellQuote("Authorization;"))
+		} else {
+			args = append(args, "-H", b.String())
+		}
+	}
+
+	prefix := ""
+	switch {
+	case len(e.RequestBody) == 0:
+		if e.Method == http.MethodPost || e.Method == http.MethodPut || e.Method == http.MethodPatch {
+			args = append(args, "--data-binary", "''")
+		}
+	case oneLineSafe(e.RequestBody):
+		args = append(args, "--data-binary", shellQuote(string(e.RequestBody)))
+	default:
+		prefix = "printf " + shellQuote(printfFormat(e.RequestBody)) + " | "
+		args = append(args, "--data-binary", "@-")
+	}
+	return c.Redact(prefix + strings.Join(args, " "))
+}
+
+// shellQuote single-quotes s for POSIX sh.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// oneLineSafe: printable UTF-8 (tab allowed) can sit in single quotes on one line.
+func oneLineSafe(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, r := range string(b) {
+		if (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
+}
+
+// printfFormat renders b as a printf format that prints exactly b: octal escapes for bytes that
+// are not printable ASCII, and escaped % and backslash.
+func printfFormat(b []byte) string {
+	var sb strings.Builder
+	for _, c := range b {
+		switch {
+		case c == '%':
+			sb.WriteString("%%")
+		case c == '\\':
+			sb.WriteString(`\\`)
+		case c >= 0x20 && c < 0x7f:
+			sb.WriteByte(c)
+		default:
+			fmt.Fprintf(&sb, `\%03o`, c)
+		}
+	}
+	return sb.String()
+}
+
+// Transcript prints the exchange for a person: request line, headers (sorted), body, then the
+// status, headers and body of the response, bodies cut after maxBody bytes (default 4 KiB) with
+// "… (N bytes more)". Authorization and secret headers are redacted, and so is every occurrence
+// of a secret anywhere (a target may echo one back).
+func (c *Client) Transcript(e *Exchange, maxBody int) string {
+	if e == nil {
+		return ""
+	}
+	if maxBody <= 0 {
+		maxBody = DefaultTranscriptBody
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "> %s %s\n", e.Method, e.URL)
+	writeHeaders(&b, "> ", e.RequestHeader)
+	if len(e.RequestBody) > 0 {
+		b.WriteString(">\n")
+		writeBody(&b, "> ", e.RequestBody, maxBody, false)
+	}
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "< %d %s  (%s)\n", e.Status, http.StatusText(e.Status), e.Duration.Round(time.Millisecond))
+		writeHeaders(&b, "< ", c.redactHeader(e.Header, false))
+		if len(e.Body) > 0 {
+			b.WriteString("<\n")
+			writeBody(&b, "< ", e.Body, maxBody, e.Truncated)
+		}
+	}
+	if e.Err != nil {
+		fmt.Fprintf(&b, "! %v  (after %s)\n", e.Err, e.Duration.Round(time.Millisecond))
+	}
+	return c.Redact(b.String())
+}
+
+func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
+	names := make([]string, 0, len(h))
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			fmt.Fprintf(b, "%s%s: %s\n", prefix, printable(k), printable(v))
+		}
+	}
+}
+
+func writeBody(b *strings.Builder, prefix string, body []byte, maxBody int, truncated bool) {
+	shown := body
+	if len(shown) > maxBody {
+		cut := maxBody
+		for cut > 0 && cut > maxBody-utf8.UTFMax && !utf8.RuneStart(body[cut]) {
+			cut-- // do not split a character
+		}
+		shown = body[:cut]
+	}
+	for _, line := range strings.Split(printable(string(shown)), "\n") {
+		b.WriteString(prefix + line + "\n")
+	}
+	if more := len(body) - len(shown); more > 0 {
+		fmt.Fprintf(b, "%s… (%d bytes more)\n", prefix, more)
+	}
+	if truncated {
+		fmt.Fprintf(b, "%s… (the target sent more than the %d bytes read: --max-response-bytes)\n", prefix, len(body))
+	}
+}
+
+// printable escapes invalid UTF-8 and control characters (newline and tab excepted) as \xHH, so
+// a hostile body cannot garble a terminal or a JUnit file.
+func printable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
