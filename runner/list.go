@@ -1,15 +1,71 @@
 package main
 
 import (
-	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/suites/conformance"
 )
 
-// TODO(stub): replaced by the real subcommand.
+// listed is one row of `runner list`.
+type listed struct {
+	requirements.Requirement
+	Specs []string `json:"specs"`
+}
+
+// runList prints the requirement registry with the specs behind each requirement, from a dry
+// preview of the spec tree (nothing is sent anywhere).
 func runList(args []string, stdout, stderr io.Writer) int {
-	_, _ = context.Background, fmt.Sprint
-	var _ io.Writer
-	fmt.Fprintln(stderr, "not implemented yet")
-	return exitUsage
+	fs := flag.NewFlagSet("runner list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	specs := fs.Bool("specs", false, "print the name of every spec under its requirement")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		return exitUsage
+	}
+	conformance.Define(conformance.Options{Config: config.Default(), Log: io.Discard})
+	preview := ginkgo.PreviewSpecs(conformance.SuiteName)
+	if err := conformance.CheckTree(preview); err != nil {
+		fmt.Fprintf(stderr, "runner list: %v\n", err)
+		return exitUsage
+	}
+	bySpec := conformance.SpecsByRequirement(preview)
+	var rows []listed
+	for _, r := range requirements.All() {
+		rows = append(rows, listed{Requirement: r, Specs: bySpec[r.ID]})
+	}
+	if *asJSON {
+		b, err := json.MarshalIndent(rows, "", "  ")
+		if err != nil {
+			fmt.Fprintf(stderr, "runner list: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintln(stdout, string(b))
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%-9s %-6s %-9s %-12s %5s  %s\n", "ID", "LEVEL", "FEATURE", "SOURCE", "SPECS", "TITLE")
+	for _, r := range rows {
+		needs := ""
+		if len(r.Needs) > 0 {
+			var n []string
+			for _, c := range r.Needs {
+				n = append(n, string(c))
+			}
+			needs = " [needs " + strings.Join(n, ", ") + "]"
+		}
+		fmt.Fprintf(stdout, "%-9s %-6s %-9s %-12s %5d  %s%s\n", r.ID, r.Level, r.Feature, r.Source, len(r.Specs), r.Title, needs)
+		if *specs {
+			for _, s := range r.Specs {
+				fmt.Fprintf(stdout, "%28s- %s\n", "", s)
+			}
+		}
+	}
+	return exitOK
 }

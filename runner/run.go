@@ -2,14 +2,138 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/suites/conformance"
 )
 
-// TODO(stub): replaced by the real subcommand.
+// runOptions are the runner's own flags, beside the harness configuration.
+type runOptions struct {
+	focus, skip, labelFilter string
+	verbose, randomize       bool
+	seed                     int64
+}
+
+func bindRunOptions(fs *flag.FlagSet) *runOptions {
+	o := &runOptions{}
+	fs.StringVar(&o.focus, "focus", "", "run only specs whose full name matches this regular expression")
+	fs.StringVar(&o.skip, "skip", "", "skip specs whose full name matches this regular expression (reported as disabled)")
+	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'level:MUST' or 'req:PATCH-04 || feature:state'")
+	fs.BoolVar(&o.verbose, "v", false, "print every spec and its report entries")
+	fs.BoolVar(&o.randomize, "randomize-all", true, "randomize the order of all specs")
+	fs.Int64Var(&o.seed, "seed", 0, "random seed (0: from the clock; printed at start)")
+	return o
+}
+
+// runSuite runs the conformance suite in this process and maps the verdict to the exit status:
+// 0 conforms, 1 does not, 2 for configuration errors or an unreachable target.
 func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	_, _ = context.Background, fmt.Sprint
-	var _ io.Writer
-	fmt.Fprintln(stderr, "not implemented yet")
-	return exitUsage
+	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flags := config.Bind(fs)
+	opts := bindRunOptions(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "runner: unexpected arguments %q (subcommands: run, serve, validate, list, selftest)\n", fs.Args())
+		return exitUsage
+	}
+	cfg, err := flags.Load(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "runner: configuration errors:\n%v\n", err)
+		return exitUsage
+	}
+	fmt.Fprint(stdout, "effective configuration:\n"+cfg.String())
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stderr, "WARNING: %s\n", w)
+	}
+	start := time.Now()
+
+	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)
+	defer cancel()
+	sess, stop, err := conformance.Prepare(pctx, cfg, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "runner: %v\n", redactor(cfg)(err.Error()))
+		if errors.Is(err, conformance.ErrUnreachable) {
+			fmt.Fprintln(stderr, "runner: the target gave no HTTP answer; check --base-url, TLS settings and --timeout")
+		}
+		return exitUsage
+	}
+	defer stop()
+
+	var verdict *report.Conformance
+	conformance.Define(conformance.Options{
+		Config:   cfg,
+		Session:  &sess,
+		OnReport: func(c report.Conformance) { verdict = &c },
+		Log:      stdout,
+	})
+	sc, rc := ginkgo.GinkgoConfiguration()
+	sc.Timeout = cfg.Deadline - time.Since(start)
+	sc.RandomizeAllSpecs = opts.randomize
+	if opts.seed != 0 {
+		sc.RandomSeed = opts.seed
+	}
+	if opts.focus != "" {
+		sc.FocusStrings = []string{opts.focus}
+	}
+	if opts.skip != "" {
+		sc.SkipStrings = []string{opts.skip}
+	}
+	sc.LabelFilter = opts.labelFilter
+	rc.Verbose = opts.verbose
+	rc.NoColor = !isTerminal(os.Stdout)
+	if err := conformance.CheckTree(ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)); err != nil {
+		fmt.Fprintf(stderr, "runner: %v\n", err)
+		return exitUsage
+	}
+	ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
+	if verdict == nil {
+		fmt.Fprintln(stderr, "runner: the suite ended without a report")
+		return exitUsage
+	}
+	fmt.Fprint(stdout, redactor(cfg)(verdict.Text()))
+	if cfg.ReportDir != "" {
+		fmt.Fprintf(stdout, "reports written to %s\n", cfg.ReportDir)
+	}
+	return verdict.ExitCode()
+}
+
+// suiteT stands in for *testing.T: RunSpecs only needs to be told the suite failed, and the
+// runner derives its exit status from the verdict instead.
+type suiteT struct{ failed bool }
+
+func (t *suiteT) Fail() { t.failed = true }
+
+// redactor scrubs the configured secrets from text the runner prints itself.
+func redactor(cfg config.Config) func(string) string {
+	c, err := target.New(cfg)
+	if err != nil {
+		return func(s string) string {
+			for _, sec := range cfg.Secrets() {
+				if sec != "" {
+					s = strings.ReplaceAll(s, sec, config.Redacted)
+				}
+			}
+			return s
+		}
+	}
+	return c.Redact
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
