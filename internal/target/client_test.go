@@ -600,3 +600,36 @@ func TestCurlRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestRawPathOverHTTP2(t *testing.T) {
+	uris := make(chan string, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uris <- r.Proto + " " + r.RequestURI
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	cfg := testConfig(srv.URL)
+	cfg.InsecureSkipTLSVerify = true
+	c := newClient(t, cfg)
+	for _, p := range []string{"/communications/calls/..%2F..%2F", "/communications/calls/%00?x=%0A"} {
+		if e := c.Do(context.Background(), Request{Method: "PATCH", Path: p, Body: []byte("{}")}); e.Err != nil {
+			t.Fatal(e.Err)
+		}
+		if got := <-uris; got != "HTTP/2.0 "+p {
+			t.Errorf("sent %q, server saw %q", p, got)
+		}
+	}
+}
+
+func TestLeadingDoubleSlashKeepsTheHost(t *testing.T) {
+	uris := make(chan string, 1)
+	srv := hostile(t, func(w http.ResponseWriter, r *http.Request, _ <-chan struct{}) { uris <- r.Host + " " + r.URL.Path })
+	if e := newClient(t, testConfig(srv.URL)).Do(context.Background(), Request{Method: "GET", Path: "//evil.example/x"}); e.Err != nil {
+		t.Fatal(e.Err)
+	}
+	if got, want := <-uris, strings.TrimPrefix(srv.URL, "http://")+" //evil.example/x"; got != want {
+		t.Errorf("server saw %q, want %q", got, want)
+	}
+}
