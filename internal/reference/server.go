@@ -127,6 +127,8 @@ type exchange struct {
 	requestID string
 	clientID  string
 	status    int
+	body      []byte // read before the latency wait, so that a client hanging up is noticed
+	bodyErr   *Error
 }
 
 // ServeHTTP answers one request; see the package documentation.
@@ -150,6 +152,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.logRequest(x, time.Since(start))
 	}()
+	// The body is read first: until it is, net/http does not notice a client that hangs up.
+	x.body, x.bodyErr = s.readAll(x)
 	if s.opts.Latency > 0 {
 		t := time.NewTimer(s.opts.Latency)
 		select {
@@ -290,7 +294,7 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
 }
 
-// readBody checks the media type and reads the body within the limit.
+// readBody checks the media type and returns the body read by readAll.
 func (s *Server) readBody(x *exchange) ([]byte, *Error) {
 	r := x.r
 	ct := r.Header.Get("Content-Type")
@@ -306,6 +310,15 @@ func (s *Server) readBody(x *exchange) ([]byte, *Error) {
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
 			"content coding %q is not supported", ce)
+	}
+	return x.body, x.bodyErr
+}
+
+// readAll reads the request body within Options.MaxBodyBytes.
+func (s *Server) readAll(x *exchange) ([]byte, *Error) {
+	r := x.r
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
 	}
 	tooLarge := errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
 		"the body exceeds the limit of %d bytes", s.opts.MaxBodyBytes)

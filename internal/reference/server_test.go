@@ -1,0 +1,362 @@
+package reference
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callconf/callconf/schemas"
+)
+
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+func TestCreateAnswers201WithLocationAndServerGeneratedProperties(t *testing.T) {
+	e := newEnv(t, Options{BasePath: "/beta/"})
+	r := e.do("POST", e.base, createBody)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("%v", r)
+	}
+	mustValid(t, schemas.KindResponse, r.Body)
+	m := decode(t, r.Body)
+	id, _ := m["id"].(string)
+	if !uuidRE.MatchString(id) {
+		t.Errorf("id %q is not a UUID", id)
+	}
+	if loc := r.Header.Get("Location"); loc != "/beta/communications/calls/"+id {
+		t.Errorf("Location %q", loc)
+	}
+	if m["state"] != "establishing" || m["direction"] != "outgoing" || m["myParticipantId"] == "" ||
+		m["@odata.type"] != "#microsoft.graph.call" {
+		t.Errorf("server-generated properties: %v", m)
+	}
+	if !contains(m, decode(t, []byte(createBody))) {
+		t.Errorf("created call lacks what was sent: %s", r.Body)
+	}
+	// Ids are unique; a body id is ignored (the server generates ids).
+	id2, m2 := e.create(`{"id":"mine","callbackUri":"https://x"}`)
+	if id2 == id || id2 == "mine" || m2["id"] != id2 {
+		t.Errorf("id %q", id2)
+	}
+	// Create refuses what PATCH refuses.
+	graphError(t, e.do("POST", e.base, `{"state":"ringing"}`), http.StatusBadRequest)
+	graphError(t, e.do("POST", e.base, `{`), http.StatusBadRequest)
+	if _, err := e.srv.Create([]byte(`{"subject":1}`)); err == nil {
+		t.Errorf("Create accepted an invalid body")
+	} else if fe := (*Error)(nil); !errors.As(err, &fe) || fe.Status != 400 || len(fe.Details) == 0 {
+		t.Errorf("Create error %v", err)
+	}
+	// Create seeds a call as POST would.
+	id3, err := e.srv.Create([]byte(createBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", e.item(id3), ""); r.Status != 200 {
+		t.Errorf("GET seeded call: %v", r)
+	}
+	// The base path is required.
+	if r := e.do("GET", e.hs.URL+"/communications/calls/"+id3, ""); r.Status != http.StatusNotFound {
+		t.Errorf("route without the base path: %v", r)
+	}
+}
+
+func TestUnknownRoutesAnswer404(t *testing.T) {
+	e := newEnv(t, Options{})
+	id, _ := e.create(createBody)
+	for _, p := range []string{"/", "/communications", "/communications/call", "/communications/callsX",
+		"/communications/calls/", "/communications/calls/" + id + "/", "/communications/calls/" + id + "/participants",
+		"/Communications/Calls/" + id, "//communications/calls/" + id} {
+		r := e.do("PATCH", e.hs.URL+p, `{}`)
+		graphError(t, r, http.StatusNotFound)
+	}
+}
+
+func TestMaxBodyBytesAnswers413(t *testing.T) {
+	e := newEnv(t, Options{MaxBodyBytes: 100})
+	id, _ := e.srv.Create([]byte(`{"subject":"s"}`))
+	big := `{"subject":"` + strings.Repeat("x", 200) + `"}`
+	graphError(t, e.patch(id, big), http.StatusRequestEntityTooLarge)
+	graphError(t, e.do("POST", e.base, big), http.StatusRequestEntityTooLarge)
+	// Without a Content-Length (chunked), the limit still holds.
+	req, _ := http.NewRequest("PATCH", e.item(id), io.MultiReader(strings.NewReader(big)))
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = -1
+	res, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked: %d", res.StatusCode)
+	}
+	if r := e.patch(id, `{"subject":"small"}`); r.Status != 200 {
+		t.Errorf("small body: %v", r)
+	}
+}
+
+func TestMaxCallsBoundsTheStore(t *testing.T) {
+	e := newEnv(t, Options{MaxCalls: 3})
+	var ids []string
+	for range 3 {
+		id, _ := e.create(`{}`)
+		ids = append(ids, id)
+	}
+	eo := graphError(t, e.do("POST", e.base, `{}`), http.StatusInsufficientStorage)
+	if !strings.Contains(eo["message"].(string), "at most 3") {
+		t.Errorf("message %v", eo["message"])
+	}
+	if _, err := e.srv.Create([]byte(`{}`)); err == nil {
+		t.Errorf("Create past the bound")
+	}
+	e.do("DELETE", e.item(ids[0]), "")
+	e.create(`{}`)
+	if e.srv.Len() != 3 {
+		t.Errorf("%d calls", e.srv.Len())
+	}
+}
+
+func TestLatencyDelaysEachAnswerAndHonoursCancellation(t *testing.T) {
+	var log strings.Builder
+	var mu sync.Mutex
+	e := newEnv(t, Options{Latency: 150 * time.Millisecond, Log: lockedWriter{&mu, &log}})
+	start := time.Now()
+	e.do("GET", e.item("x"), "")
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("answered after %v", d)
+	}
+	// A request cancelled during the delay is not processed.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", e.base, strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := e.client.Do(req); err == nil {
+		t.Fatalf("no timeout")
+	}
+	// Wait for the handler to log the abandoned request ("-" status), without sleeping blindly.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		s := log.String()
+		mu.Unlock()
+		if strings.Contains(s, "POST /communications/calls - ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("abandoned request not logged:\n%s", s)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if e.srv.Len() != 0 {
+		t.Errorf("a cancelled POST created a call")
+	}
+}
+
+func TestLogHasOneLinePerRequest(t *testing.T) {
+	var log strings.Builder
+	var mu sync.Mutex
+	e := newEnv(t, Options{Log: lockedWriter{&mu, &log}, Token: "tkn-SECRET",
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }})
+	id, _ := e.create(createBody)
+	r := e.patch(id, `{"subject":"x"}`)
+	e.patch(strings.Repeat("y", 4096), `{}`)
+	mu.Lock()
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	mu.Unlock()
+	if len(lines) != 3 {
+		t.Fatalf("%d lines:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	want := regexp.MustCompile(`^2026-01-02T03:04:05Z PATCH /communications/calls/` + id + ` 200 \S+ request-id=` + r.Header.Get("request-id") + `$`)
+	if !want.MatchString(lines[1]) {
+		t.Errorf("line %q", lines[1])
+	}
+	if len(lines[2]) > 400 || strings.Contains(log.String(), "SECRET") {
+		t.Errorf("long path not truncated or token logged: %q", lines[2])
+	}
+	eo := graphError(t, e.patch("nope", `{}`), http.StatusNotFound)
+	if eo["innerError"].(map[string]any)["date"] != "2026-01-02T03:04:05Z" {
+		t.Errorf("date does not use Options.Now: %v", eo)
+	}
+}
+
+func TestReplaceNestedVariantReplacesTopLevelObjects(t *testing.T) {
+	e := newEnv(t, Options{ReplaceNested: true})
+	id, _ := e.create(createBody)
+	got := decode(t, e.patch(id, `{"chatInfo":{"threadId":"only"}}`).Body)
+	if ci := got["chatInfo"].(map[string]any); len(ci) != 1 || ci["threadId"] != "only" {
+		t.Errorf("chatInfo %v", ci)
+	}
+	if got["subject"] != "Initial subject" {
+		t.Errorf("absent property changed")
+	}
+}
+
+func TestNestedObjectOfAnotherODataTypeReplacesTheStoredOne(t *testing.T) {
+	e := newEnv(t, Options{})
+	id, _ := e.create(`{"mediaConfig":{"@odata.type":"#microsoft.graph.appHostedMediaConfig","blob":"b1","removeFromDefaultAudioGroup":true}}`)
+	r := e.patch(id, `{"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig","preFetchMedia":[{"uri":"https://m/1.wav","resourceId":"r1"}]}}`)
+	if r.Status != 200 {
+		t.Fatalf("%v", r)
+	}
+	mc := decode(t, r.Body)["mediaConfig"].(map[string]any)
+	if _, ok := mc["blob"]; ok || mc["@odata.type"] != "#microsoft.graph.serviceHostedMediaConfig" {
+		t.Errorf("mediaConfig %v", mc)
+	}
+	mustValid(t, schemas.KindResponse, r.Body)
+	// Same type: merged.
+	r = e.patch(id, `{"mediaConfig":{"@odata.type":"#microsoft.graph.serviceHostedMediaConfig","removeFromDefaultAudioGroup":false}}`)
+	mc = decode(t, r.Body)["mediaConfig"].(map[string]any)
+	if _, ok := mc["preFetchMedia"]; !ok {
+		t.Errorf("same-type merge lost preFetchMedia: %v", mc)
+	}
+}
+
+func TestMergeThatWouldLeaveTheCallInvalidAnswers400(t *testing.T) {
+	e := newEnv(t, Options{})
+	id, _ := e.create(`{"mediaConfig":{"@odata.type":"#microsoft.graph.appHostedMediaConfig","blob":"b1"}}`)
+	// Valid as a request on its own (a base-type mediaConfig with preFetchMedia would not be), but
+	// merged into an appHostedMediaConfig: the checked property set decides.
+	body := `{"mediaConfig":{"removeFromDefaultAudioGroup":true}}`
+	r := e.patch(id, body)
+	if r.Status == 200 {
+		mustValid(t, schemas.KindResponse, r.Body)
+	} else {
+		graphError(t, r, http.StatusBadRequest)
+	}
+	mustValid(t, schemas.KindResponse, e.do("GET", e.item(id), "").Body)
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	for _, o := range []Options{{BasePath: "/a b"}, {BasePath: "/x?y"}, {MaxBodyBytes: -1}, {MaxCalls: -1}, {Latency: -1}} {
+		if _, err := New(o); err == nil {
+			t.Errorf("New(%+v) accepted", o)
+		}
+	}
+	s, err := New(Options{BasePath: "v1.0/"})
+	if err != nil || s.coll != "/v1.0/communications/calls" {
+		t.Errorf("base path normalised to %q (%v)", s.coll, err)
+	}
+}
+
+// listen starts the reference on a loopback port with the given limits.
+func listen(t testing.TB, opts Options, l Limits) (*Server, *Running) {
+	t.Helper()
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := ListenWithLimits("127.0.0.1:0", srv, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := run.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return srv, run
+}
+
+// TestListenHeaderReadTimeoutCutsSlowClients: a client that sends its headers a byte at a time
+// (slowloris) is cut off after ReadHeaderTimeout.
+func TestListenHeaderReadTimeoutCutsSlowClients(t *testing.T) {
+	_, run := listen(t, Options{}, Limits{ReadHeaderTimeout: 200 * time.Millisecond, ReadTimeout: time.Second})
+	c, err := net.Dial("tcp", run.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	_, _ = io.WriteString(c, "PATCH /communications/calls/x HTTP/1.1\r\nHost: a\r\n")
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 1)
+	for {
+		if _, err := c.Write([]byte("X")); err != nil {
+			break
+		}
+		if _, err := c.Read(buf); err != nil {
+			break // closed (or a 408 then EOF)
+		}
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("slow headers held the connection for %v", d)
+	}
+}
+
+// TestListenBodyReadTimeoutCutsTricklingBodies: headers arrive, then the body trickles; the
+// server gives up after ReadTimeout with a 4xx (or closes), never waits forever.
+func TestListenBodyReadTimeoutCutsTricklingBodies(t *testing.T) {
+	srv, run := listen(t, Options{}, Limits{ReadHeaderTimeout: time.Second, ReadTimeout: 300 * time.Millisecond})
+	id, _ := srv.Create([]byte(`{}`))
+	c, err := net.Dial("tcp", run.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	fmt.Fprintf(c, "PATCH /communications/calls/%s HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", id)
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err == nil {
+		defer res.Body.Close()
+		if res.StatusCode < 400 || res.StatusCode >= 500 {
+			t.Errorf("trickled body answered %d", res.StatusCode)
+		}
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("trickling body held the connection for %v", d)
+	}
+}
+
+func TestListenMaxHeaderBytes(t *testing.T) {
+	_, run := listen(t, Options{}, Limits{MaxHeaderBytes: 4 << 10})
+	req, _ := http.NewRequest("GET", run.URL()+"/communications/calls/x", nil)
+	req.Header.Set("X-Big", strings.Repeat("b", 64<<10))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("status %d", res.StatusCode)
+	}
+}
+
+func TestListenShutdownIsClean(t *testing.T) {
+	srv, _ := New(Options{})
+	run, err := Listen("127.0.0.1:0", srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(run.URL(), "http://127.0.0.1:") {
+		t.Errorf("URL %q", run.URL())
+	}
+	res, err := http.Get(run.URL() + "/communications/calls/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if err := run.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	select {
+	case <-run.Done():
+	default:
+		t.Errorf("not done after Shutdown")
+	}
+	if _, err := Listen(run.Addr().String(), srv); err != nil {
+		t.Errorf("port not released: %v", err)
+	}
+	if _, err := Listen("256.0.0.1:0", srv); err == nil {
+		t.Errorf("bad address accepted")
+	}
+}
