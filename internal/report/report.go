@@ -6,6 +6,7 @@ package report
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -151,9 +152,17 @@ func Build(r types.Report, in Input) Conformance {
 		case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.FailureMessage(), "unsupported:"):
 			t.unsupported++
 			req.Notes = append(req.Notes, spec.FailureMessage())
+		case len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteConfig, spec):
+			// The user wanted this spec, but the suite ended (deadline, interrupt) before it ran.
+			t.failed++
+			req.Failures = append(req.Failures, Failure{Spec: spec.FullText(), Message: "not run: " + strings.Join(r.SpecialSuiteFailureReasons, "; ")})
 		default:
 			t.disabled++
 		}
+	}
+	for _, reason := range r.SpecialSuiteFailureReasons {
+		// A suite timeout or interrupt leaves specs unrun: the verdict is incomplete.
+		c.SuiteError += reason + "\n"
 	}
 	for i := range c.Requirements {
 		req := &c.Requirements[i]
@@ -184,6 +193,26 @@ func Build(r types.Report, in Input) Conformance {
 	}
 	c.Conforms = c.SuiteError == "" && c.gate()
 	return c
+}
+
+// selected reports whether the user's focus, skip and label filters select spec.
+func selected(sc types.SuiteConfig, spec types.SpecReport) bool {
+	text := spec.FullText()
+	for _, f := range sc.FocusStrings {
+		if re, err := regexp.Compile(f); err == nil && !re.MatchString(text) {
+			return false
+		}
+	}
+	for _, f := range sc.SkipStrings {
+		if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
+			return false
+		}
+	}
+	if sc.LabelFilter != "" {
+		ok, err := spec.MatchesLabelFilter(sc.LabelFilter)
+		return err == nil && ok
+	}
+	return true
 }
 
 // gate is true when every applicable MUST requirement passed (with Strict: every applicable one).

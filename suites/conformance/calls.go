@@ -41,12 +41,14 @@ func (p *probe) newCall() (string, map[string]any) {
 		p.fatalf(ex, "the created call has no string id")
 	}
 	if p.s.session.Has(requirements.Delete) {
-		client := p.s.client
+		s := p.s
 		p.sent++ // the clean-up DELETE below, sent after the spec's count is recorded
 		DeferCleanup(func(ctx context.Context) {
 			// Best effort: a failed clean-up is the target's business, not this spec's requirement.
-			client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)})
-		}, NodeTimeout(p.s.specTimeout()))
+			if stalled, _ := s.stalled(); !stalled {
+				s.record(s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)}))
+			}
+		}, NodeTimeout(s.specTimeout()))
 	}
 	return id, obj
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,6 +26,34 @@ type suite struct {
 	session   Session
 	client    *target.Client
 	validator *schemas.Validator
+
+	// failedInRow counts consecutive transport failures (timeouts, resets) in this process. Past
+	// stallLimit the target is taken as stalled and later specs fail without waiting out another
+	// timeout each, so a dead target ends the run in seconds, not hours.
+	failedInRow atomic.Int32
+	lastFailure atomic.Value // string
+}
+
+// stallLimit is how many consecutive transport failures mark the target as stalled.
+const stallLimit = 3
+
+// record notes the outcome of one exchange for stall detection.
+func (s *suite) record(ex *target.Exchange) {
+	if ex.Err == nil {
+		s.failedInRow.Store(0)
+		return
+	}
+	s.lastFailure.Store(ex.Err.Error())
+	s.failedInRow.Add(1)
+}
+
+// stalled reports whether the target stopped answering, and the last failure seen.
+func (s *suite) stalled() (bool, string) {
+	if s.failedInRow.Load() < stallLimit {
+		return false, ""
+	}
+	last, _ := s.lastFailure.Load().(string)
+	return true, last
 }
 
 // Spec registers one spec for requirement id: the only way specs enter the tree. It adds the
@@ -80,7 +109,11 @@ type probe struct {
 // do sends r and records the exchange. A transport error (timeout, reset, body too large) ends
 // the spec at once: there is no response to judge.
 func (p *probe) do(r target.Request) *target.Exchange {
+	if stalled, last := p.s.stalled(); stalled {
+		p.fatalf(nil, "not sent: the target stopped answering (%d transport failures in a row, the last: %s)", stallLimit, last)
+	}
 	ex := p.s.client.Do(p.ctx, r)
+	p.s.record(ex)
 	p.sent++
 	p.exchanges = append(p.exchanges, ex)
 	if ex.Err != nil {

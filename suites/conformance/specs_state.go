@@ -79,6 +79,7 @@ func defineStateSpecs(s *suite) {
 				defer wg.Done()
 				defer GinkgoRecover()
 				results[i] = p.s.client.Do(p.ctx, patchWith("application/json", fmt.Sprintf(`{"subject": %q}`, subjects[i]))(id))
+				p.s.record(results[i])
 			}()
 		}
 		wg.Wait()
