@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `serve args...` and returns the URL it printed, its stderr, a stop function and
+// the channel its exit code arrives on.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer, context.CancelFunc, <-chan int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	code := make(chan int, 1)
+	go func() {
+		code <- runServe(ctx, args, pw, stderr)
+		pw.Close()
+	}()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	select {
+	case line, ok := <-lines:
+		if !ok {
+			cancel()
+			t.Fatalf("serve printed nothing; exit %d; stderr:\n%s", <-code, stderr)
+		}
+		url, found := strings.CutPrefix(line, "listening on ")
+		if !found || !strings.HasPrefix(url, "http://127.0.0.1:") {
+			cancel()
+			t.Fatalf("first line %q", line)
+		}
+		return url, stderr, cancel, code
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatalf("serve did not print its URL; stderr:\n%s", stderr)
+	}
+	return "", nil, nil, nil
+}
+
+func serveDo(t *testing.T, method, url, token, body string) (int, http.Header, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
+func TestServeAnswersLogsAndShutsDownCleanly(t *testing.T) {
+	const token = "serve-test-TOKEN-4f9c"
+	tf := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tf, []byte("  "+token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stderr, stop, code := startServe(t, "--addr", "127.0.0.1:0", "--token-file", tf, "--latency", "20ms", "--base-path", "/beta")
+	calls := url + "/beta/communications/calls"
+
+	start := time.Now()
+	st, hdr, body := serveDo(t, "POST", calls, token, `{"subject":"hello","callbackUri":"https://cb"}`)
+	if st != 201 || hdr.Get("Location") == "" {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	if time.Since(start) < 20*time.Millisecond {
+		t.Errorf("--latency not applied")
+	}
+	loc := url + hdr.Get("Location")
+	if st, _, body := serveDo(t, "PATCH", loc, token, `{"subject":"updated"}`); st != 200 || !strings.Contains(body, `"subject":"updated"`) {
+		t.Errorf("patch: %d %s", st, body)
+	}
+	if st, _, body := serveDo(t, "PATCH", loc, token, `{"state":"ringing"}`); st != 400 || !strings.Contains(body, `"target":"/state"`) {
+		t.Errorf("invalid patch: %d %s", st, body)
+	}
+	if st, _, _ := serveDo(t, "PATCH", calls+"/nope", token, `{}`); st != 404 {
+		t.Errorf("unknown id: %d", st)
+	}
+	if st, hdr, _ := serveDo(t, "PATCH", loc, "", `{}`); st != 401 || hdr.Get("WWW-Authenticate") == "" {
+		t.Errorf("no token: %d", st)
+	}
+	if st, _, _ := serveDo(t, "PATCH", loc, "wrong", `{}`); st != 401 {
+		t.Errorf("wrong token: %d", st)
+	}
+
+	stop()
+	select {
+	case c := <-code:
+		if c != exitOK {
+			t.Errorf("exit %d; stderr:\n%s", c, stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not stop")
+	}
+	log := stderr.String()
+	if strings.Contains(log, token) {
+		t.Errorf("the token is in the log:\n%s", log)
+	}
+	for _, want := range []string{"POST /beta/communications/calls 201 ", "PATCH /beta/communications/calls/nope 404 ", " 401 ", "request-id=", "serve: stopped"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if n := strings.Count(log, "request-id="); n != 6 {
+		t.Errorf("%d request lines, want 6:\n%s", n, log)
+	}
+	// The port is released.
+	if c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://")); err == nil {
+		c.Close()
+		t.Errorf("still accepting connections after stop")
+	}
+}
+
+func TestServeTokenFromEnvironment(t *testing.T) {
+	t.Setenv("CALLCONF_TOKEN", "env-token")
+	url, _, stop, code := startServe(t, "--addr", "127.0.0.1:0")
+	defer func() { stop(); <-code }()
+	if st, _, _ := serveDo(t, "GET", url+"/communications/calls/x", "", ""); st != 401 {
+		t.Errorf("without token: %d", st)
+	}
+	if st, _, _ := serveDo(t, "GET", url+"/communications/calls/x", "env-token", ""); st != 404 {
+		t.Errorf("with token: %d", st)
+	}
+}
+
+func TestServeUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	_ = os.WriteFile(empty, []byte(" \n"), 0o600)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, args := range [][]string{
+		{"--bogus"}, {"--latency", "soon"}, {"--latency", "-1s"}, {"--max-body-bytes", "0"}, {"--max-calls", "-5"},
+		{"--token-file", filepath.Join(dir, "missing")}, {"--token-file", empty}, {"extra"},
+		{"--base-path", "/a b"}, {"--addr", busy.Addr().String()}, {"--addr", "nonsense"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if c := runServe(context.Background(), args, &stdout, &stderr); c != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, c, exitUsage)
+		}
+		if stderr.Len() == 0 {
+			t.Errorf("%q: no message", args)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if c := runServe(context.Background(), []string{"-h"}, &stdout, &stderr); c != exitOK || !strings.Contains(stderr.String(), "--token-file") && !strings.Contains(stderr.String(), "-token-file") {
+		t.Errorf("-h: exit %d, %s", c, stderr.String())
+	}
+}
