@@ -29,7 +29,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // acceptable). It runs in time linear in the input and stops at the first structural error.
 func Prescan(doc []byte) []Violation {
 	if len(doc) > MaxDocumentBytes {
-		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is %d bytes, more than the limit of %d", len(doc), MaxDocumentBytes)}}
+		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is larger than the limit of %d bytes (%d bytes read)", MaxDocumentBytes, len(doc))}}
 	}
 	if bytes.HasPrefix(doc, bom) {
 		return []Violation{{Keyword: "json", Message: "document starts with a UTF-8 byte order mark, which JSON text must not carry (RFC 8259 §8.1)"}}
