@@ -45,9 +45,12 @@
 // serialised, each sees the result of the previous one, and none is lost. A PATCH after DELETE
 // answers 404 and never brings the call back.
 //
-// JSON values are never decoded into Go numbers or re-encoded strings: each value is kept as the
-// raw bytes the client sent (whitespace removed), so numbers such as 9223372036854775807 and
-// strings with emoji, right-to-left text, combining marks or escapes come back exactly as sent.
+// JSON values are never decoded into Go numbers or re-encoded strings: each number and string is
+// kept as the raw bytes the client sent, so numbers such as 9223372036854775807 and strings with
+// emoji, right-to-left text, combining marks or escapes come back exactly as sent. Only the layout
+// changes: insignificant whitespace is dropped and object members are written in a fixed order
+// (the seed's order for the call, "@odata.*" annotations first then sorted names inside), so the
+// same state always reads the same (STATE-02).
 // Bodies must be UTF-8, must not repeat a key in one object, and must not nest deeper than 64
 // levels (400 otherwise).
 //
