@@ -357,6 +357,11 @@ func (j *job) execute(ctx context.Context, o selftestOptions, child childCommand
 		j.startErr = err
 	}
 	j.panics = findPanics(filepath.Join(j.dir, "stdout.txt"), filepath.Join(j.dir, "stderr.txt"))
+	if e := j.run.inst.Expect; e != "" && j.startErr == nil {
+		if !outputMatches(e, filepath.Join(j.dir, "stdout.txt"), filepath.Join(j.dir, "stderr.txt")) {
+			j.startErr = fmt.Errorf("the output never names the cause: no match for %q", e)
+		}
+	}
 	j.report, j.reportEr = readConformance(filepath.Join(j.dir, report.ConformanceJSON))
 	if c := j.run.inst.Check; c != nil {
 		j.run.checkMu.Lock()
@@ -386,6 +391,20 @@ func findPanics(files ...string) []string {
 		}
 	}
 	return out
+}
+
+// outputMatches reports whether any of the files matches the regular expression.
+func outputMatches(expr string, files ...string) bool {
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return false
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil && re.Match(b) {
+			return true
+		}
+	}
+	return false
 }
 
 func readConformance(path string) (*report.Conformance, error) {
@@ -624,6 +643,8 @@ func (r Result) cell(id string) string {
 	failed := slices.Contains(r.Failed, id)
 	declared := slices.Contains(r.Declares, id)
 	switch {
+	case failed && r.Kind == string(mutants.KindHostile):
+		return "x"
 	case failed && declared:
 		return "X"
 	case failed:
@@ -696,7 +717,7 @@ func (r Result) grid(ids []string) string {
 func printMatrix(w io.Writer, m Matrix) {
 	top, bottom := gridHeader(m.Requirements)
 	const nameW, kindW = 30, 9
-	fmt.Fprintf(w, "\ndetection matrix (X failed as declared, ! failed unexpectedly, ? declared but passed, - unsupported, . passed)\n")
+	fmt.Fprintf(w, "\ndetection matrix (X failed as declared, ! failed unexpectedly, ? declared but passed, x failed (hostile target), - unsupported, . passed)\n")
 	fmt.Fprintf(w, "%-*s %-*s %s\n", nameW, "", kindW, "", top)
 	fmt.Fprintf(w, "%-*s %-*s %s  exit   time  verdict\n", nameW, "implementation", kindW, "kind", bottom)
 	for _, r := range m.Results {
@@ -775,7 +796,7 @@ func matrixMarkdown(m Matrix) string {
 	}
 	fmt.Fprintf(&b, "Verdict: **%s** in %.0f s. Mutation score: %d/%d killed (%.0f%%), %d for every declared requirement, %d by exactly the declared ones.\n\n",
 		verdict, m.Seconds, m.Killed, m.Mutants, 100*m.Score, m.KilledRight, m.Exact)
-	b.WriteString("`X` failed as declared, `!` failed unexpectedly, `?` declared but passed, `-` unsupported, `.` passed.\n\n```\n")
+	b.WriteString("```\n")
 	printMatrix(&b, m)
 	b.WriteString("```\n\n| implementation | kind | declares | failed | verdict | description |\n|---|---|---|---|---|---|\n")
 	for _, r := range m.Results {

@@ -23,7 +23,7 @@ const hostileLimit = 45 * time.Second
 
 // hostile builds a hostile target that serves the reference (create, read, delete work, so the
 // run gets past discovery into the specs) but answers every PATCH on an item with patch.
-func hostile(name, desc string, extra []string, patch func(w http.ResponseWriter, r *http.Request)) Impl {
+func hostile(name, desc, expect string, extra []string, patch func(w http.ResponseWriter, r *http.Request)) Impl {
 	return Impl{Name: name, Kind: KindHostile, Description: desc,
 		Build: func(tok string) (*Instance, error) {
 			in, err := wrapped(tok, func(srv *reference.Server) http.Handler {
@@ -40,6 +40,7 @@ func hostile(name, desc string, extra []string, patch func(w http.ResponseWriter
 			}
 			in.Args = append(append([]string(nil), hostileArgs...), extra...)
 			in.Limit = hostileLimit
+			in.Expect = expect
 			return in, nil
 		}}
 }
@@ -50,9 +51,10 @@ func hostiles() []Impl {
 			Description: "accepts connections and reads requests but never answers (not even discovery)",
 			Build: func(tok string) (*Instance, error) {
 				h := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
-				return &Instance{Handler: h, Token: tok, Args: append([]string(nil), hostileArgs...), Limit: hostileLimit}, nil
+				return &Instance{Handler: h, Token: tok, Args: append([]string(nil), hostileArgs...), Limit: hostileLimit,
+					Expect: `timed out after 300ms`}, nil
 			}},
-		hostile("trickles-body", "answers PATCH 200 at once, then trickles the body a byte every 100 ms", nil,
+		hostile("trickles-body", "answers PATCH 200 at once, then trickles the body a byte every 100 ms", `timed out after 300ms`, nil,
 			func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusOK)
@@ -72,14 +74,14 @@ func hostiles() []Impl {
 				}
 			}),
 		redirectElsewhere(),
-		hostile("html-not-json", "answers PATCH 200 with an HTML page labelled application/json", nil,
+		hostile("html-not-json", "answers PATCH 200 with an HTML page labelled application/json", `not a single well-formed JSON value`, nil,
 			func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set("request-id", newUUID())
 				w.WriteHeader(http.StatusOK)
 				_, _ = w.Write([]byte("<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1>\xff\xfe</body></html>"))
 			}),
-		hostile("huge-body", "answers PATCH 200 with 8 MiB of JSON (the child reads at most 64 KiB)", []string{"--max-response-bytes", "64KiB"},
+		hostile("huge-body", "answers PATCH 200 with 8 MiB of JSON (the child reads at most 64 KiB)", `response body larger than 65536 bytes`, []string{"--max-response-bytes", "64KiB"},
 			func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusOK)
@@ -94,7 +96,7 @@ func hostiles() []Impl {
 				}
 				_, _ = w.Write([]byte(`"}`))
 			}),
-		hostile("garbage-json", "answers PATCH 200 with hostile JSON: a BOM, duplicate keys, 1e20000000, invalid UTF-8, 100,000 levels of nesting", nil,
+		hostile("garbage-json", "answers PATCH 200 with hostile JSON: a BOM, duplicate keys, 1e20000000, invalid UTF-8, 100,000 levels of nesting", `not a single well-formed JSON value`, nil,
 			func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.Header().Set("request-id", newUUID())
@@ -130,7 +132,7 @@ func redirectElsewhere() Impl {
 			// "localhost" names the other listener by another host name as well as another port.
 			_, port, _ := net.SplitHostPort(other.Addr().String())
 			elsewhere := "http://localhost:" + port
-			in := hostile("", "", nil, func(w http.ResponseWriter, r *http.Request) {
+			in := hostile("", "", `got 307`, nil, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Location", elsewhere+r.URL.RequestURI())
 				w.Header().Set("request-id", newUUID())
 				w.WriteHeader(http.StatusTemporaryRedirect)

@@ -64,6 +64,9 @@ type Instance struct {
 	// Limit bounds the child's wall time (0: the selftest's default). For hostile targets it is
 	// part of the expectation: the run must end before it.
 	Limit time.Duration
+	// Expect, for hostile targets, is a regular expression the child's output (stdout and stderr)
+	// must match: the message that names the cause ("timed out after 300ms").
+	Expect string
 	// Check, when set, is called after the child ended; an error is a selftest failure (e.g. a
 	// redirect target that must never have received the Authorization header).
 	Check func() error
