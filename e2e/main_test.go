@@ -1,0 +1,86 @@
+// Package e2e tests the runner binary as users run it: against the embedded reference, a served
+// reference with a token, broken and hostile targets, and TLS targets. Each test builds nothing
+// itself: TestMain builds the runner once.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// panicTrace matches the goroutine header of a Go panic trace.
+var panicTrace = regexp.MustCompile(`goroutine \d+ \[`)
+
+// runnerBin is the runner built once for every test of this package.
+var runnerBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "callconf-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	runnerBin = filepath.Join(dir, "runner")
+	build := exec.Command("go", "build", "-o", runnerBin, "../runner")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the runner:", err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// result is one finished runner process.
+type result struct {
+	code           int
+	stdout, stderr string
+	elapsed        time.Duration
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d after %s\n--- stdout ---\n%s\n--- stderr ---\n%s", r.code, r.elapsed, tail(r.stdout, 6000), tail(r.stderr, 3000))
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// run executes the runner with args and extra environment (CALLCONF_* from the test's own
+// environment is dropped), bounded by limit.
+func run(t *testing.T, limit time.Duration, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, runnerBin, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CALLCONF_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
+	if ctx.Err() != nil {
+		t.Fatalf("runner did not end within %s: %v\n%s", limit, err, r)
+	}
+	if strings.Contains(r.stdout+r.stderr, "panic:") || panicTrace.MatchString(r.stdout+r.stderr) {
+		t.Fatalf("runner panicked:\n%s", r)
+	}
+	return r
+}

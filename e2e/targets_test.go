@@ -1,0 +1,58 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/callconf/callconf/internal/mutants"
+	"github.com/callconf/callconf/internal/reference"
+)
+
+// serveReference starts the reference implementation behind wrap on 127.0.0.1:0.
+func serveReference(t *testing.T, token string, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	srv, err := reference.New(reference.Options{Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = srv
+	if wrap != nil {
+		h = wrap(srv)
+	}
+	return listen(t, h)
+}
+
+// listen serves h on 127.0.0.1:0 until the test ends.
+func listen(t *testing.T, h http.Handler) string {
+	t.Helper()
+	run, err := reference.Listen("127.0.0.1:0", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = run.Shutdown(ctx)
+	})
+	return run.URL()
+}
+
+// serveMutant starts the catalogue implementation name (package mutants) on 127.0.0.1:0 with
+// token, and returns its URL.
+func serveMutant(t *testing.T, name, token string) string {
+	t.Helper()
+	impl, ok := mutants.Get(name)
+	if !ok {
+		t.Fatalf("no implementation %q in the catalogue", name)
+	}
+	inst, err := impl.Build(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Close != nil {
+		t.Cleanup(inst.Close)
+	}
+	return listen(t, inst.Handler)
+}
