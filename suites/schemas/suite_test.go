@@ -6,11 +6,18 @@
 package schemas_test
 
 import (
+	"flag"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/callconf/callconf/internal/config"
 )
+
+// The offline suite needs no target, but it accepts the harness flags so that one command,
+// `go tool ginkgo run ./suites/... -- --base-url=URL`, runs every suite.
+var _ = config.Bind(flag.CommandLine)
 
 func TestSchemas(t *testing.T) {
 	RegisterFailHandler(Fail)
