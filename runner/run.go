@@ -79,6 +79,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Session:  &sess,
 		OnReport: func(c report.Conformance) { verdict = &c },
 		Log:      stdout,
+		Started:  start,
 	})
 	sc, rc := ginkgo.GinkgoConfiguration()
 	sc.Timeout = cfg.Deadline - time.Since(start)

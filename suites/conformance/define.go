@@ -28,6 +28,8 @@ type Options struct {
 	OnReport func(report.Conformance)
 	// Log receives the effective configuration and the discovery result; nil means os.Stdout.
 	Log io.Writer
+	// Started is when the run began, for the wall time in reports; zero means when Define ran.
+	Started time.Time
 }
 
 // Define builds the conformance spec tree. Call it once per process before RunSpecs (or
@@ -38,7 +40,10 @@ func Define(opts Options) {
 	if log == nil {
 		log = os.Stdout
 	}
-	started := time.Now()
+	started := opts.Started
+	if started.IsZero() {
+		started = time.Now()
+	}
 
 	SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		if opts.Session != nil {
