@@ -46,7 +46,7 @@ func (p *probe) newCall() (string, map[string]any) {
 		DeferCleanup(func(ctx context.Context) {
 			// Best effort: a failed clean-up is the target's business, not this spec's requirement.
 			if stalled, _ := s.stalled(); !stalled {
-				s.record(s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)}))
+				s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)})
 			}
 		}, NodeTimeout(s.specTimeout()))
 	}

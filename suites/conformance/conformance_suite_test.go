@@ -27,5 +27,10 @@ func TestConformance(t *testing.T) {
 	if err := conformance.CheckTree(PreviewSpecs(conformance.SuiteName)); err != nil {
 		t.Fatal(err)
 	}
-	RunSpecs(t, conformance.SuiteName)
+	sc, rc := GinkgoConfiguration()
+	if cfg.Source("deadline") != "default" && cfg.Deadline < sc.Timeout {
+		// --deadline bounds the run here too; Ginkgo's own --timeout still applies when shorter.
+		sc.Timeout = cfg.Deadline
+	}
+	RunSpecs(t, conformance.SuiteName, sc, rc)
 }

@@ -27,29 +27,32 @@ type suite struct {
 	client    *target.Client
 	validator *schemas.Validator
 
-	// failedInRow counts consecutive transport failures (timeouts, resets) in this process. Past
-	// stallLimit the target is taken as stalled and later specs fail without waiting out another
-	// timeout each, so a dead target ends the run in seconds, not hours.
-	failedInRow atomic.Int32
-	lastFailure atomic.Value // string
+	// stalledSpecs counts specs in a row, in this process, that ended on a transport failure
+	// (timeout, reset, body too large). Past stallLimit the target is taken as stalled and later
+	// specs fail without waiting out another timeout each, so a dead target ends the run in
+	// seconds, not hours. Counting specs, not requests, keeps a target whose create works but
+	// whose PATCH hangs from resetting the count.
+	stalledSpecs atomic.Int32
+	lastFailure  atomic.Value // string
 }
 
-// stallLimit is how many consecutive transport failures mark the target as stalled.
+// stallLimit is how many specs in a row must end on a transport failure to mark the target stalled.
 const stallLimit = 3
 
-// record notes the outcome of one exchange for stall detection.
-func (s *suite) record(ex *target.Exchange) {
-	if ex.Err == nil {
-		s.failedInRow.Store(0)
-		return
+// settle records how a spec's exchanges went, for stall detection.
+func (s *suite) settle(p *probe) {
+	switch {
+	case p.transportErr != "":
+		s.lastFailure.Store(p.transportErr)
+		s.stalledSpecs.Add(1)
+	case p.sent > 0:
+		s.stalledSpecs.Store(0)
 	}
-	s.lastFailure.Store(ex.Err.Error())
-	s.failedInRow.Add(1)
 }
 
 // stalled reports whether the target stopped answering, and the last failure seen.
 func (s *suite) stalled() (bool, string) {
-	if s.failedInRow.Load() < stallLimit {
+	if s.stalledSpecs.Load() < stallLimit {
 		return false, ""
 	}
 	last, _ := s.lastFailure.Load().(string)
@@ -70,7 +73,10 @@ func (s *suite) Spec(id, text string, body func(p *probe)) {
 			}
 		}
 		p := &probe{ctx: ctx, s: s, req: req}
-		defer func() { AddReportEntry(report.EntryRequests, p.sent, ReportEntryVisibilityNever) }()
+		defer func() {
+			s.settle(p)
+			AddReportEntry(report.EntryRequests, p.sent, ReportEntryVisibilityNever)
+		}()
 		body(p)
 		p.finish()
 	})
@@ -104,19 +110,21 @@ type probe struct {
 	exchanges []*target.Exchange
 	findings  []finding
 	sent      int
+	// transportErr is the last transport failure of this spec ("" when none).
+	transportErr string
 }
 
 // do sends r and records the exchange. A transport error (timeout, reset, body too large) ends
 // the spec at once: there is no response to judge.
 func (p *probe) do(r target.Request) *target.Exchange {
 	if stalled, last := p.s.stalled(); stalled {
-		p.fatalf(nil, "not sent: the target stopped answering (%d transport failures in a row, the last: %s)", stallLimit, last)
+		p.fatalf(nil, "not sent: the target stopped answering (%d specs in a row ended on a transport failure, the last: %s)", stallLimit, last)
 	}
 	ex := p.s.client.Do(p.ctx, r)
-	p.s.record(ex)
 	p.sent++
 	p.exchanges = append(p.exchanges, ex)
 	if ex.Err != nil {
+		p.transportErr = ex.Err.Error()
 		p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: ex.Err.Error()})
 		p.finish()
 	}

@@ -79,7 +79,6 @@ func defineStateSpecs(s *suite) {
 				defer wg.Done()
 				defer GinkgoRecover()
 				results[i] = p.s.client.Do(p.ctx, patchWith("application/json", fmt.Sprintf(`{"subject": %q}`, subjects[i]))(id))
-				p.s.record(results[i])
 			}()
 		}
 		wg.Wait()
@@ -88,6 +87,7 @@ func defineStateSpecs(s *suite) {
 			p.sent++
 			switch {
 			case ex.Err != nil:
+				p.transportErr = ex.Err.Error()
 				p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: ex.Err.Error()})
 			case ex.Status == http.StatusConflict, ex.Status == http.StatusPreconditionFailed, ex.Status == http.StatusTooManyRequests:
 				p.note("a concurrent PATCH was answered %d", ex.Status)
