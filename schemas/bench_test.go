@@ -1,44 +1,35 @@
-package schemas
+package schemas_test
 
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/callconf/callconf/fixtures"
+	"github.com/callconf/callconf/schemas"
 )
 
 // correctedSeedResponse is the seed's example response with the five placeholders replaced by
-// enum members (the same document as fixtures/response/response-seed-example-corrected.json).
-var correctedSeedResponse = []byte(`{
-  "@odata.type": "#microsoft.graph.call",
-  "id": "728b83c8-83c8-728b-c883-8b72c8838b72",
-  "state": "established",
-  "mediaState": {"@odata.type": "microsoft.graph.callMediaState", "audio": "active"},
-  "resultInfo": {"@odata.type": "microsoft.graph.resultInfo", "code": 4, "subcode": 7, "message": "Message value"},
-  "direction": "outgoing",
-  "subject": "Subject value",
-  "callbackUri": "Callback Uri value",
-  "source": {
-    "@odata.type": "microsoft.graph.participantInfo",
-    "identity": {
-      "@odata.type": "microsoft.graph.identitySet",
-      "application": {"@odata.type": "microsoft.graph.identity", "displayName": "Display Name value", "id": "Id value"},
-      "device": {"@odata.type": "microsoft.graph.identity"},
-      "user": {"@odata.type": "microsoft.graph.identity"}
-    },
-    "region": "Region value",
-    "languageId": "Language Id value"
-  },
-  "targets": [{"@odata.type": "microsoft.graph.participantInfo"}],
-  "requestedModalities": ["audio"],
-  "mediaConfig": {"@odata.type": "microsoft.graph.mediaConfig"},
-  "chatInfo": {"@odata.type": "microsoft.graph.chatInfo", "threadId": "Thread Id value", "messageId": "Message Id value", "replyChainMessageId": "Reply Chain Message Id value"},
-  "meetingInfo": {"@odata.type": "microsoft.graph.meetingInfo"},
-  "tenantId": "Tenant Id value",
-  "myParticipantId": "My Participant Id value",
-  "toneInfo": {"@odata.type": "microsoft.graph.toneInfo", "sequenceId": 10, "tone": "tone1"}
-}`)
+// enum members, as the fixtures keep it.
+func correctedSeedResponse(tb testing.TB) []byte {
+	tb.Helper()
+	f, err := fixtures.Get("response-seed-example-corrected")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f.Body
+}
+
+func validator(tb testing.TB) *schemas.Validator {
+	tb.Helper()
+	v, err := schemas.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
+}
 
 func TestCorrectedSeedResponseIsValid(t *testing.T) {
-	res, err := mustValidator(t).Validate(KindResponse, correctedSeedResponse)
+	res, err := validator(t).Validate(schemas.KindResponse, correctedSeedResponse(t))
 	if err != nil || !res.Valid() || len(res.Notes) != 0 {
 		t.Fatalf("got %+v, %v", res, err)
 	}
@@ -47,11 +38,11 @@ func TestCorrectedSeedResponseIsValid(t *testing.T) {
 // BenchmarkValidateSeedResponse validates the corrected seed response with the compiled
 // validator (prescan included).
 func BenchmarkValidateSeedResponse(b *testing.B) {
-	v := mustValidator(b)
+	v, doc := validator(b), correctedSeedResponse(b)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(correctedSeedResponse)))
+	b.SetBytes(int64(len(doc)))
 	for b.Loop() {
-		res, err := v.Validate(KindResponse, correctedSeedResponse)
+		res, err := v.Validate(schemas.KindResponse, doc)
 		if err != nil || !res.Valid() {
 			b.Fatalf("got %+v, %v", res, err)
 		}
@@ -60,11 +51,12 @@ func BenchmarkValidateSeedResponse(b *testing.B) {
 
 // BenchmarkUnmarshalSeedResponse decodes the same bytes into any: the floor to compare with.
 func BenchmarkUnmarshalSeedResponse(b *testing.B) {
+	doc := correctedSeedResponse(b)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(correctedSeedResponse)))
+	b.SetBytes(int64(len(doc)))
 	for b.Loop() {
 		var v any
-		if err := json.Unmarshal(correctedSeedResponse, &v); err != nil {
+		if err := json.Unmarshal(doc, &v); err != nil {
 			b.Fatal(err)
 		}
 	}

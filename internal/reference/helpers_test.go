@@ -14,39 +14,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/fixtures"
 	"github.com/callconf/callconf/schemas"
 )
 
 // fullCall is the seed's example request with its placeholder enum values ("String") replaced by
-// documented members, so that it satisfies the request schema.
-const fullCall = `{
-  "@odata.type": "#microsoft.graph.call",
-  "state": "established",
-  "mediaState": {"@odata.type": "microsoft.graph.callMediaState", "audio": "active"},
-  "resultInfo": {"@odata.type": "microsoft.graph.resultInfo", "code": 4, "subcode": 7, "message": "Message value"},
-  "direction": "outgoing",
-  "subject": "Subject value",
-  "callbackUri": "Callback Uri value",
-  "source": {
-    "@odata.type": "microsoft.graph.participantInfo",
-    "identity": {
-      "@odata.type": "microsoft.graph.identitySet",
-      "application": {"@odata.type": "microsoft.graph.identity", "displayName": "Display Name value", "id": "Id value"},
-      "device": {"@odata.type": "microsoft.graph.identity"},
-      "user": {"@odata.type": "microsoft.graph.identity"}
-    },
-    "region": "Region value",
-    "languageId": "Language Id value"
-  },
-  "targets": [{"@odata.type": "microsoft.graph.participantInfo", "identity": {"user": {"id": "u1", "displayName": "User One"}}}],
-  "requestedModalities": ["audio"],
-  "mediaConfig": {"@odata.type": "microsoft.graph.mediaConfig", "removeFromDefaultAudioGroup": false},
-  "chatInfo": {"@odata.type": "microsoft.graph.chatInfo", "threadId": "Thread Id value", "messageId": "Message Id value", "replyChainMessageId": "Reply Chain Message Id value"},
-  "meetingInfo": {"@odata.type": "microsoft.graph.meetingInfo", "allowConversationWithoutHost": true},
-  "tenantId": "Tenant Id value",
-  "myParticipantId": "My Participant Id value",
-  "toneInfo": {"@odata.type": "microsoft.graph.toneInfo", "sequenceId": 10, "tone": "tone1"}
-}`
+// documented members, as the fixtures keep it: it satisfies the request schema.
+var fullCall = func() string {
+	f, err := fixtures.Get("request-seed-example-corrected")
+	if err != nil {
+		panic(err) // embedded data: cannot fail unless the fixtures are broken
+	}
+	return string(f.Body)
+}()
 
 // createBody is what tests POST to create a call: the updatable properties of fullCall.
 const createBody = `{
