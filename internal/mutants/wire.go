@@ -239,44 +239,41 @@ func encode(v any) []byte {
 
 // mapStrings returns v with every string value (not member names) replaced by f(s).
 func mapStrings(v any, f func(string) string) any {
-	switch x := v.(type) {
-	case string:
-		return f(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = mapStrings(e, f)
+	return mapLeaves(v, func(leaf any) any {
+		if s, ok := leaf.(string); ok {
+			return f(s)
 		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = mapStrings(e, f)
-		}
-		return out
-	}
-	return v
+		return leaf
+	})
 }
 
 // mapNumbers returns v with every number replaced by f(n).
 func mapNumbers(v any, f func(json.Number) any) any {
+	return mapLeaves(v, func(leaf any) any {
+		if n, ok := leaf.(json.Number); ok {
+			return f(n)
+		}
+		return leaf
+	})
+}
+
+// mapLeaves returns a copy of v with every scalar replaced by f(scalar).
+func mapLeaves(v any, f func(any) any) any {
 	switch x := v.(type) {
-	case json.Number:
-		return f(x)
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = mapNumbers(e, f)
+			out[i] = mapLeaves(e, f)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = mapNumbers(e, f)
+			out[k] = mapLeaves(e, f)
 		}
 		return out
 	}
-	return v
+	return f(v)
 }
 
 // authorized reports whether r carries "Authorization: Bearer <token>" (always true without a
