@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/report"
@@ -65,9 +66,18 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer cancel()
 	sess, stop, err := conformance.Prepare(pctx, cfg, stdout)
 	if err != nil {
-		fmt.Fprintf(stderr, "runner: %v\n", redactor(cfg)(err.Error()))
+		redact := redactor(cfg)
+		fmt.Fprintf(stderr, "runner: %v\n", redact(err.Error()))
 		if errors.Is(err, conformance.ErrUnreachable) {
 			fmt.Fprintln(stderr, "runner: the target gave no HTTP answer; check --base-url, TLS settings and --timeout")
+		}
+		if cfg.ReportDir != "" {
+			// CI keeps the reports as artifacts: say there why nothing ran.
+			r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()}}
+			c := report.Build(r, report.Input{Target: cfg.BaseURL, Strict: cfg.Strict, Started: start})
+			if werr := report.WriteFiles(cfg.ReportDir, r, c, redact); werr != nil {
+				fmt.Fprintf(stderr, "runner: %v\n", werr)
+			}
 		}
 		return exitUsage
 	}

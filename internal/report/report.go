@@ -168,6 +168,11 @@ func Build(r types.Report, in Input) Conformance {
 		req := &c.Requirements[i]
 		t := tallies[req.ID]
 		req.Passed = t.passed
+		if req.Specs == 0 && c.SuiteError != "" {
+			// The suite never reached this requirement (the target could not be prepared).
+			t.failed++
+			req.Failures = append(req.Failures, Failure{Message: "not run: " + strings.TrimSpace(c.SuiteError)})
+		}
 		switch {
 		case t.failed > 0:
 			req.Outcome = Failed

@@ -120,3 +120,14 @@ func TestWriteFilesRedacts(t *testing.T) {
 		}
 	}
 }
+
+func TestUnpreparedTargetFailsEveryRequirement(t *testing.T) {
+	r := types.Report{SpecialSuiteFailureReasons: []string{"target unreachable: connection refused"}}
+	c := Build(r, Input{Started: time.Now()})
+	if c.Summary.Failed != len(requirements.All()) || c.ExitCode() != 2 {
+		t.Fatalf("want every requirement failed and exit 2:\n%s", c.Text())
+	}
+	if !strings.Contains(c.Requirements[0].Failures[0].Message, "connection refused") {
+		t.Fatalf("the cause is not named: %+v", c.Requirements[0].Failures)
+	}
+}
