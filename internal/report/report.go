@@ -26,6 +26,10 @@ const (
 	EntryNote     = "callconf.note"     // string: a choice the contract allows, recorded (e.g. 422 over 400)
 )
 
+// UnsupportedPrefix starts the skip message of a spec whose requirement does not apply to the
+// target; such skips count as unsupported, other skips as disabled.
+const UnsupportedPrefix = "unsupported:"
+
 // Outcome is the verdict on one requirement.
 type Outcome string
 
@@ -149,7 +153,7 @@ func Build(r types.Report, in Input) Conformance {
 				msg = spec.State.String() + ": " + msg
 			}
 			req.Failures = append(req.Failures, Failure{Spec: spec.FullText(), Message: cut(msg, maxFailureMessage)})
-		case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.FailureMessage(), "unsupported:"):
+		case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.FailureMessage(), UnsupportedPrefix):
 			t.unsupported++
 			req.Notes = append(req.Notes, spec.FailureMessage())
 		case len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteConfig, spec):

@@ -69,7 +69,7 @@ func (s *suite) Spec(id, text string, body func(p *probe)) {
 	It(id+" "+text, labels, SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
 		for _, c := range req.Needs {
 			if !s.session.Has(c) {
-				Skip(fmt.Sprintf("%s the target lacks capability %q", UnsupportedPrefix, c))
+				Skip(fmt.Sprintf("%s the target lacks capability %q", report.UnsupportedPrefix, c))
 			}
 		}
 		p := &probe{ctx: ctx, s: s, req: req}
@@ -81,9 +81,6 @@ func (s *suite) Spec(id, text string, body func(p *probe)) {
 		p.finish()
 	})
 }
-
-// UnsupportedPrefix starts the skip message of a spec whose requirement does not apply.
-const UnsupportedPrefix = "unsupported:"
 
 // specTimeout bounds one spec: a few requests' worth of the per-request timeout. Specs stop at
 // their first transport error, so a stalled target costs about one timeout per spec.
