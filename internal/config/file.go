@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -94,7 +96,7 @@ func (l *loader) checkFileKeys() {
 			known[s.file] = true
 		}
 	}
-	for _, k := range sortedKeys(l.file) {
+	for _, k := range slices.Sorted(maps.Keys(l.file)) {
 		if known[k] {
 			continue
 		}
@@ -113,11 +115,7 @@ func (l *loader) checkFileKeys() {
 }
 
 func sortedKnown(known map[string]bool) []string {
-	m := make(map[string]any, len(known))
-	for k := range known {
-		m[k] = nil
-	}
-	return sortedKeys(m)
+	return slices.Sorted(maps.Keys(known))
 }
 
 // suggest returns the known key closest to k (case-insensitive, edit distance at most 2).

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -506,7 +507,7 @@ func (l *loader) headers(r raw) []Header {
 	case r.inFile:
 		switch v := r.file.(type) {
 		case map[string]any:
-			for _, name := range sortedKeys(v) {
+			for _, name := range slices.Sorted(maps.Keys(v)) {
 				s, ok := scalarString(v[name])
 				if !ok {
 					l.errorf(r, "%s: expected a string, got %s", name, typeName(v[name]))
@@ -791,12 +792,3 @@ func validToken(s string) bool {
 }
 
 func isCTL(r rune) bool { return r < 0x20 || r == 0x7f }
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}

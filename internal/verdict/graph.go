@@ -1,7 +1,9 @@
 package verdict
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -40,7 +42,7 @@ func InnerError(body []byte) []Violation {
 	if !ok {
 		return []Violation{{Pointer: "/error", Expected: "an object", Actual: Show(obj["error"], obj["error"] != nil)}}
 	}
-	for _, k := range sortedKeys(e) {
+	for _, k := range slices.Sorted(maps.Keys(e)) {
 		if !strings.EqualFold(k, "innerError") {
 			continue
 		}

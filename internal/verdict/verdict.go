@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"mime"
 	"slices"
@@ -168,7 +169,7 @@ func contains(sent, got any, present bool, at string, out *[]Violation) {
 			*out = append(*out, Violation{Pointer: at, Expected: "an object containing " + Show(s, true), Actual: Show(got, present)})
 			return
 		}
-		for _, k := range sortedKeys(s) {
+		for _, k := range slices.Sorted(maps.Keys(s)) {
 			gv, gok := g[k]
 			switch {
 			case k == "@odata.type":
@@ -274,13 +275,4 @@ func sameODataType(a, b any) bool {
 	sa, okA := a.(string)
 	sb, okB := b.(string)
 	return okA && okB && strings.TrimPrefix(sa, "#") == strings.TrimPrefix(sb, "#")
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
