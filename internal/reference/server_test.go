@@ -124,9 +124,8 @@ func TestMaxCallsBoundsTheStore(t *testing.T) {
 }
 
 func TestLatencyDelaysEachAnswerAndHonoursCancellation(t *testing.T) {
-	var log strings.Builder
-	var mu sync.Mutex
-	e := newEnv(t, Options{Latency: 150 * time.Millisecond, Log: lockedWriter{&mu, &log}})
+	lines := make(chanWriter, 16)
+	e := newEnv(t, Options{Latency: 150 * time.Millisecond, Log: lines})
 	start := time.Now()
 	e.do("GET", e.item("x"), "")
 	if d := time.Since(start); d < 150*time.Millisecond {
@@ -140,19 +139,15 @@ func TestLatencyDelaysEachAnswerAndHonoursCancellation(t *testing.T) {
 	if _, err := e.client.Do(req); err == nil {
 		t.Fatalf("no timeout")
 	}
-	// Wait for the handler to log the abandoned request ("-" status), without sleeping blindly.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		s := log.String()
-		mu.Unlock()
-		if strings.Contains(s, "POST /communications/calls - ") {
-			break
+	// Wait for the handler to log the abandoned request ("-" status): each log line is one Write.
+	timeout := time.After(5 * time.Second)
+	for seen := ""; !strings.Contains(seen, "POST /communications/calls - "); {
+		select {
+		case line := <-lines:
+			seen += line
+		case <-timeout:
+			t.Fatalf("abandoned request not logged:\n%s", seen)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("abandoned request not logged:\n%s", s)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 	if e.srv.Len() != 0 {
 		t.Errorf("a cancelled POST created a call")
@@ -359,4 +354,16 @@ func TestListenShutdownIsClean(t *testing.T) {
 	if _, err := Listen("256.0.0.1:0", srv); err == nil {
 		t.Errorf("bad address accepted")
 	}
+}
+
+// chanWriter hands every Write to a test as one string, so it can wait for a log line without
+// polling. Writes never block: a full channel drops the line.
+type chanWriter chan string
+
+func (c chanWriter) Write(p []byte) (int, error) {
+	select {
+	case c <- string(p):
+	default:
+	}
+	return len(p), nil
 }
