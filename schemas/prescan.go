@@ -29,7 +29,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // acceptable). It runs in time linear in the input and stops at the first structural error.
 func Prescan(doc []byte) []Violation {
 	if len(doc) > MaxDocumentBytes {
-		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is larger than the limit of %d bytes (%d bytes read)", MaxDocumentBytes, len(doc))}}
+		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is larger than the limit of %d bytes (%d bytes read)", MaxDocumentBytes, len(doc)), Limit: true}}
 	}
 	if bytes.HasPrefix(doc, bom) {
 		return []Violation{{Keyword: "json", Message: "document starts with a UTF-8 byte order mark, which JSON text must not carry (RFC 8259 §8.1)"}}
@@ -123,7 +123,7 @@ func scanTokens(doc []byte) []Violation {
 			switch d {
 			case '{', '[':
 				if len(stack) >= MaxDepth {
-					return append(out, Violation{Pointer: pointer(), Keyword: "json", Message: fmt.Sprintf("nesting deeper than %d levels", MaxDepth)})
+					return append(out, Violation{Pointer: pointer(), Keyword: "json", Message: fmt.Sprintf("nesting deeper than %d levels", MaxDepth), Limit: true})
 				}
 				f := &frame{object: d == '{', wantKey: d == '{'}
 				if f.object {
@@ -150,7 +150,7 @@ func scanTokens(doc []byte) []Violation {
 		}
 		if n, ok := tok.(json.Number); ok {
 			if msg := checkNumber(string(n)); msg != "" {
-				if !add(Violation{Pointer: pointer(), Keyword: "json", Message: msg, Value: cutValue(json.RawMessage(n))}) {
+				if !add(Violation{Pointer: pointer(), Keyword: "json", Message: msg, Value: cutValue(json.RawMessage(n)), Limit: true}) {
 					return out
 				}
 			}

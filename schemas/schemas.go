@@ -64,6 +64,10 @@ type Violation struct {
 	Keyword string `json:"keyword"`         // JSON-Schema keyword, or "json" for input that is not acceptable JSON
 	Message string `json:"message"`         // human readable
 	Value   string `json:"value,omitempty"` // the offending value, compact JSON from the raw bytes, cut to ~200 bytes
+	// Limit marks a violation of the validator's own limits (document size, nesting depth,
+	// number length), not of the contract: a harness judging a target's answer reports such a
+	// check as inconclusive, never as the target's fault.
+	Limit bool `json:"limit,omitempty"`
 }
 
 // Note is something worth reporting that is not a failure, such as an unknown property in a
