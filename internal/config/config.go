@@ -2,13 +2,18 @@
 // (CALLCONF_ prefix) and an optional JSON or YAML config file, with the precedence
 // flag > environment > file > default.
 //
-// The same flag names are registered everywhere (the runner's own flag set, and flag.CommandLine
-// in the Ginkgo suite binary) through Bind; Load resolves, validates and reports every problem at
-// once. Nothing is read at package initialisation and the package holds no mutable state.
+// Each setting is declared once, in the table of settings.go: its flag, environment variable,
+// config-file key, default, validation, line in String and entry in Env all come from that one
+// declaration. The same flag names are registered everywhere (the runner's own flag set, and
+// flag.CommandLine in the Ginkgo suite binary) through Bind; Load resolves, validates and reports
+// every problem at once, each naming its flag, variable or key. Nothing is read at package
+// initialisation and the package holds no mutable state.
 //
 // The bearer token is a secret: it comes only from CALLCONF_TOKEN or a token file, never from a
 // flag value, and every printed form of a Config (String, GoString, %v, %+v, JSON) redacts it,
 // together with the values of headers marked secret.
+//
+// It imports the standard library and a YAML decoder only, never another package of the harness.
 package config
 
 import (
@@ -17,9 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -29,7 +32,7 @@ const (
 	DefaultTimeout          = 10 * time.Second
 	DefaultDeadline         = 10 * time.Minute
 	DefaultConcurrency      = 8
-	MinConcurrency          = 8 // the contract's STATE-03: at least 8 PATCHes at once
+	MinConcurrency          = 8 // STATE-03 of docs/contract.md: at least 8 PATCHes at once
 	MaxConcurrency          = 256
 	DefaultMaxResponseBytes = 4 << 20
 	MinMaxResponseBytes     = 1 << 10
@@ -46,7 +49,7 @@ const (
 	Redacted = "[REDACTED]"
 )
 
-// Capability names a target's optional routes (contract, "Capabilities").
+// Capability names a target's optional routes (docs/contract.md, "Capabilities").
 const (
 	CapCreate = "create"
 	CapRead   = "read"
@@ -85,12 +88,11 @@ type Header struct{ Name, Value string }
 // Default returns the configuration with every setting at its default: the embedded reference,
 // no token, a 10 s per-request timeout, a 10 min deadline, concurrency 8, 4 MiB bodies.
 func Default() Config {
-	return Config{
-		Timeout:          DefaultTimeout,
-		Deadline:         DefaultDeadline,
-		Concurrency:      DefaultConcurrency,
-		MaxResponseBytes: DefaultMaxResponseBytes,
+	var c Config
+	for _, s := range settings() {
+		s.field.setDefault(&c)
 	}
+	return c
 }
 
 // Embedded reports whether the run targets the embedded reference implementation.
@@ -163,58 +165,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// String prints the effective configuration, one "key: value (source)" line per setting in a
-// fixed order, with the token and secret header values redacted.
+// String prints the effective configuration, one "key: value (source)" line per setting in the
+// order of the settings table, with the token and secret header values redacted.
 func (c Config) String() string {
 	var b strings.Builder
-	line := func(key, value string) {
-		fmt.Fprintf(&b, "%s: %s (%s)\n", key, value, c.Source(key))
+	for _, s := range settings() {
+		fmt.Fprintf(&b, "%s: %s (%s)\n", s.key, s.field.show(c), c.Source(s.key))
 	}
-	orNone := func(s string) string {
-		if s == "" {
-			return "(none)"
-		}
-		return s
-	}
-	line(keyConfig, orNone(c.ConfigFile))
-	if c.BaseURL == "" {
-		line(keyBaseURL, "(embedded reference)")
-	} else {
-		line(keyBaseURL, c.BaseURL)
-	}
-	if c.Token == "" {
-		line(keyToken, "(none)")
-	} else {
-		line(keyToken, Redacted)
-	}
-	line(keyTokenFile, orNone(c.TokenFile))
-	hs := make([]string, 0, len(c.Headers))
-	for _, h := range c.Headers {
-		v := h.Value
-		if c.IsSecretHeader(h.Name) {
-			v = Redacted
-		}
-		hs = append(hs, h.Name+"="+v)
-	}
-	line(keyHeader, quoteList(hs))
-	line(keySecretHeader, quoteList(c.SecretHeaders))
-	line(keyCallID, quoteList(c.CallIDs))
-	switch {
-	case !c.CapabilitiesSet:
-		line(keyCapabilities, "(auto-discover)")
-	case len(c.Capabilities) == 0:
-		line(keyCapabilities, "(none)")
-	default:
-		line(keyCapabilities, strings.Join(c.Capabilities, ","))
-	}
-	line(keyTimeout, c.Timeout.String())
-	line(keyDeadline, c.Deadline.String())
-	line(keyCAFile, orNone(c.CAFile))
-	line(keyInsecure, strconv.FormatBool(c.InsecureSkipTLSVerify))
-	line(keyStrict, strconv.FormatBool(c.Strict))
-	line(keyConcurrency, strconv.Itoa(c.Concurrency))
-	line(keyReportDir, orNone(c.ReportDir))
-	line(keyMaxResponseBytes, strconv.FormatInt(c.MaxResponseBytes, 10))
 	return b.String()
 }
 
@@ -236,78 +193,15 @@ func (c Config) MarshalJSON() ([]byte, error) {
 // GoString keeps %#v from printing the token.
 func (c Config) GoString() string { return "config.Config{\n" + c.String() + "}" }
 
-func quoteList(l []string) string {
-	if len(l) == 0 {
-		return "(none)"
-	}
-	q := make([]string, len(l))
-	for i, s := range l {
-		q[i] = strconv.Quote(s)
-	}
-	return strings.Join(q, ", ")
-}
-
 // Env returns the configuration as CALLCONF_* environment entries ("KEY=value"), for handing it
 // to a child process (e.g. a compiled suite binary) without putting the token on a command line.
 // Relative paths are made absolute. Settings at their default are omitted.
 func (c Config) Env() []string {
 	var env []string
-	add := func(key, v string) { env = append(env, EnvPrefix+key+"="+v) }
-	abs := func(p string) string {
-		if a, err := filepath.Abs(p); err == nil {
-			return a
+	for _, s := range settings() {
+		if v, ok := s.field.export(c); ok && !s.resolved {
+			env = append(env, s.env+"="+v)
 		}
-		return p
-	}
-	if c.BaseURL != "" {
-		add("BASE_URL", c.BaseURL)
-	}
-	if c.Token != "" {
-		add("TOKEN", c.Token)
-	}
-	if len(c.Headers) > 0 {
-		hs := make([]string, len(c.Headers))
-		for i, h := range c.Headers {
-			hs[i] = h.Name + "=" + h.Value
-		}
-		add("HEADERS", strings.Join(hs, "\n"))
-	}
-	if len(c.SecretHeaders) > 0 {
-		add("SECRET_HEADERS", strings.Join(c.SecretHeaders, ","))
-	}
-	if len(c.CallIDs) > 0 {
-		add("CALL_IDS", strings.Join(c.CallIDs, "\n"))
-	}
-	if c.CapabilitiesSet {
-		caps := strings.Join(c.Capabilities, ",")
-		if caps == "" {
-			caps = "none"
-		}
-		add("CAPABILITIES", caps)
-	}
-	if c.Timeout != DefaultTimeout && c.Timeout > 0 {
-		add("TIMEOUT", c.Timeout.String())
-	}
-	if c.Deadline != DefaultDeadline && c.Deadline > 0 {
-		add("DEADLINE", c.Deadline.String())
-	}
-	if c.CAFile != "" {
-		add("CA_FILE", abs(c.CAFile))
-	}
-	if c.InsecureSkipTLSVerify {
-		add("INSECURE_SKIP_TLS_VERIFY", "true")
-	}
-	if c.Strict {
-		add("STRICT", "true")
-	}
-	if c.Concurrency != DefaultConcurrency && c.Concurrency > 0 {
-		add("CONCURRENCY", strconv.Itoa(c.Concurrency))
-	}
-	if c.ReportDir != "" {
-		add("REPORT_DIR", abs(c.ReportDir))
-	}
-	if c.MaxResponseBytes != DefaultMaxResponseBytes && c.MaxResponseBytes > 0 {
-		add("MAX_RESPONSE_BYTES", strconv.FormatInt(c.MaxResponseBytes, 10))
 	}
 	return env
 }

@@ -1,0 +1,189 @@
+package config
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Setting keys: the flag names (the token has no flag; "token" names it in String and Source).
+const (
+	keyConfig           = "config"
+	keyBaseURL          = "base-url"
+	keyToken            = "token"
+	keyTokenFile        = "token-file"
+	keyHeader           = "header"
+	keySecretHeader     = "secret-header"
+	keyCallID           = "call-id"
+	keyCapabilities     = "capabilities"
+	keyTimeout          = "timeout"
+	keyDeadline         = "deadline"
+	keyCAFile           = "ca-file"
+	keyInsecure         = "insecure-skip-tls-verify"
+	keyStrict           = "strict"
+	keyConcurrency      = "concurrency"
+	keyReportDir        = "report-dir"
+	keyMaxResponseBytes = "max-response-bytes"
+)
+
+// setting is the one declaration of a configuration setting. Its flag, environment variable,
+// config-file key, default, line in String, entry in Env, source and validation all come from
+// here; nothing else in the package names a setting.
+type setting struct {
+	key    string // the flag name; also names the setting in String and Source
+	env    string // the environment variable
+	file   string // the config-file key; "" = not settable in a config file
+	usage  string // the flag's usage text
+	noFlag bool   // the setting has no flag (the token is never a flag value)
+	// resolved marks a setting that Load reads into other settings (the config file into every
+	// setting, the token file into the token): Env hands a child the results, not the setting.
+	resolved bool
+	field    field // the Config field behind the setting: its type, default and validation
+}
+
+// settings is the single table of every setting, in the order String prints them. The config
+// file comes first because it is read before every other setting.
+func settings() []setting {
+	return []setting{
+		{key: keyConfig, env: "CALLCONF_CONFIG", resolved: true,
+			usage: "config `file`, JSON or YAML (unknown keys are rejected)",
+			field: fieldOf(func(c *Config) *string { return &c.ConfigFile }, text("(none)"), "", nil)},
+		{key: keyBaseURL, env: "CALLCONF_BASE_URL", file: "baseUrl",
+			usage: "base `URL` of the target (http or https); empty = the embedded reference implementation",
+			field: fieldOf(func(c *Config) *string { return &c.BaseURL }, text("(embedded reference)"), "", checkBaseURL)},
+		{key: keyToken, env: EnvToken, noFlag: true,
+			field: fieldOf(func(c *Config) *string { return &c.Token }, secret(), "", checkTokenValue)},
+		{key: keyTokenFile, env: "CALLCONF_TOKEN_FILE", file: "tokenFile", resolved: true,
+			usage: "`file` holding the bearer token (or set " + EnvToken + "; the token is never a flag value)",
+			field: fieldOf(func(c *Config) *string { return &c.TokenFile }, path(), "", nil)},
+		{key: keyHeader, env: "CALLCONF_HEADERS", file: "headers",
+			usage: "extra request header `K=V`, repeatable (env: newline- or comma-separated)",
+			field: fieldOf(func(c *Config) *[]Header { return &c.Headers }, headers(), nil, checkHeaders)},
+		{key: keySecretHeader, env: "CALLCONF_SECRET_HEADERS", file: "secretHeaders",
+			usage: "header `NAME` whose value is redacted in every output like the token, repeatable",
+			field: fieldOf(func(c *Config) *[]string { return &c.SecretHeaders }, list(true), nil, checkSecretHeaders)},
+		{key: keyCallID, env: "CALLCONF_CALL_IDS", file: "callIds",
+			usage: "existing call `ID` to update (for targets without create), repeatable",
+			field: fieldOf(func(c *Config) *[]string { return &c.CallIDs }, list(false), nil, checkCallIDs)},
+		{key: keyCapabilities, env: "CALLCONF_CAPABILITIES", file: "capabilities",
+			usage: "target capabilities `create,read,delete` (or none); auto-discovered when not given",
+			field: capabilitiesField{}},
+		{key: keyTimeout, env: "CALLCONF_TIMEOUT", file: "timeout",
+			usage: "per-request `duration`, response body included",
+			field: fieldOf(func(c *Config) *time.Duration { return &c.Timeout }, duration(), DefaultTimeout, nil)},
+		{key: keyDeadline, env: "CALLCONF_DEADLINE", file: "deadline",
+			usage: "overall run `duration`",
+			field: fieldOf(func(c *Config) *time.Duration { return &c.Deadline }, duration(), DefaultDeadline, nil)},
+		{key: keyCAFile, env: "CALLCONF_CA_FILE", file: "caFile",
+			usage: "PEM `file` of CA certificates to trust in addition to the system roots",
+			field: fieldOf(func(c *Config) *string { return &c.CAFile }, path(), "", checkCAFile)},
+		{key: keyInsecure, env: "CALLCONF_INSECURE_SKIP_TLS_VERIFY", file: "insecureSkipTlsVerify",
+			usage: "do not verify the target's TLS certificate (verification is on by default)",
+			field: fieldOf(func(c *Config) *bool { return &c.InsecureSkipTLSVerify }, boolean(), false, nil)},
+		{key: keyStrict, env: "CALLCONF_STRICT", file: "strict",
+			usage: "fail the run on SHOULD and MAY failures too",
+			field: fieldOf(func(c *Config) *bool { return &c.Strict }, boolean(), false, nil)},
+		{key: keyConcurrency, env: "CALLCONF_CONCURRENCY", file: "concurrency",
+			usage: "concurrent PATCHes for STATE-03, `n` from 8 to 256",
+			field: fieldOf(func(c *Config) *int { return &c.Concurrency }, integer(), DefaultConcurrency, checkConcurrency)},
+		{key: keyReportDir, env: "CALLCONF_REPORT_DIR", file: "reportDir",
+			usage: "`dir`ectory for junit.xml, the Ginkgo JSON report and the conformance reports",
+			field: fieldOf(func(c *Config) *string { return &c.ReportDir }, path(), "", nil)},
+		{key: keyMaxResponseBytes, env: "CALLCONF_MAX_RESPONSE_BYTES", file: "maxResponseBytes",
+			usage: "response body `limit` in bytes (suffixes KiB, MiB, GiB allowed)",
+			field: fieldOf(func(c *Config) *int64 { return &c.MaxResponseBytes }, size(), DefaultMaxResponseBytes, checkMaxResponseBytes)},
+	}
+}
+
+func lookupSetting(key string) setting {
+	for _, s := range settings() {
+		if s.key == key {
+			return s
+		}
+	}
+	panic("config: unknown setting " + key) // programming error, covered by tests
+}
+
+// Validations, one per setting that needs more than its type. Each reports every problem
+// through report and returns the value to store.
+
+func checkBaseURL(s string, report reportFunc) string {
+	u, err := normaliseBaseURL(s)
+	if err != nil {
+		report("%v", err)
+	}
+	return u
+}
+
+func checkTokenValue(tok string, report reportFunc) string {
+	if err := checkToken(tok); err != nil {
+		report("%v", err)
+	}
+	return tok
+}
+
+func checkHeaders(hs []Header, report reportFunc) []Header {
+	var out []Header
+	for _, h := range hs {
+		switch n := http.CanonicalHeaderKey(h.Name); {
+		case !validToken(h.Name):
+			report("%q is not a valid header name", h.Name)
+		case strings.ContainsFunc(h.Value, func(c rune) bool { return c != '\t' && isCTL(c) }):
+			report("the value of header %s contains CR, LF or another control character", n)
+		case n == "Authorization":
+			report("do not pass Authorization as a header: set the bearer token with %s or --token-file", EnvToken)
+		case slices.Contains([]string{"Content-Length", "Transfer-Encoding", "Connection", "Te", "Upgrade", "Trailer"}, n):
+			report("header %s is managed by the HTTP client and cannot be set", n)
+		default:
+			out = append(out, Header{Name: n, Value: h.Value})
+		}
+	}
+	return out
+}
+
+func checkSecretHeaders(names []string, report reportFunc) []string {
+	var out []string
+	for _, n := range names {
+		if !validToken(n) {
+			report("%q is not a valid header name", n)
+			continue
+		}
+		if n = http.CanonicalHeaderKey(n); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func checkCallIDs(ids []string, report reportFunc) []string {
+	for _, id := range ids {
+		if id == "" || strings.ContainsFunc(id, isCTL) {
+			report("call id %q is empty or contains control characters", id)
+		}
+	}
+	return ids
+}
+
+func checkConcurrency(n int, report reportFunc) int {
+	if n < MinConcurrency || n > MaxConcurrency {
+		report("concurrency %d is out of range: at least %d (the contract's STATE-03 sends at least 8 at once) and at most %d", n, MinConcurrency, MaxConcurrency)
+	}
+	return n
+}
+
+func checkMaxResponseBytes(n int64, report reportFunc) int64 {
+	if n < MinMaxResponseBytes || n > MaxMaxResponseBytes {
+		report("%d bytes is out of range: from %d (1KiB) to %d (1GiB)", n, MinMaxResponseBytes, MaxMaxResponseBytes)
+	}
+	return n
+}
+
+func checkCAFile(path string, report reportFunc) string {
+	if path != "" {
+		if err := readCAFile(path); err != nil {
+			report("%v", err)
+		}
+	}
+	return path
+}
