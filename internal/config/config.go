@@ -31,6 +31,8 @@ import (
 const (
 	DefaultTimeout          = 10 * time.Second
 	DefaultDeadline         = 10 * time.Minute
+	DefaultRetryMaxWait     = 30 * time.Second // the longest single wait on a 429 or 503
+	DefaultRetryBudget      = 2 * time.Minute  // the total one spec may spend waiting on throttling
 	DefaultConcurrency      = 8
 	MinConcurrency          = 8 // STATE-03 of docs/contract.md: at least 8 PATCHes at once
 	MaxConcurrency          = 256
@@ -71,6 +73,8 @@ type Config struct {
 	CapabilitiesSet       bool          // false = auto-discover
 	Timeout               time.Duration // per request (the whole exchange, body included)
 	Deadline              time.Duration // the whole run
+	RetryMaxWait          time.Duration // longest single wait on a 429/503 (Retry-After or back-off); a longer Retry-After makes the spec inconclusive
+	RetryBudget           time.Duration // total time one spec may spend waiting on throttling
 	CAFile                string        // PEM file of extra trusted CAs
 	InsecureSkipTLSVerify bool          // skip TLS verification (off by default)
 	Strict                bool          // SHOULD and MAY failures fail the run too
@@ -86,7 +90,8 @@ type Config struct {
 type Header struct{ Name, Value string }
 
 // Default returns the configuration with every setting at its default: the embedded reference,
-// no token, a 10 s per-request timeout, a 10 min deadline, concurrency 8, 4 MiB bodies.
+// no token, a 10 s per-request timeout, a 10 min deadline, waits on throttling of at most 30 s
+// each and 2 min per spec, concurrency 8, 4 MiB bodies.
 func Default() Config {
 	var c Config
 	for _, s := range settings() {
@@ -153,6 +158,9 @@ func (c Config) Warnings() []string {
 	}
 	if c.Deadline > 0 && c.Timeout > 0 && c.Deadline < c.Timeout {
 		w = append(w, fmt.Sprintf("the run deadline (%s) is shorter than the per-request timeout (%s)", c.Deadline, c.Timeout))
+	}
+	if c.RetryBudget > 0 && c.RetryMaxWait > 0 && c.RetryBudget < c.RetryMaxWait {
+		w = append(w, fmt.Sprintf("the retry budget (%s) is shorter than the longest single wait (%s): a spec gives up before one such wait", c.RetryBudget, c.RetryMaxWait))
 	}
 	return w
 }

@@ -422,6 +422,7 @@ func TestEnvRoundTrip(t *testing.T) {
 		"--secret-header", "X-B", "--call-id", "c1", "--call-id", "c2", "--capabilities", "none",
 		"--timeout", "3s", "--deadline", "1m", "--ca-file", ca, "--insecure-skip-tls-verify", "--strict",
 		"--concurrency", "9", "--report-dir", dir, "--max-response-bytes", "1MiB",
+		"--retry-max-wait", "5s", "--retry-budget", "1m",
 	}, map[string]string{"CALLCONF_TOKEN": secretToken})
 	env := map[string]string{}
 	for _, kv := range c1.Env() {
@@ -488,5 +489,35 @@ func TestFileValueErrorsNameTheKey(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
+	}
+}
+
+func TestRetrySettings(t *testing.T) {
+	c := mustLoad(t, nil, nil)
+	if c.RetryMaxWait != 30*time.Second || c.RetryBudget != 2*time.Minute {
+		t.Fatalf("defaults: max wait %s, budget %s", c.RetryMaxWait, c.RetryBudget)
+	}
+	file := writeFile(t, "c.yaml", "retryMaxWait: 45s\nretryBudget: 5m\n")
+	c = mustLoad(t, []string{"--config", file, "--retry-max-wait", "10s"}, map[string]string{"CALLCONF_RETRY_BUDGET": "90s"})
+	if c.RetryMaxWait != 10*time.Second || c.RetryBudget != 90*time.Second ||
+		c.Source("retry-max-wait") != "flag --retry-max-wait" || c.Source("retry-budget") != "env CALLCONF_RETRY_BUDGET" {
+		t.Fatalf("precedence: %s (%s), %s (%s)", c.RetryMaxWait, c.Source("retry-max-wait"), c.RetryBudget, c.Source("retry-budget"))
+	}
+	for _, bad := range [][]string{
+		{"--retry-max-wait", "0s"}, {"--retry-max-wait", "-1s"}, {"--retry-max-wait", "soon"},
+		{"--retry-budget", "0s"}, {"--retry-budget", "-2m"}, {"--retry-budget", "2"},
+	} {
+		if _, err := load(t, bad, nil); err == nil || !strings.Contains(err.Error(), bad[0]+": ") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	_, err := load(t, []string{"--config", writeFile(t, "c.yaml", "retryBudget: 120\nretryMaxWiat: 1s\n")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "retryBudget: expected a duration string") ||
+		!strings.Contains(err.Error(), `retryMaxWiat: unknown key (did you mean "retryMaxWait"?)`) {
+		t.Errorf("file errors: %v", err)
+	}
+	c = mustLoad(t, []string{"--retry-max-wait", "1m", "--retry-budget", "30s"}, nil)
+	if w := strings.Join(c.Warnings(), "\n"); !strings.Contains(w, "retry budget (30s) is shorter than the longest single wait (1m0s)") {
+		t.Errorf("warnings: %q", w)
 	}
 }

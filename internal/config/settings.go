@@ -19,6 +19,8 @@ const (
 	keyCapabilities     = "capabilities"
 	keyTimeout          = "timeout"
 	keyDeadline         = "deadline"
+	keyRetryMaxWait     = "retry-max-wait"
+	keyRetryBudget      = "retry-budget"
 	keyCAFile           = "ca-file"
 	keyInsecure         = "insecure-skip-tls-verify"
 	keyStrict           = "strict"
@@ -75,6 +77,12 @@ func settings() []setting {
 		{key: keyDeadline, env: "CALLCONF_DEADLINE", file: "deadline",
 			usage: "overall run `duration`",
 			field: fieldOf(func(c *Config) *time.Duration { return &c.Deadline }, duration(), DefaultDeadline, nil)},
+		{key: keyRetryMaxWait, env: "CALLCONF_RETRY_MAX_WAIT", file: "retryMaxWait",
+			usage: "longest `duration` of a single wait on a 429 or 503 (Retry-After or back-off); a longer Retry-After makes the spec inconclusive",
+			field: fieldOf(func(c *Config) *time.Duration { return &c.RetryMaxWait }, duration(), DefaultRetryMaxWait, nil)},
+		{key: keyRetryBudget, env: "CALLCONF_RETRY_BUDGET", file: "retryBudget",
+			usage: "total `duration` one spec may spend waiting on throttling",
+			field: fieldOf(func(c *Config) *time.Duration { return &c.RetryBudget }, duration(), DefaultRetryBudget, nil)},
 		{key: keyCAFile, env: "CALLCONF_CA_FILE", file: "caFile",
 			usage: "PEM `file` of CA certificates to trust in addition to the system roots",
 			field: fieldOf(func(c *Config) *string { return &c.CAFile }, path(), "", checkCAFile)},

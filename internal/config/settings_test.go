@@ -26,6 +26,8 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyCapabilities:     {"read,delete", "read,delete"},
 		keyTimeout:          {"3s", "3s"},
 		keyDeadline:         {"1m0s", "1m0s"},
+		keyRetryMaxWait:     {"5s", "5s"},
+		keyRetryBudget:      {"1m0s", "1m0s"},
 		keyCAFile:           {ca, ca},
 		keyInsecure:         {"true", "true"},
 		keyStrict:           {"true", "true"},
