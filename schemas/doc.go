@@ -11,6 +11,11 @@
 //     identity, mediaConfig, appHostedMediaConfig, serviceHostedMediaConfig, mediaInfo, chatInfo,
 //     meetingInfo, organizerMeetingInfo, tokenMeetingInfo, toneInfo), per enum (callState,
 //     callDirection, modality, mediaState, tone) and the Graph error body (error.json).
+//   - the derived types that real Graph answers carry live under "definitions" of their base type's
+//     document: communicationsIdentitySet (and the endpointType enum) in identitySet.json; the
+//     communications* identities and azureCommunicationServicesUserIdentity in identity.json;
+//     joinMeetingIdMeetingInfo in meetingInfo.json. Each has its base type's properties and
+//     openness.
 //
 // Every $id lives under https://callconf.invalid/schemas/graph/ (the .invalid TLD never resolves);
 // every $ref is relative and is checked against the embedded set before compiling, so nothing is
@@ -25,9 +30,10 @@
 //   - Closed complex types say "additionalProperties": false; the open types (call, identitySet,
 //     identity, organizerMeetingInfo, and the error objects) say "additionalProperties": true.
 //   - "@odata.type" is an enum of the type's qualified name with and without the leading "#".
-//   - The abstract types mediaConfig and meetingInfo pick the concrete type from "@odata.type" with
-//     if/then/else; with no "@odata.type", or the base type's own name (as in the seed's example),
-//     the value is the (closed) base type.
+//   - The abstract types mediaConfig and meetingInfo, and the open types identitySet and identity,
+//     pick the derived type from "@odata.type" with a chain of if/then/else (with or without the
+//     leading "#"); with no "@odata.type", or the base type's own name (as in the seed's example),
+//     the value is the base type, described under "definitions" by the base type's name.
 //   - int32 and int64 properties carry exact "minimum"/"maximum" bounds.
 //
 // # How the Validator judges
@@ -39,6 +45,16 @@
 // response never fails because of a property the contract does not know (open or closed type
 // alike), and every such property is still reported. Annotations (names containing "@", such as
 // "@odata.context" or "subject@odata.type") are allowed in responses and are not noted.
+//
+// The documents as written accept in "@odata.type" only the declared type and the derived types
+// they describe. In a response the Validator also tolerates, where an open type (call,
+// identitySet, identity) is declared, a type of the microsoft.graph namespace that the contract
+// does not know, or one that Graph derives from the declared type without a schema here (such as
+// emailIdentity): the value is judged as the declared type and the type is reported as a Note. A
+// type the contract knows that does not derive from the declared one (callRecord for a call,
+// tokenMeetingInfo for an identitySet), any unknown type where a closed type is declared, and any
+// unknown type in a request stay violations: request bodies are strict, so a misspelt type is
+// caught before it is sent. The contract (docs/contract.md) states the rule.
 //
 // Before any schema runs, the raw bytes are checked: size (at most MaxDocumentBytes), no UTF-8 byte
 // order mark, valid UTF-8, well-formed JSON with a single top-level value, nesting at most MaxDepth

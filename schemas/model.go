@@ -18,10 +18,18 @@ type model struct {
 	raw   map[string][]byte
 }
 
-func loadModel() (*model, error) {
+func loadModel() (*model, error) { return loadModelWith(nil) }
+
+// loadModelWith loads the embedded documents, with the bytes of override in place of the
+// embedded ones of the same name (tests use it to prove that each mutation of a document fails a
+// fixture).
+func loadModelWith(override map[string][]byte) (*model, error) {
 	m := &model{byID: map[string]any{}, raw: map[string][]byte{}}
 	for _, name := range Names() {
 		b, err := files.ReadFile(name)
+		if o, ok := override[name]; ok {
+			b = o
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -90,6 +90,7 @@ func (r Result) Valid() bool { return len(r.Violations) == 0 }
 type Validator struct {
 	compiled map[Kind]*gojsonschema.Schema
 	model    *model
+	types    *typeInfo
 	request  []Field
 	response []Field
 }
@@ -120,7 +121,15 @@ func New() (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{compiled: map[Kind]*gojsonschema.Schema{}, model: m}
+	return newValidator(m)
+}
+
+func newValidator(m *model) (*Validator, error) {
+	types, err := m.loadTypeInfo()
+	if err != nil {
+		return nil, err
+	}
+	v := &Validator{compiled: map[Kind]*gojsonschema.Schema{}, model: m, types: types}
 	for _, k := range Kinds() {
 		s, err := m.compile(RootDocument(k), k != KindRequest)
 		if err != nil {
@@ -206,6 +215,20 @@ func (v *Validator) Validate(kind Kind, doc []byte) (res Result, err error) {
 		vi := Violation{Pointer: ptr, Keyword: keywordOf(t), Message: messageOf(t, prop, details, e)}
 		if t != "required" {
 			vi.Value = raw.valueAt(segs)
+		}
+		if t == "enum" && kind == KindResponse && len(segs) > 0 && segs[len(segs)-1] == "@odata.type" {
+			allowed, _ := details["allowed"].(string)
+			var value string
+			if json.Unmarshal([]byte(raw.valueAt(segs)), &value) == nil {
+				if msg, ok := v.types.tolerated(v.types.allowed[allowed], value); ok {
+					n := Note{Pointer: ptr, Message: msg}
+					if !seenN[n] {
+						seenN[n] = true
+						res.Notes = append(res.Notes, n)
+					}
+					continue
+				}
+			}
 		}
 		if !seenV[vi] {
 			seenV[vi] = true
