@@ -1,7 +1,11 @@
 // Package requirements is the single registry of what the harness checks: every requirement of
-// the Update-call contract (../shared/contract.md) as data, with its stable ID, RFC 2119 level,
-// title, source and the optional target capabilities it needs. Specs, reports and the
-// `runner list` command all read this table; nothing else defines a requirement.
+// the Update-call contract as data, with its stable ID, RFC 2119 level, title, full text, source
+// and the optional target capabilities it needs. Specs, reports and the `runner list` command all
+// read this table; nothing else defines a requirement.
+//
+// The contract document, docs/contract.md, is generated from this registry and the prose of
+// contract.md.tmpl (Markdown; `go run ./runner list --markdown > docs/contract.md`), and a test
+// fails when the two differ. The package imports the standard library only.
 package requirements
 
 import (
@@ -19,8 +23,8 @@ const (
 	May    Level = "MAY"
 )
 
-// Capability names an optional route of a target (contract, "Capabilities"), or a condition such
-// as authentication that decides whether a requirement applies.
+// Capability names an optional route of a target (docs/contract.md, "Capabilities"), or a
+// condition such as authentication that decides whether a requirement applies.
 type Capability string
 
 // The capabilities the contract knows.
@@ -37,6 +41,7 @@ type Requirement struct {
 	Level   Level        `json:"level"`
 	Feature string       `json:"feature"`
 	Title   string       `json:"title"`
+	Text    string       `json:"text"` // the requirement as docs/contract.md states it, word for word
 	Source  string       `json:"source"`
 	Needs   []Capability `json:"needs,omitempty"`
 }
@@ -48,57 +53,94 @@ func (r Requirement) Label() string { return "req:" + r.ID }
 // can change it.
 var all = []Requirement{
 	{ID: "PATCH-01", Level: Must, Feature: "update", Source: "seed",
-		Title: "A valid PATCH on an existing call answers 200 OK"},
+		Title: "A valid PATCH on an existing call answers 200 OK",
+		Text:  "A PATCH with `Content-Type: application/json` and a body that satisfies the update-call request schema, on an existing call, answers 200 OK."},
 	{ID: "PATCH-02", Level: Must, Feature: "update", Source: "seed",
-		Title: "The 200 response is application/json and satisfies the call response schema"},
+		Title: "The 200 response is application/json and satisfies the call response schema",
+		Text:  "Every 200 answer to a PATCH has `Content-Type: application/json` (parameters such as `charset` or `odata.metadata` allowed) and a body that is one JSON value in UTF-8 without a byte-order mark, nothing after it but whitespace, that satisfies the call response schema."},
 	{ID: "PATCH-03", Level: Must, Feature: "update", Source: "seed",
-		Title: "The response body's id equals the {callId} of the request URL"},
+		Title: "The response body's id equals the {callId} of the request URL",
+		Text:  "In every 200 answer to a PATCH, the body's `id` equals the `{callId}` of the request URL."},
 	{ID: "PATCH-04", Level: Must, Feature: "update", Source: "seed",
-		Title: "Every updatable property the request set appears in the response with the value sent"},
+		Title: "Every updatable property the request set appears in the response with the value sent",
+		Text:  "Every updatable property the request set (subject, callbackUri, source, targets, requestedModalities, mediaConfig, chatInfo, meetingInfo, tenantId, mediaState) appears in the response with the value sent. Objects compare as \"the response contains what was sent\" (recursively), arrays and scalars exactly; numbers compare exactly, not as float64."},
 	{ID: "PATCH-05", Level: Must, Feature: "update", Source: "seed, odata",
-		Title: "Properties absent from the request keep their previous values (partial update)"},
+		Title: "Properties absent from the request keep their previous values (partial update)",
+		Text:  "Properties absent from the request keep their previous values (partial update) [odata]. \"Previous\" is what the harness itself set (the body it created the call with, or its baseline PATCH, and every PATCH since that was answered 200), never only what the target echoed. Checked for each updatable property in turn."},
 	{ID: "PATCH-06", Level: Must, Feature: "update", Source: "seed",
-		Title: "Server-generated properties in the body are reflected (200) or rejected (400 with a Graph error)"},
+		Title: "Server-generated properties in the body are reflected (200) or rejected (400 with a Graph error)",
+		Text:  "A body that sets server-generated properties (state, direction, myParticipantId, resultInfo, toneInfo) gets either 200 with those values reflected, as the seed's example shows, or 400 with a Graph error. Which of the two the target chose is recorded."},
 	{ID: "PATCH-07", Level: Must, Feature: "update", Source: "seed",
-		Title: "A body id that differs from the URL's {callId} never changes the call's id"},
+		Title: "A body id that differs from the URL's {callId} never changes the call's id",
+		Text:  "A body whose `id` differs from the URL's `{callId}` never changes the call's id: 400, or 200 with the id unchanged."},
 	{ID: "PATCH-08", Level: Must, Feature: "update", Source: "seed",
-		Title: "No request the harness sends, valid or not, is answered with a 5xx"},
+		Title: "No request the harness sends, valid or not, is answered with a 5xx",
+		Text:  "No request the harness sends, valid or not, in any spec, is answered with a 5xx. A 503 with `Retry-After` that a retry overcomes is recorded, not failed."},
 
 	{ID: "ERR-01", Level: Should, Feature: "errors", Source: "graph, http",
-		Title: "A body that is not well-formed JSON answers 400"},
+		Title: "A body that is not well-formed JSON answers 400",
+		Text:  "A body that is not well-formed JSON answers 400 (bytes that are not UTF-8 make a body malformed, RFC 8259 §8.1)."},
 	{ID: "ERR-02", Level: Should, Feature: "errors", Source: "graph, http",
-		Title: "A body that violates the request schema answers 400 (422 accepted)"},
+		Title: "A body that violates the request schema answers 400 (422 accepted)",
+		Text:  "A body that violates the request schema (a value outside an enum, a wrong JSON type, null for a non-nullable property, an int32 out of range, a JSON array or string instead of an object) answers 400 (422 is accepted and recorded). Each case the harness sends is first confirmed invalid by the harness's own request schema."},
 	{ID: "ERR-03", Level: Should, Feature: "errors", Source: "graph, http",
-		Title: "A PATCH to a callId that does not exist answers 404"},
+		Title: "A PATCH to a callId that does not exist answers 404",
+		Text:  "A PATCH to a callId that does not exist answers 404."},
 	{ID: "ERR-04", Level: Should, Feature: "errors", Source: "graph, http", Needs: []Capability{Auth},
-		Title: "A missing, malformed or wrong bearer token answers 401"},
+		Title: "A missing, malformed or wrong bearer token answers 401",
+		Text:  "When the target requires authentication (found out by sending a request without `Authorization`, not assumed from the configuration): no `Authorization` header answers 401; a malformed or wrong bearer token answers 401."},
 	{ID: "ERR-05", Level: Should, Feature: "errors", Source: "graph, http",
-		Title: "A body sent with a media type other than JSON answers 415"},
+		Title: "A body sent with a media type other than JSON answers 415",
+		Text:  "A body sent with a media type other than JSON (`text/plain`, `application/xml`) answers 415."},
 	{ID: "ERR-06", Level: Should, Feature: "errors", Source: "graph",
-		Title: "Every 4xx answer carries a Graph error body (error.code non-empty string, error.message string)"},
+		Title: "Every 4xx answer carries a Graph error body (error.code non-empty string, error.message string)",
+		Text:  "Every 4xx answer, to any request of any spec, carries with a JSON media type (`application/json`, parameters allowed) a body in the Graph error format: an object `error` with a non-empty string `code` and a string `message`."},
 	{ID: "ERR-07", Level: May, Feature: "errors", Source: "graph",
-		Title: "The error object carries innerError (any case) with request-id and date"},
+		Title: "The error object carries innerError (any case) with request-id and date",
+		Text:  "The error object carries `innerError` (any spelling case) with `request-id` and `date`."},
 	{ID: "ERR-08", Level: Should, Feature: "errors", Source: "http",
-		Title: "PUT on the call item answers 405 with an Allow header that lists PATCH"},
+		Title: "PUT on the call item answers 405 with an Allow header that lists PATCH",
+		Text:  "PUT on the call item answers 405 with an `Allow` header that lists PATCH [http]."},
 	{ID: "ERR-09", Level: Should, Feature: "errors", Source: "graph, http",
-		Title: "A malformed callId answers 400 or 404, never a redirect"},
+		Title: "A malformed callId answers 400 or 404, never a redirect",
+		Text:  "A malformed callId (path traversal such as `..%2F..%2F`, percent-encoded control bytes such as `%00` or `%0A`, a 4 KiB id) answers 400 or 404, never a redirect."},
+	{ID: "ERR-10", Level: Should, Feature: "errors", Source: "http", Needs: []Capability{Auth},
+		Title: "Every 401 answer carries a WWW-Authenticate header that names the Bearer scheme",
+		Text:  "Every 401 answer carries a `WWW-Authenticate` header that names the `Bearer` scheme [http] (RFC 9110 §11.6.1, RFC 6750 §3)."},
 
 	{ID: "HTTP-01", Level: Should, Feature: "protocol", Source: "graph",
-		Title: "Every response carries a request-id header"},
+		Title: "Every response carries a request-id header",
+		Text:  "Every response, to any request of any spec, success or error, carries a `request-id` header."},
 	{ID: "HTTP-02", Level: Should, Feature: "protocol", Source: "graph",
-		Title: "A client-request-id sent by the client is echoed in the response"},
+		Title: "A client-request-id sent by the client is echoed in the response",
+		Text:  "A `client-request-id` sent by the client is echoed in the response, success or error."},
+	{ID: "HTTP-03", Level: Should, Feature: "protocol", Source: "graph",
+		Title: "Every 429 and 503 answer carries Retry-After (delta-seconds or an HTTP-date)",
+		Text:  "Every 429 and 503 answer carries `Retry-After` (delta-seconds or an HTTP-date) [graph throttling guidance]. When the target never throttles, the requirement passes with the note \"not exercised\"."},
 	{ID: "STATE-01", Level: Should, Feature: "state", Source: "graph, odata", Needs: []Capability{Read},
-		Title: "A GET after a successful PATCH returns the updated values"},
+		Title: "A GET after a successful PATCH returns the updated values",
+		Text:  "With `read`: a GET after a successful PATCH returns the updated values (PATCH-04 and PATCH-05 hold for the stored call, not only the response)."},
 	{ID: "STATE-02", Level: Should, Feature: "state", Source: "odata",
-		Title: "The same PATCH sent twice yields the same representation"},
+		Title: "The same PATCH sent twice yields the same representation",
+		Text:  "The same PATCH sent twice yields the same representation of the updatable properties (server-generated ones such as `state` may change on their own in a live call)."},
 	{ID: "STATE-03", Level: Should, Feature: "state", Source: "graph",
-		Title: "Concurrent PATCHes to one call are all answered 200 and leave the call intact"},
+		Title: "Concurrent PATCHes to one call are all answered 200 and leave the call intact",
+		Text:  "Concurrent PATCHes to one call (at least 8 at once, each with its own subject) are all answered 200 (409, 412 and 429 are accepted and recorded); afterwards the call's subject is one of those whose PATCH was answered 200, and the rest of the call is intact."},
 	{ID: "STATE-04", Level: Should, Feature: "state", Source: "graph, http", Needs: []Capability{Create, Delete},
-		Title: "After DELETE, a PATCH to that call answers 404"},
+		Title: "After DELETE, a PATCH to that call answers 404",
+		Text:  "With `delete`: after DELETE, a PATCH to that call answers 404."},
 	{ID: "STATE-05", Level: Should, Feature: "state", Source: "graph",
-		Title: "Strings survive a round trip byte for byte"},
+		Title: "Strings survive a round trip byte for byte",
+		Text:  "Strings survive a round trip byte for byte: non-ASCII letters, emoji, right-to-left text, combining marks, JSON escapes such as `\\\"`, `\\\\` and `\\t`, and a 1,024-character subject."},
 	{ID: "STATE-06", Level: Should, Feature: "state", Source: "graph",
-		Title: "Setting a nullable property to null answers 200 and shows it null or absent"},
+		Title: "Setting a nullable property to null answers 200 and shows it null or absent",
+		Text:  "Setting a nullable property to null (e.g. `subject`) answers 200 and the response shows it null or absent; with `read`, so does the stored call."},
+	{ID: "STATE-07", Level: Should, Feature: "state", Source: "graph, odata",
+		Title: "A PATCH answered with a 4xx changes nothing",
+		Text:  "A PATCH answered with a 4xx changes nothing: afterwards the call (read back with GET, or seen in the next accepted PATCH's answer without `read`) is as before."},
+	{ID: "STATE-08", Level: Should, Feature: "state", Source: "graph, odata",
+		Title: "A PATCH changes only the call it names",
+		Text:  "A PATCH changes only the call it names: another call (created, or named by the user) keeps its representation."},
 }
 
 // All returns a copy of every requirement, in contract order.

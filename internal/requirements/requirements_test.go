@@ -2,6 +2,7 @@ package requirements
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -19,12 +20,15 @@ func TestRegistry(t *testing.T) {
 		if r.Title == "" || r.Source == "" || r.Feature == "" {
 			t.Errorf("%s: missing title, source or feature", r.ID)
 		}
+		if !strings.HasSuffix(r.Text, ".") || len(r.Text) <= len(r.Title) {
+			t.Errorf("%s: Text %q is not the contract's full sentence", r.ID, r.Text)
+		}
 		if got := MustGet(r.ID); got.ID != r.ID || got.Label() != "req:"+r.ID {
 			t.Errorf("%s: Get/Label broken", r.ID)
 		}
 	}
-	if len(seen) != 25 {
-		t.Errorf("%d requirements, the contract has 25", len(seen))
+	if len(seen) != 29 {
+		t.Errorf("%d requirements, the contract has 29", len(seen))
 	}
 	if _, err := Get("PATCH-99"); err == nil {
 		t.Error("unknown ID accepted")
