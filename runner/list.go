@@ -21,14 +21,29 @@ type listed struct {
 }
 
 // runList prints the requirement registry with the specs behind each requirement, from a dry
-// preview of the spec tree (nothing is sent anywhere).
+// preview of the spec tree (nothing is sent anywhere); with --markdown, the contract document
+// generated from the registry alone.
 func runList(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("runner list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	specs := fs.Bool("specs", false, "print the name of every spec under its requirement")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+	markdown := fs.Bool("markdown", false, "print the contract, "+requirements.MarkdownPath+", generated from the registry (regenerate it with: "+requirements.MarkdownCommand+")")
+	if err := fs.Parse(args); err != nil {
+		return parseStatus(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "runner list: unexpected arguments %q\n", fs.Args())
 		return exitUsage
+	}
+	if *markdown {
+		b, err := requirements.Markdown()
+		if err != nil {
+			fmt.Fprintf(stderr, "runner list: %v\n", err)
+			return exitUsage
+		}
+		stdout.Write(b)
+		return exitOK
 	}
 	conformance.Define(conformance.Options{Config: config.Default(), Log: io.Discard})
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName)

@@ -45,7 +45,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	flags := config.Bind(fs)
 	opts := bindRunOptions(fs)
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "runner: unexpected arguments %q (subcommands: run, serve, validate, list, selftest)\n", fs.Args())

@@ -49,7 +49,7 @@ func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Write
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return parseStatus(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "selftest: unexpected arguments %q\n", fs.Args())

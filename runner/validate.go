@@ -43,10 +43,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	kindFlag := fs.String("kind", "", "what the files are: request, response or error (required)")
 	asJSON := fs.Bool("json", false, "print the verdicts as a JSON array instead of text")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+		return parseStatus(err)
 	}
 	kind, err := schemas.ParseKind(*kindFlag)
 	if err != nil {
