@@ -25,18 +25,19 @@ func WriteFiles(dir string, r types.Report, c Conformance, redact func(string) s
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report dir: %w", err)
 	}
-	junit := filepath.Join(dir, JUnitFile)
-	if err := reporters.GenerateJUnitReportWithConfig(r, junit, reporters.JunitReportConfig{OmitSpecLabels: false}); err != nil {
-		return fmt.Errorf("junit report: %w", err)
-	}
 	ginkgoJSON := filepath.Join(dir, GinkgoJSONFile)
 	if err := reporters.GenerateJSONReport(r, ginkgoJSON); err != nil {
 		return fmt.Errorf("ginkgo json report: %w", err)
 	}
-	for _, f := range []string{junit, ginkgoJSON} {
-		if err := redactFile(f, redact); err != nil {
-			return err
-		}
+	if err := redactFile(ginkgoJSON, redact); err != nil {
+		return err
+	}
+	junit, err := c.JUnit()
+	if err != nil {
+		return fmt.Errorf("junit report: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, JUnitFile), []byte(redact(string(junit))), 0o644); err != nil {
+		return fmt.Errorf("junit report: %w", err)
 	}
 	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
@@ -72,23 +73,26 @@ func (c Conformance) Markdown() string {
 		verdict = "does **not** conform"
 	}
 	fmt.Fprintf(&b, "# Update call conformance\n\n")
-	fmt.Fprintf(&b, "- target: %s\n- harness: %s\n- date: %s\n- mode: %s\n- verdict: the target %s\n- %d passed, %d failed, %d unsupported, %d disabled; %d requests in %.2fs\n\n",
+	fmt.Fprintf(&b, "- target: %s\n- harness: %s\n- date: %s\n- mode: %s\n- verdict: the target %s\n- %d passed, %d failed, %d inconclusive, %d unsupported, %d disabled; %d requests (%d throttled and retried) in %.2fs\n\n",
 		c.Target, c.HarnessVersion, c.Date, map[bool]string{true: "strict (every applicable requirement gates)", false: "default (every applicable MUST gates)"}[c.Strict],
-		verdict, c.Summary.Passed, c.Summary.Failed, c.Summary.Unsupported, c.Summary.Disabled, c.Requests, c.WallTime)
+		verdict, c.Summary.Passed, c.Summary.Failed, c.Summary.Inconclusive, c.Summary.Unsupported, c.Summary.Disabled, c.Requests, c.Retries, c.WallTime)
 	if c.SuiteError != "" {
 		fmt.Fprintf(&b, "**Suite error:**\n\n```\n%s\n```\n\n", c.SuiteError)
 	}
-	b.WriteString("| ID | level | outcome | specs | requirement |\n|---|---|---|---|---|\n")
+	b.WriteString("| ID | level | outcome | specs | retries | requirement |\n|---|---|---|---|---|---|\n")
 	for _, r := range c.Requirements {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s |\n", r.ID, r.Level, r.Outcome, r.Passed, r.Specs, r.Title)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %d | %s |\n", r.ID, r.Level, r.Outcome, r.Passed, r.Specs, r.Retries, r.Title)
 	}
 	for _, r := range c.Requirements {
-		if len(r.Failures) == 0 && len(r.Notes) == 0 {
+		if len(r.Failures) == 0 && len(r.Inconclusives) == 0 && len(r.Notes) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\n## %s (%s): %s\n\n", r.ID, r.Level, r.Outcome)
 		for _, n := range r.Notes {
 			fmt.Fprintf(&b, "- note: %s\n", n)
+		}
+		for _, f := range r.Inconclusives {
+			fmt.Fprintf(&b, "- inconclusive: %s: %s\n", f.Spec, f.Cause)
 		}
 		for _, f := range r.Failures {
 			fmt.Fprintf(&b, "\n### %s\n\n```\n%s\n```\n", f.Spec, strings.ReplaceAll(f.Message, "```", "'''"))

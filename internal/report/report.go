@@ -5,7 +5,9 @@ package report
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"runtime"
 	"slices"
@@ -15,54 +17,85 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/verdict"
 )
 
 // HarnessVersion identifies this harness in reports.
 const HarnessVersion = "0.1.0"
 
-// Report entry names specs use to pass facts to the report.
-const (
-	EntryRequests = "callconf.requests" // int: requests one spec sent
-	EntryNote     = "callconf.note"     // string: a choice the contract allows, recorded (e.g. 422 over 400)
-)
+// EntryResult names the report entry in which every spec hands its SpecResult to the report.
+const EntryResult = "callconf.result"
 
-// UnsupportedPrefix starts the skip message of a spec whose requirement does not apply to the
-// target; such skips count as unsupported, other skips as disabled.
-const UnsupportedPrefix = "unsupported:"
+// SpecResult is what one spec found, as typed data: its findings (of its own requirement and of
+// any other its exchanges showed), notes, requests sent, throttled retries, and, for a spec
+// whose requirement does not apply to the target, why.
+type SpecResult struct {
+	Requirement string            `json:"requirement"`
+	Findings    []verdict.Finding `json:"findings,omitempty"`
+	Notes       []verdict.Note    `json:"notes,omitempty"`
+	Requests    int               `json:"requests"`
+	Retries     int               `json:"retries,omitempty"`
+	Unsupported string            `json:"unsupported,omitempty"`
+}
+
+// specResult reads the SpecResult a spec recorded: the value itself within one process, its
+// JSON form when it came from another process of a parallel run.
+func specResult(spec types.SpecReport) (SpecResult, bool) {
+	for _, e := range spec.ReportEntries {
+		if e.Name != EntryResult {
+			continue
+		}
+		if r, ok := e.Value.GetRawValue().(SpecResult); ok {
+			return r, true
+		}
+		var r SpecResult
+		if err := json.Unmarshal([]byte(e.Value.AsJSON), &r); err == nil {
+			return r, true
+		}
+	}
+	return SpecResult{}, false
+}
 
 // Outcome is the verdict on one requirement.
 type Outcome string
 
 // The outcomes, as the README explains them.
 const (
-	Passed      Outcome = "passed"      // every spec that ran passed
-	Failed      Outcome = "failed"      // at least one spec failed
-	Unsupported Outcome = "unsupported" // the target lacks a capability the requirement needs
-	Disabled    Outcome = "disabled"    // the user filtered every spec of the requirement out
+	Passed       Outcome = "passed"       // every spec that ran passed, and no exchange broke it
+	Failed       Outcome = "failed"       // a spec failed, or an exchange of any spec broke it
+	Inconclusive Outcome = "inconclusive" // nothing failed, but a check could not be made (cause recorded)
+	Unsupported  Outcome = "unsupported"  // the target lacks a capability the requirement needs
+	Disabled     Outcome = "disabled"     // the user filtered every spec of the requirement out
 )
 
-// Failure is one failed spec of a requirement.
+// Failure is one failed (or inconclusive) spec of a requirement.
 type Failure struct {
-	Spec    string `json:"spec"`
+	Spec string `json:"spec"`
+	// Cause is, for an inconclusive spec, why the check could not be made.
+	Cause   string `json:"cause,omitempty"`
 	Message string `json:"message"`
 }
 
 // Requirement is the verdict on one requirement.
 type Requirement struct {
 	requirements.Requirement
-	Outcome  Outcome   `json:"outcome"`
-	Specs    int       `json:"specs"`
-	Passed   int       `json:"passedSpecs"`
-	Failures []Failure `json:"failures,omitempty"`
-	Notes    []string  `json:"notes,omitempty"`
+	Outcome Outcome `json:"outcome"`
+	Specs   int     `json:"specs"`
+	Passed  int     `json:"passedSpecs"`
+	// Retries counts the throttled requests its specs waited out and retried.
+	Retries       int       `json:"retries"`
+	Failures      []Failure `json:"failures,omitempty"`
+	Inconclusives []Failure `json:"inconclusive,omitempty"`
+	Notes         []string  `json:"notes,omitempty"`
 }
 
 // Counts tallies requirements by outcome.
 type Counts struct {
-	Passed      int `json:"passed"`
-	Failed      int `json:"failed"`
-	Unsupported int `json:"unsupported"`
-	Disabled    int `json:"disabled"`
+	Passed       int `json:"passed"`
+	Failed       int `json:"failed"`
+	Inconclusive int `json:"inconclusive"`
+	Unsupported  int `json:"unsupported"`
+	Disabled     int `json:"disabled"`
 }
 
 // Conformance is the whole verdict of one run.
@@ -75,6 +108,7 @@ type Conformance struct {
 	SuiteError     string        `json:"suiteError,omitempty"`
 	WallTime       float64       `json:"wallTimeSeconds"`
 	Requests       int           `json:"requests"`
+	Retries        int           `json:"retries"`
 	Summary        Counts        `json:"summary"`
 	Requirements   []Requirement `json:"requirements"`
 }
@@ -87,10 +121,14 @@ type Input struct {
 }
 
 // maxFailureMessage bounds one failure message in conformance.json and .md; the full text stays
-// in junit.xml and the Ginkgo report.
+// in the Ginkgo report.
 const maxFailureMessage = 16 << 10
 
-// Build computes the verdict per requirement from a Ginkgo report.
+// tally is what the specs said about one requirement.
+type tally struct{ passed, failed, inconclusive, unsupported, disabled int }
+
+// Build computes the verdict per requirement from a Ginkgo report: each spec's SpecResult counts
+// for the spec's own requirement, and each finding also for the requirement it names.
 func Build(r types.Report, in Input) Conformance {
 	c := Conformance{
 		Target:         in.Target,
@@ -99,7 +137,6 @@ func Build(r types.Report, in Input) Conformance {
 		Strict:         in.Strict,
 		WallTime:       time.Since(in.Started).Seconds(),
 	}
-	type tally struct{ passed, failed, unsupported, disabled int }
 	tallies := map[string]*tally{}
 	byID := map[string]*Requirement{}
 	for _, req := range requirements.All() {
@@ -110,15 +147,6 @@ func Build(r types.Report, in Input) Conformance {
 		byID[c.Requirements[i].ID] = &c.Requirements[i]
 	}
 	for _, spec := range r.SpecReports {
-		for _, e := range spec.ReportEntries {
-			switch e.Name {
-			case EntryRequests:
-				var n int
-				if _, err := fmt.Sscan(e.StringRepresentation(), &n); err == nil {
-					c.Requests += n
-				}
-			}
-		}
 		if spec.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && spec.Failed() {
 			c.SuiteError += fmt.Sprintf("%s failed: %s\n", spec.LeafNodeType, spec.FailureMessage())
 			continue
@@ -126,42 +154,40 @@ func Build(r types.Report, in Input) Conformance {
 		if spec.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		id := ""
-		for _, l := range spec.Labels() {
-			if rest, ok := strings.CutPrefix(l, "req:"); ok {
-				id = rest
-			}
+		res, typed := specResult(spec)
+		id := res.Requirement
+		if !typed {
+			id, _ = requirements.FromLabels(spec.Labels())
 		}
 		req, ok := byID[id]
 		if !ok {
 			continue
 		}
-		t := tallies[id]
+		c.Requests += res.Requests
+		c.Retries += res.Retries
+		req.Retries += res.Retries
 		req.Specs++
-		for _, e := range spec.ReportEntries {
-			if e.Name == EntryNote {
-				req.Notes = append(req.Notes, e.StringRepresentation())
+		for _, n := range res.Notes {
+			if other, ok := byID[n.Requirement]; ok {
+				other.Notes = append(other.Notes, n.Text)
 			}
 		}
+		t := tallies[id]
 		switch {
-		case spec.State == types.SpecStatePassed:
-			t.passed++
-		case spec.State.Is(types.SpecStateFailureStates):
-			t.failed++
-			msg := spec.FailureMessage()
-			if spec.State != types.SpecStateFailed {
-				msg = spec.State.String() + ": " + msg
-			}
-			req.Failures = append(req.Failures, Failure{Spec: spec.FullText(), Message: cut(msg, maxFailureMessage)})
-		case spec.State == types.SpecStateSkipped && strings.HasPrefix(spec.FailureMessage(), UnsupportedPrefix):
+		case spec.State == types.SpecStateSkipped && res.Unsupported != "":
 			t.unsupported++
-			req.Notes = append(req.Notes, spec.FailureMessage())
-		case len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteConfig, spec):
-			// The user wanted this spec, but the suite ended (deadline, interrupt) before it ran.
-			t.failed++
-			req.Failures = append(req.Failures, Failure{Spec: spec.FullText(), Message: "not run: " + strings.Join(r.SpecialSuiteFailureReasons, "; ")})
+			req.Notes = append(req.Notes, "unsupported: "+res.Unsupported)
+		case spec.State == types.SpecStateSkipped || spec.State == types.SpecStatePending:
+			if len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteConfig, spec) {
+				// The user wanted this spec, but the suite ended (deadline, interrupt) before it ran.
+				t.inconclusive++
+				reason := "not run: " + strings.Join(r.SpecialSuiteFailureReasons, "; ")
+				req.Inconclusives = append(req.Inconclusives, Failure{Spec: spec.FullText(), Cause: reason, Message: reason})
+			} else {
+				t.disabled++
+			}
 		default:
-			t.disabled++
+			judgeSpec(spec, res, typed, byID, tallies)
 		}
 	}
 	for _, reason := range r.SpecialSuiteFailureReasons {
@@ -174,34 +200,83 @@ func Build(r types.Report, in Input) Conformance {
 		req.Passed = t.passed
 		if req.Specs == 0 && c.SuiteError != "" {
 			// The suite never reached this requirement (the target could not be prepared).
-			t.failed++
-			req.Failures = append(req.Failures, Failure{Message: "not run: " + strings.TrimSpace(c.SuiteError)})
+			t.inconclusive++
+			reason := "not run: " + strings.TrimSpace(c.SuiteError)
+			req.Inconclusives = append(req.Inconclusives, Failure{Cause: reason, Message: reason})
 		}
 		switch {
 		case t.failed > 0:
 			req.Outcome = Failed
+			c.Summary.Failed++
+		case t.inconclusive > 0:
+			req.Outcome = Inconclusive
+			c.Summary.Inconclusive++
 		case t.passed > 0:
 			req.Outcome = Passed
+			c.Summary.Passed++
 		case t.unsupported > 0:
 			req.Outcome = Unsupported
+			c.Summary.Unsupported++
 		default:
 			req.Outcome = Disabled
+			c.Summary.Disabled++
 		}
 		req.Notes = compactSorted(req.Notes)
-		slices.SortFunc(req.Failures, func(a, b Failure) int { return cmp.Compare(a.Spec, b.Spec) })
-		switch req.Outcome {
-		case Passed:
-			c.Summary.Passed++
-		case Failed:
-			c.Summary.Failed++
-		case Unsupported:
-			c.Summary.Unsupported++
-		case Disabled:
-			c.Summary.Disabled++
+		for _, l := range [][]Failure{req.Failures, req.Inconclusives} {
+			slices.SortFunc(l, func(a, b Failure) int { return cmp.Or(cmp.Compare(a.Spec, b.Spec), cmp.Compare(a.Message, b.Message)) })
 		}
 	}
 	c.Conforms = c.SuiteError == "" && c.gate()
 	return c
+}
+
+// judgeSpec counts a spec that ran: for its own requirement by its own findings (or by Ginkgo's
+// state when it recorded none, e.g. after a timeout), and for every other requirement its
+// exchanges broke.
+func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, byID map[string]*Requirement, tallies map[string]*tally) {
+	own := res.Requirement
+	if !typed {
+		own, _ = requirements.FromLabels(spec.Labels())
+	}
+	failing, inconclusive := map[string]bool{}, map[string]bool{}
+	causes := map[string]string{}
+	for _, f := range res.Findings {
+		if _, ok := byID[f.Requirement]; !ok {
+			continue
+		}
+		if f.Inconclusive {
+			inconclusive[f.Requirement] = true
+			if _, ok := causes[f.Requirement]; !ok {
+				causes[f.Requirement] = f.Actual
+			}
+		} else {
+			failing[f.Requirement] = true
+		}
+	}
+	if spec.State.Is(types.SpecStateFailureStates) && !failing[own] && !inconclusive[own] && (len(res.Findings) == 0 || spec.State != types.SpecStateFailed) {
+		// Ginkgo failed the spec for a reason of its own: a timeout, a panic, an interrupt.
+		failing[own] = true
+	}
+	msg := spec.FailureMessage()
+	if spec.State != types.SpecStateFailed && spec.State != types.SpecStatePassed {
+		msg = spec.State.String() + ": " + msg
+	}
+	entry := Failure{Spec: spec.FullText(), Message: cut(msg, maxFailureMessage)}
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
+		req, t := byID[id], tallies[id]
+		switch {
+		case failing[id]:
+			t.failed++
+			req.Failures = append(req.Failures, entry)
+		case inconclusive[id]:
+			t.inconclusive++
+			e := entry
+			e.Cause = causes[id]
+			req.Inconclusives = append(req.Inconclusives, e)
+		case id == own:
+			t.passed++
+		}
+	}
 }
 
 // selected reports whether the user's focus, skip and label filters select spec.
@@ -224,26 +299,43 @@ func selected(sc types.SuiteConfig, spec types.SpecReport) bool {
 	return true
 }
 
-// gate is true when every applicable MUST requirement passed (with Strict: every applicable one).
+// gates reports whether r's outcome decides the verdict: every MUST does, and with Strict
+// every requirement.
+func (c Conformance) gates(r Requirement) bool { return c.Strict || r.Level == requirements.Must }
+
+// gate is true when every gating requirement that applies passed: none failed, none inconclusive.
 func (c Conformance) gate() bool {
 	for _, r := range c.Requirements {
-		if r.Outcome == Failed && (c.Strict || r.Level == requirements.Must) {
+		if (r.Outcome == Failed || r.Outcome == Inconclusive) && c.gates(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// ExitCode is the runner's exit status for this verdict: 0 conforms, 1 does not, 2 when the
-// suite itself could not run.
+// ExitCode is the runner's exit status for this verdict: 0 conforms, 1 a gating requirement
+// failed, 2 when the suite itself could not run or a gating requirement is inconclusive (the
+// target could not be judged: neither a pass nor a failure).
 func (c Conformance) ExitCode() int {
-	switch {
-	case c.SuiteError != "":
+	if c.SuiteError != "" {
 		return 2
-	case c.Conforms:
-		return 0
 	}
-	return 1
+	inconclusive := false
+	for _, r := range c.Requirements {
+		if !c.gates(r) {
+			continue
+		}
+		switch r.Outcome {
+		case Failed:
+			return 1
+		case Inconclusive:
+			inconclusive = true
+		}
+	}
+	if inconclusive {
+		return 2
+	}
+	return 0
 }
 
 // Text renders one line per requirement and the closing count line.
@@ -251,7 +343,7 @@ func (c Conformance) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nconformance of %s (harness %s)\n", c.Target, c.HarnessVersion)
 	for _, r := range c.Requirements {
-		fmt.Fprintf(&b, "%-9s %-6s %-11s %s\n", r.ID, r.Level, r.Outcome, r.Title)
+		fmt.Fprintf(&b, "%-9s %-6s %-12s %s\n", r.ID, r.Level, r.Outcome, r.Title)
 	}
 	if c.SuiteError != "" {
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
@@ -264,8 +356,13 @@ func (c Conformance) Text() string {
 	if c.Strict {
 		mode = "every applicable requirement (strict)"
 	}
-	fmt.Fprintf(&b, "verdict: %s (%s must pass); wall time %.2fs, %d requests\n", verdict, mode, c.WallTime, c.Requests)
-	fmt.Fprintf(&b, "%d passed, %d failed, %d unsupported, %d disabled\n", c.Summary.Passed, c.Summary.Failed, c.Summary.Unsupported, c.Summary.Disabled)
+	fmt.Fprintf(&b, "verdict: %s (%s must pass); wall time %.2fs, %d requests, %d throttled and retried\n", verdict, mode, c.WallTime, c.Requests, c.Retries)
+	for _, r := range c.Requirements {
+		for _, f := range r.Inconclusives {
+			fmt.Fprintf(&b, "inconclusive %s: %s\n", r.ID, strings.TrimPrefix(f.Spec+": "+f.Cause, ": "))
+		}
+	}
+	fmt.Fprintf(&b, "%d passed, %d failed, %d inconclusive, %d unsupported, %d disabled\n", c.Summary.Passed, c.Summary.Failed, c.Summary.Inconclusive, c.Summary.Unsupported, c.Summary.Disabled)
 	return b.String()
 }
 

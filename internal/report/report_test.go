@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,18 +11,24 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/verdict"
 )
 
-// spec builds a minimal spec report for requirement id.
-func spec(id, text string, state types.SpecState, msg string) types.SpecReport {
+// spec builds a minimal spec report for requirement id with the given typed result.
+func spec(id, text string, state types.SpecState, msg string, findings ...verdict.Finding) types.SpecReport {
+	res := SpecResult{Requirement: id, Requests: 3, Findings: findings}
 	return types.SpecReport{
 		LeafNodeType:   types.NodeTypeIt,
 		LeafNodeText:   id + " " + text,
 		LeafNodeLabels: []string{"req:" + id, "level:X"},
 		State:          state,
 		Failure:        types.Failure{Message: msg},
-		ReportEntries:  types.ReportEntries{{Name: EntryRequests, Value: types.WrapEntryValue(3)}},
+		ReportEntries:  types.ReportEntries{{Name: EntryResult, Value: types.WrapEntryValue(res)}},
 	}
+}
+
+func finding(req string, inconclusive bool, actual string) verdict.Finding {
+	return verdict.Finding{Requirement: req, Inconclusive: inconclusive, Violation: verdict.Violation{Expected: "x", Actual: actual}}
 }
 
 // allPassing is a report in which every requirement has one passing spec.
@@ -45,40 +52,67 @@ func outcome(c Conformance, id string) Outcome {
 func TestBuildOutcomes(t *testing.T) {
 	r := allPassing()
 	r.SpecReports = append(r.SpecReports,
-		spec("PATCH-04", "fails", types.SpecStateFailed, "at /subject: expected a, got b"),
+		spec("PATCH-04", "fails", types.SpecStateFailed, "at /subject: expected a, got b", finding("PATCH-04", false, "b")),
 		spec("ERR-02", "times out", types.SpecStateTimedout, "timed out"),
+		// Its own requirement passes; the exchange it recorded breaks HTTP-01.
+		spec("PATCH-01", "shows a missing request-id", types.SpecStateFailed, "[HTTP-01] header request-id", finding("HTTP-01", false, "(absent)")),
+		spec("STATE-02", "could not create its call", types.SpecStateFailed, "precondition", finding("STATE-02", true, "create answered 429")),
 	)
 	for i := range r.SpecReports {
 		switch {
 		case strings.HasPrefix(r.SpecReports[i].LeafNodeText, "STATE-01"):
-			r.SpecReports[i].State, r.SpecReports[i].Failure.Message = types.SpecStateSkipped, "unsupported: the target lacks capability \"read\""
+			r.SpecReports[i].State = types.SpecStateSkipped
+			r.SpecReports[i].ReportEntries[0].Value = types.WrapEntryValue(SpecResult{Requirement: "STATE-01", Unsupported: `the target lacks capability "read"`})
 		case strings.HasPrefix(r.SpecReports[i].LeafNodeText, "HTTP-02"):
-			r.SpecReports[i].State, r.SpecReports[i].Failure.Message = types.SpecStateSkipped, ""
+			r.SpecReports[i].State = types.SpecStateSkipped
+			r.SpecReports[i].ReportEntries = nil
 		}
 	}
 	c := Build(r, Input{Target: "t", Started: time.Now()})
-	for id, want := range map[string]Outcome{"PATCH-01": Passed, "PATCH-04": Failed, "ERR-02": Failed, "STATE-01": Unsupported, "HTTP-02": Disabled} {
+	for id, want := range map[string]Outcome{"PATCH-01": Passed, "PATCH-04": Failed, "ERR-02": Failed, "HTTP-01": Failed,
+		"STATE-01": Unsupported, "HTTP-02": Disabled, "STATE-02": Inconclusive} {
 		if got := outcome(c, id); got != want {
 			t.Errorf("%s: %s, want %s", id, got, want)
 		}
 	}
-	if c.Summary != (Counts{Passed: 21, Failed: 2, Unsupported: 1, Disabled: 1}) {
+	n := len(requirements.All())
+	if c.Summary != (Counts{Passed: n - 6, Failed: 3, Inconclusive: 1, Unsupported: 1, Disabled: 1}) {
 		t.Errorf("summary %+v", c.Summary)
 	}
-	if c.Requests != 3*len(r.SpecReports) {
+	if c.Requests != 3*(len(r.SpecReports)-2) { // the STATE-01 and HTTP-02 specs recorded none
 		t.Errorf("requests %d", c.Requests)
 	}
 	if c.Conforms || c.ExitCode() != 1 {
 		t.Errorf("a failed MUST must not conform: conforms=%v exit=%d", c.Conforms, c.ExitCode())
 	}
-	if !strings.Contains(c.Text(), "21 passed, 2 failed, 1 unsupported, 1 disabled\n") {
+	if !strings.Contains(c.Text(), "23 passed, 3 failed, 1 inconclusive, 1 unsupported, 1 disabled\n") {
 		t.Errorf("closing line missing:\n%s", c.Text())
+	}
+	if !strings.Contains(c.Text(), "inconclusive STATE-02: STATE-02 could not create its call: create answered 429\n") {
+		t.Errorf("the inconclusive cause is not shown:\n%s", c.Text())
+	}
+}
+
+func TestInconclusiveMustExitsTwo(t *testing.T) {
+	r := allPassing()
+	r.SpecReports = append(r.SpecReports, spec("PATCH-05", "throttled", types.SpecStateFailed, "", finding("PATCH-05", true, "throttled past the budget")))
+	c := Build(r, Input{Started: time.Now()})
+	if c.Conforms || c.ExitCode() != 2 {
+		t.Errorf("an inconclusive MUST: conforms=%v exit=%d, want false and 2", c.Conforms, c.ExitCode())
+	}
+	r = allPassing()
+	r.SpecReports = append(r.SpecReports, spec("STATE-07", "throttled", types.SpecStateFailed, "", finding("STATE-07", true, "throttled")))
+	if c := Build(r, Input{Started: time.Now()}); !c.Conforms || c.ExitCode() != 0 {
+		t.Errorf("an inconclusive SHOULD must not gate by default: exit %d", c.ExitCode())
+	}
+	if c := Build(r, Input{Strict: true, Started: time.Now()}); c.Conforms || c.ExitCode() != 2 {
+		t.Errorf("an inconclusive SHOULD gates in strict mode with exit 2: exit %d", c.ExitCode())
 	}
 }
 
 func TestGateOnMustUnlessStrict(t *testing.T) {
 	r := allPassing()
-	r.SpecReports = append(r.SpecReports, spec("ERR-01", "fails", types.SpecStateFailed, "expected 400"))
+	r.SpecReports = append(r.SpecReports, spec("ERR-01", "fails", types.SpecStateFailed, "expected 400", finding("ERR-01", false, "200")))
 	if c := Build(r, Input{Started: time.Now()}); !c.Conforms || c.ExitCode() != 0 {
 		t.Errorf("a SHOULD failure must not gate by default")
 	}
@@ -87,20 +121,39 @@ func TestGateOnMustUnlessStrict(t *testing.T) {
 	}
 }
 
-func TestSuiteTimeoutCountsUnrunSpecsAsFailed(t *testing.T) {
+func TestResultsFromOtherProcessesDecode(t *testing.T) {
+	r := allPassing()
+	s := spec("ERR-06", "html", types.SpecStateFailed, "", finding("ERR-06", false, "text/html"))
+	b, err := json.Marshal(s) // what a parallel process sends to process 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back types.SpecReport
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	r.SpecReports = append(r.SpecReports, back)
+	if c := Build(r, Input{Started: time.Now()}); outcome(c, "ERR-06") != Failed {
+		t.Fatalf("a finding from another process is lost:\n%s", c.Text())
+	}
+}
+
+func TestSuiteTimeoutMakesUnrunSpecsInconclusive(t *testing.T) {
 	r := allPassing()
 	r.SpecReports[0].State = types.SpecStateSkipped
 	r.SpecialSuiteFailureReasons = []string{"Suite Timeout Elapsed"}
 	c := Build(r, Input{Started: time.Now()})
-	if outcome(c, r.SpecReports[0].LeafNodeText[:8]) != Failed || c.ExitCode() != 2 {
-		t.Fatalf("unrun spec not failed or exit %d:\n%s", c.ExitCode(), c.Text())
+	if outcome(c, r.SpecReports[0].LeafNodeText[:8]) != Inconclusive || c.ExitCode() != 2 {
+		t.Fatalf("unrun spec not inconclusive or exit %d:\n%s", c.ExitCode(), c.Text())
 	}
 }
 
 func TestWriteFilesRedacts(t *testing.T) {
 	const secret = "s3cr3t-token"
 	r := allPassing()
-	r.SpecReports = append(r.SpecReports, spec("PATCH-01", "leaks", types.SpecStateFailed, "Authorization: Bearer "+secret))
+	r.SpecReports = append(r.SpecReports,
+		spec("PATCH-01", "leaks", types.SpecStateFailed, "Authorization: Bearer "+secret, finding("PATCH-01", false, secret)),
+		spec("PATCH-02", "limit", types.SpecStateFailed, "", finding("PATCH-02", true, "body over the limit")))
 	c := Build(r, Input{Target: "t", Started: time.Now()})
 	dir := t.TempDir()
 	redact := func(s string) string { return strings.ReplaceAll(s, secret, "[REDACTED]") }
@@ -119,15 +172,20 @@ func TestWriteFilesRedacts(t *testing.T) {
 			t.Errorf("%s does not name PATCH-01", f)
 		}
 	}
+	junit, _ := os.ReadFile(filepath.Join(dir, JUnitFile))
+	if !strings.Contains(string(junit), `<error message="inconclusive: 1 spec(s) could not be judged" type="inconclusive">`) ||
+		!strings.Contains(string(junit), `<failure message="1 spec(s) failed" type="failed">`) {
+		t.Errorf("junit.xml does not show the inconclusive PATCH-02 as an error and PATCH-01 as a failure:\n%s", junit)
+	}
 }
 
-func TestUnpreparedTargetFailsEveryRequirement(t *testing.T) {
+func TestUnpreparedTargetIsInconclusive(t *testing.T) {
 	r := types.Report{SpecialSuiteFailureReasons: []string{"target unreachable: connection refused"}}
 	c := Build(r, Input{Started: time.Now()})
-	if c.Summary.Failed != len(requirements.All()) || c.ExitCode() != 2 {
-		t.Fatalf("want every requirement failed and exit 2:\n%s", c.Text())
+	if c.Summary.Inconclusive != len(requirements.All()) || c.ExitCode() != 2 {
+		t.Fatalf("want every requirement inconclusive and exit 2:\n%s", c.Text())
 	}
-	if !strings.Contains(c.Requirements[0].Failures[0].Message, "connection refused") {
-		t.Fatalf("the cause is not named: %+v", c.Requirements[0].Failures)
+	if !strings.Contains(c.Requirements[0].Inconclusives[0].Cause, "connection refused") {
+		t.Fatalf("the cause is not named: %+v", c.Requirements[0].Inconclusives)
 	}
 }

@@ -47,7 +47,7 @@ type Requirement struct {
 }
 
 // Label returns the Ginkgo label that marks a spec as checking r ("req:PATCH-01").
-func (r Requirement) Label() string { return "req:" + r.ID }
+func (r Requirement) Label() string { return labelPrefix + r.ID }
 
 // all is the registry, in contract order. It is unexported and only ever copied out, so no caller
 // can change it.

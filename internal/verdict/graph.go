@@ -70,12 +70,12 @@ func HeaderPresent(h http.Header, name string) []Violation {
 	return nil
 }
 
-// AllowLists checks that an Allow header lists the given method (contract ERR-08).
+// AllowLists checks that an Allow header lists the given method, spelled exactly (contract ERR-08).
 func AllowLists(h http.Header, method string) []Violation {
 	vals := h.Values("Allow")
 	for _, v := range vals {
 		for _, m := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(m), method) {
+			if strings.TrimSpace(m) == method { // method names are case-sensitive (RFC 9110 §9.1)
 				return nil
 			}
 		}

@@ -147,9 +147,11 @@ func Pointer(parent, token string) string {
 
 // Contains checks that got contains what was sent (contract PATCH-04): objects recursively by
 // key, arrays element by element with equal length, scalars exactly. Numbers compare by exact
-// value (10 equals 10.0, 2^63-1 never rounds), `@odata.type` compares with or without its
-// leading "#", and other "@odata." annotations the target omits are not required back. A sent
-// null is matched by null or by an absent member. Every difference is returned, sorted.
+// value (10 equals 10.0, 2^63-1 never rounds). `@odata.type` compares with or without its
+// leading "#"; the answer may name a type derived from a base type sent, and may omit it unless
+// the type sent is the concrete type of an abstract one. Other "@odata." annotations the target
+// omits are not required back. A sent null is matched by null or by an absent member. Every
+// difference is returned, sorted.
 func Contains(sent, got any, at string) []Violation {
 	var out []Violation
 	contains(sent, got, true, at, &out)
@@ -173,8 +175,12 @@ func contains(sent, got any, present bool, at string, out *[]Violation) {
 			gv, gok := g[k]
 			switch {
 			case k == "@odata.type":
-				if gok && !sameODataType(s[k], gv) {
-					*out = append(*out, Violation{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #)", Actual: Show(gv, true)})
+				t, _ := typeName(s[k])
+				switch {
+				case gok && !answersType(s[k], gv):
+					*out = append(*out, Violation{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #, or a type derived from it)", Actual: Show(gv, true)})
+				case !gok && concreteOfAbstract(t):
+					*out = append(*out, Violation{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (the concrete type sent: the declared type is abstract)", Actual: "(absent)"})
 				}
 			case strings.HasPrefix(k, "@odata.") && !gok:
 				// Annotations are metadata about the payload, not call state; a target may drop them.
@@ -269,10 +275,4 @@ func exactRat(s string) (*big.Rat, bool) {
 	}
 	r, ok := new(big.Rat).SetString(s)
 	return r, ok
-}
-
-func sameODataType(a, b any) bool {
-	sa, okA := a.(string)
-	sb, okB := b.(string)
-	return okA && okB && strings.TrimPrefix(sa, "#") == strings.TrimPrefix(sb, "#")
 }

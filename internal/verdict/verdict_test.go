@@ -100,9 +100,14 @@ func TestGraphError(t *testing.T) {
 
 func TestHeaders(t *testing.T) {
 	h := http.Header{}
-	h.Add("Allow", "GET, patch")
+	h.Add("Allow", "GET")
+	h.Add("Allow", "DELETE, PATCH")
 	if vs := AllowLists(h, "PATCH"); vs != nil {
 		t.Fatal(vs)
+	}
+	// Method names are case-sensitive (RFC 9110 §9.1): "patch" is another method.
+	if vs := AllowLists(http.Header{"Allow": {"GET, patch"}}, "PATCH"); len(vs) != 1 {
+		t.Fatal("a lower-case patch passed for PATCH")
 	}
 	if vs := AllowLists(http.Header{"Allow": {"GET, DELETE"}}, "PATCH"); len(vs) != 1 {
 		t.Fatal("missing PATCH not reported")

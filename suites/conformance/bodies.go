@@ -5,7 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"strings"
+
+	"github.com/callconf/callconf/internal/verdict"
 )
 
 // baselineCall is the call every spec starts from: only updatable properties, so that targets
@@ -64,6 +68,28 @@ const fullUpdate = `{
 // updatable lists the properties PATCH-04 covers, in contract order.
 var updatable = []string{"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState"}
 
+// serverGeneratedNames are the call's server-generated properties (PATCH-06).
+var serverGeneratedNames = []string{"state", "direction", "myParticipantId", "resultInfo", "toneInfo"}
+
+// alternates are values of the updatable properties that the baseline lacks, different from
+// fullUpdate's; with the baseline's own values they give PATCH-05 a second value for each.
+var alternates = map[string]string{
+	"meetingInfo": `{"@odata.type": "#microsoft.graph.organizerMeetingInfo", "allowConversationWithoutHost": false, "organizer": {"user": {"displayName": "callconf organizer", "id": "8d6a1f2e-0000-4000-8000-00000000b099"}}}`,
+	"mediaState":  `{"audio": "active"}`,
+}
+
+// alternateBody is a PATCH body that sets only prop, to a value other than fullUpdate's.
+func alternateBody(prop string) string {
+	if v, ok := alternates[prop]; ok {
+		return `{"` + prop + `": ` + v + `}`
+	}
+	base, err := verdict.DecodeObject([]byte(baselineCall))
+	if err != nil {
+		panic(fmt.Sprintf("conformance: the baseline body: %v", err)) // a constant: a build error
+	}
+	return `{"` + prop + `": ` + quote(base[prop]) + `}`
+}
+
 // serverGenerated lists the properties PATCH-06 covers, with values a target may reflect.
 var serverGenerated = []struct{ name, body string }{
 	{"state", `{"state": "established"}`},
@@ -73,14 +99,41 @@ var serverGenerated = []struct{ name, body string }{
 	{"toneInfo", `{"toneInfo": {"sequenceId": 9223372036854775807, "tone": "pound"}}`},
 }
 
-// missingID returns a call id no target has issued.
-func missingID() string { return randomID("callconf-missing-") }
+// missingID returns a call id no target has issued, shaped like sample (an id the target gave
+// out), so a target that checks the shape of ids answers 404, not 400: a fresh GUID when sample
+// is empty or hexadecimal, else sample with every letter and digit drawn anew.
+func missingID(sample string) string {
+	hexOnly := strings.Trim(sample, "0123456789abcdefABCDEF-") == ""
+	if sample == "" || hexOnly && len(sample) == 36 {
+		return newGUID()
+	}
+	b := []byte(sample)
+	r := make([]byte, len(b))
+	_, _ = rand.Read(r) // crypto/rand.Read never fails on supported platforms
+	for i, c := range b {
+		switch {
+		case hexOnly && c >= 'A' && c <= 'F':
+			b[i] = "0123456789ABCDEF"[r[i]%16]
+		case hexOnly && (c >= '0' && c <= '9' || c >= 'a' && c <= 'f'):
+			b[i] = "0123456789abcdef"[r[i]%16]
+		case c >= '0' && c <= '9':
+			b[i] = '0' + r[i]%10
+		case c >= 'a' && c <= 'z':
+			b[i] = 'a' + r[i]%26
+		case c >= 'A' && c <= 'Z':
+			b[i] = 'A' + r[i]%26
+		}
+	}
+	return string(b)
+}
 
-// randomID returns prefix followed by 32 random hex digits.
-func randomID(prefix string) string {
+// newGUID returns a random (version 4) GUID in its canonical lower-case form.
+func newGUID() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return prefix + hex.EncodeToString(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // escapeID escapes a call id for use as one path segment.

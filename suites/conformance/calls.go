@@ -2,47 +2,40 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/verdict"
 )
 
-// newCall gives the spec a call in the baseline state and returns its id and the representation
-// the target answered. With create, the call is new and deleted afterwards (when the target can
-// delete); without, the spec takes its process's named call and resets it with a PATCH, so no
-// spec depends on what another left behind.
-func (p *probe) newCall() (string, map[string]any) {
+// newCall gives the spec a call in the baseline state and returns its id; the harness's model of
+// the call starts as the baseline body. With create, the call is new and deleted afterwards (when
+// the target can delete); without, the spec takes its process's named call and resets it with a
+// PATCH, so no spec depends on what another left behind.
+func (p *probe) newCall() string {
 	if !p.s.session.Has(requirements.Create) {
-		ids := p.s.session.CallIDs
-		id := ids[(GinkgoParallelProcess()-1)%len(ids)]
-		ex := p.patch(id, baselineCall)
-		if ex.Status != http.StatusOK {
-			p.fatalf(ex, "resetting the named call %q with a PATCH of the baseline body answered %d, not 200", id, ex.Status)
-		}
-		obj, ok := p.object(ex)
-		if !ok {
-			p.finish()
-		}
-		return id, obj
+		return p.namedCall(0)
 	}
-	ex := p.do(target.Request{Method: http.MethodPost, Path: CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
+	ex := p.setup(target.Request{Method: http.MethodPost, Path: CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
 	if ex.Status != http.StatusCreated {
-		p.fatalf(ex, "creating a call (POST %s) answered %d, not 201", CollectionPath, ex.Status)
+		p.inconclusive(ex, "creating a call (POST %s) answered %d, not 201", CollectionPath, ex.Status)
 	}
-	obj, ok := p.object(ex)
-	if !ok {
-		p.finish()
-	}
+	obj := p.setupObject(ex)
 	id, _ := obj["id"].(string)
 	if id == "" {
-		p.fatalf(ex, "the created call has no string id")
+		p.inconclusive(ex, "the created call has no string id")
 	}
+	p.startModel(id)
 	if p.s.session.Has(requirements.Delete) {
 		s := p.s
+		p.mu.Lock()
 		p.sent++ // the clean-up DELETE below, sent after the spec's count is recorded
+		p.mu.Unlock()
 		DeferCleanup(func(ctx context.Context) {
 			// Best effort: a failed clean-up is the target's business, not this spec's requirement.
 			if stalled, _ := s.stalled(); !stalled {
@@ -50,5 +43,144 @@ func (p *probe) newCall() (string, map[string]any) {
 			}
 		}, NodeTimeout(s.specTimeout()))
 	}
-	return id, obj
+	return id
+}
+
+// namedCall resets the n-th call id this process may use (n = 0 first) to the baseline.
+func (p *probe) namedCall(n int) string {
+	sc, _ := GinkgoConfiguration()
+	ids := p.s.session.ProcessCallIDs(GinkgoParallelProcess(), sc.ParallelTotal)
+	if n >= len(ids) {
+		p.unsupportedf("the spec needs %d calls and the target cannot create them: name more with --call-id", n+1)
+	}
+	id := ids[n]
+	p.startModel(id)
+	ex := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(baselineCall)})
+	if ex.Status != http.StatusOK {
+		p.inconclusive(ex, "resetting the named call %q with a PATCH of the baseline body answered %d, not 200", id, ex.Status)
+	}
+	return id
+}
+
+// secondCall gives the spec another call besides its first.
+func (p *probe) secondCall() string {
+	if !p.s.session.Has(requirements.Create) {
+		return p.namedCall(1)
+	}
+	return p.newCall()
+}
+
+// startModel starts the harness's model of call id from the baseline body.
+func (p *probe) startModel(id string) {
+	base, err := verdict.DecodeObject([]byte(baselineCall))
+	if err != nil {
+		p.harnessError("the baseline body is not a JSON object: %v", err)
+	}
+	model := map[string]any{}
+	for _, k := range updatable {
+		if v, ok := base[k]; ok {
+			model[k] = v
+		}
+	}
+	p.mu.Lock()
+	p.models[id] = model
+	p.mu.Unlock()
+}
+
+// setupObject decodes the body of a setup exchange; a body that is no JSON object leaves the spec
+// inconclusive.
+func (p *probe) setupObject(ex *target.Exchange) map[string]any {
+	obj, err := verdict.DecodeObject(ex.Body)
+	if err != nil || ex.Truncated {
+		p.inconclusive(ex, "the answer to %s is not a JSON object the harness can read: %v", ex.Method, err)
+	}
+	return obj
+}
+
+// unsupportedf ends the spec as unsupported: the target cannot give it what it needs.
+func (p *probe) unsupportedf(format string, args ...any) {
+	p.mu.Lock()
+	p.unsupported = fmt.Sprintf(format, args...)
+	p.mu.Unlock()
+	Skip("unsupported: " + p.unsupported)
+}
+
+// model returns a copy of the harness's model of call id.
+func (p *probe) model(id string) map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]any{}
+	for k, v := range p.models[id] {
+		out[k] = v
+	}
+	return out
+}
+
+// intact checks, for requirement req, that representation got of call id shows every updatable
+// property as the harness last set it, except those named in skip.
+func (p *probe) intact(req string, ex *target.Exchange, id string, got map[string]any, skip ...string) {
+	want := p.model(id)
+	var vs []verdict.Violation
+	for _, k := range updatable {
+		v, ok := want[k]
+		if !ok || slices.Contains(skip, k) {
+			continue
+		}
+		w, present := got[k]
+		if !present && v != nil {
+			vs = append(vs, verdict.Violation{Pointer: verdict.Pointer("", k), Expected: verdict.Show(v, true) + " (as the harness last set it)", Actual: "(absent)"})
+			continue
+		}
+		vs = append(vs, verdict.Contains(v, w, verdict.Pointer("", k))...)
+	}
+	p.violateFor(req, ex, vs...)
+}
+
+// readBack shows the call as stored: a GET with read; without, a PATCH that sets the tenantId
+// to the value the harness last set (an accepted PATCH's answer is the call).
+func (p *probe) readBack(id string) (*target.Exchange, map[string]any) {
+	var ex *target.Exchange
+	if p.s.session.Has(requirements.Read) {
+		ex = p.setup(target.Request{Method: http.MethodGet, Path: itemPath(id)})
+	} else {
+		ex = p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{"tenantId": ` + quote(p.model(id)["tenantId"]) + `}`)})
+	}
+	if ex.Status != http.StatusOK {
+		p.inconclusive(ex, "reading the call back (%s) answered %d, not 200", ex.Method, ex.Status)
+	}
+	return ex, p.setupObject(ex)
+}
+
+// unchangedAfter reads call id back after a PATCH that was answered with a 4xx and checks
+// STATE-07: the call is as the harness last set it, and no property the rejected body set
+// (server-generated ones included) took the value sent, unless it had it before.
+func (p *probe) unchangedAfter(rejected *target.Exchange, id string, before map[string]any) {
+	if rejected.Status < 400 || rejected.Status >= 500 {
+		return
+	}
+	ex, got := p.readBack(id)
+	p.intact("STATE-07", ex, id, got)
+	sent, err := verdict.DecodeObject(rejected.RequestBody)
+	if err != nil {
+		return
+	}
+	for _, k := range serverGeneratedNames {
+		v, ok := sent[k]
+		if !ok || k == "state" { // a live call's state moves on its own
+			continue
+		}
+		if was, had := before[k]; had && verdict.Equal(was, v) {
+			continue
+		}
+		if now, has := got[k]; has && verdict.Equal(now, v) {
+			p.violateFor("STATE-07", ex, verdict.Violation{Pointer: verdict.Pointer("", k), Expected: "the value from before the rejected PATCH: " + verdict.Show(before[k], before[k] != nil),
+				Actual: verdict.Show(now, true), Message: fmt.Sprintf("the PATCH was answered %d, yet its value was stored", rejected.Status)})
+		}
+	}
+}
+
+// snapshot reads call id as stored before a PATCH that may be rejected, for unchangedAfter.
+func (p *probe) snapshot(id string) map[string]any {
+	_, got := p.readBack(id)
+	return got
 }

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
@@ -69,7 +70,7 @@ func Define(opts Options) {
 		if err != nil {
 			Fail(fmt.Sprintf("compiling schemas: %v", err))
 		}
-		s.session, s.client, s.validator = sess, client, v
+		s.session, s.client, s.validator, s.judge = sess, client, v, judge.New(v)
 	})
 
 	ReportAfterSuite("conformance report", func(r Report) {

@@ -33,14 +33,38 @@ type Session struct {
 	Capabilities map[requirements.Capability]bool `json:"capabilities"`
 	Discovered   bool                             `json:"discovered"`
 	CallIDs      []string                         `json:"callIds"`
+	// AuthRequired is true when a request without Authorization was refused with 401: only
+	// then do the authentication requirements apply (ERR-04, ERR-10's own spec).
+	AuthRequired bool `json:"authRequired"`
+	// SampleID is an id the target gave out (or the user named), so invented ids can take
+	// its shape.
+	SampleID string `json:"sampleId,omitempty"`
 }
 
 // Has reports whether the target has capability c.
 func (s Session) Has(c requirements.Capability) bool {
 	if c == requirements.Auth {
-		return s.Token != ""
+		return s.AuthRequired
 	}
 	return s.Capabilities[c]
+}
+
+// ProcessCallIDs returns the named calls parallel process proc (1-based) of a run with total
+// processes may use: every total-th id, so no two processes write the same call; when there are
+// fewer ids than processes, the process shares one.
+func (s Session) ProcessCallIDs(proc, total int) []string {
+	n := max(total, 1)
+	if len(s.CallIDs) == 0 {
+		return nil
+	}
+	if len(s.CallIDs) < n {
+		return []string{s.CallIDs[(proc-1)%len(s.CallIDs)]}
+	}
+	var out []string
+	for i := proc - 1; i < len(s.CallIDs); i += n {
+		out = append(out, s.CallIDs[i])
+	}
+	return out
 }
 
 // Describe renders the capabilities for people, in a fixed order.
@@ -104,9 +128,14 @@ func Prepare(ctx context.Context, cfg config.Config, log io.Writer) (Session, fu
 		for _, c := range cfg.Capabilities {
 			s.Capabilities[requirements.Capability(c)] = true
 		}
-		err = probeReachable(ctx, client)
 	} else {
 		err = s.discover(ctx, client)
+	}
+	if err == nil {
+		s.AuthRequired, err = authRequired(ctx, client)
+	}
+	if err == nil && s.SampleID == "" && len(s.CallIDs) > 0 {
+		s.SampleID = s.CallIDs[0]
 	}
 	if err == nil && !s.Has(requirements.Create) && len(s.CallIDs) == 0 {
 		err = errors.New("the target cannot create calls (no create capability) and no call was named: pass --call-id ID (repeatable) or CALLCONF_CALL_IDS")
@@ -135,14 +164,15 @@ func randomToken() (string, error) {
 	return "callconf-" + hex.EncodeToString(b), nil
 }
 
-// probeReachable sends one harmless request (GET of a call that does not exist) to learn whether
-// the target answers HTTP at all.
-func probeReachable(ctx context.Context, c *target.Client) error {
-	ex := c.Do(ctx, target.Request{Method: http.MethodGet, Path: CollectionPath + "/" + missingID()})
+// authRequired learns whether the target refuses a request without Authorization: a PATCH of a
+// call that does not exist, sent without the header, answered 401. A configured token alone
+// proves nothing: a target may take it and never check it.
+func authRequired(ctx context.Context, c *target.Client) (bool, error) {
+	ex := c.Do(ctx, target.Request{Method: http.MethodPatch, Path: CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
 	if ex.Err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
+		return false, fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
 	}
-	return nil
+	return ex.Status == http.StatusUnauthorized, nil
 }
 
 // discover learns create, read and delete by trying them on a call it creates itself; it never
@@ -160,6 +190,7 @@ func (s *Session) discover(ctx context.Context, c *target.Client) error {
 			id, _ = obj["id"].(string)
 		}
 	}
+	s.SampleID = id
 	if id == "" {
 		if len(s.CallIDs) == 0 {
 			return nil // reported by Prepare with advice

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
@@ -26,12 +29,13 @@ type suite struct {
 	session   Session
 	client    *target.Client
 	validator *schemas.Validator
+	judge     *judge.Judge
 
 	// stalledSpecs counts specs in a row, in this process, that ended on a transport failure
-	// (timeout, reset, body too large). Past stallLimit the target is taken as stalled and later
-	// specs fail without waiting out another timeout each, so a dead target ends the run in
-	// seconds, not hours. Counting specs, not requests, keeps a target whose create works but
-	// whose PATCH hangs from resetting the count.
+	// (timeout, reset) or on throttling past the retry budget. Past stallLimit the target is
+	// taken as stalled and later specs end at once, so a dead target ends the run in seconds,
+	// not hours. Counting specs, not requests, keeps a target whose create works but whose
+	// PATCH hangs from resetting the count.
 	stalledSpecs atomic.Int32
 	lastFailure  atomic.Value // string
 }
@@ -42,8 +46,8 @@ const stallLimit = 3
 // settle records how a spec's exchanges went, for stall detection.
 func (s *suite) settle(p *probe) {
 	switch {
-	case p.transportErr != "":
-		s.lastFailure.Store(p.transportErr)
+	case p.stallCause != "":
+		s.lastFailure.Store(p.stallCause)
 		s.stalledSpecs.Add(1)
 	case p.sent > 0:
 		s.stalledSpecs.Store(0)
@@ -61,71 +65,205 @@ func (s *suite) stalled() (bool, string) {
 
 // Spec registers one spec for requirement id: the only way specs enter the tree. It adds the
 // requirement's labels, skips the spec as unsupported when the target lacks a capability the
-// requirement needs, and gives the body a probe that records exchanges and collects violations;
-// the spec fails once, at its end, listing every violation.
+// requirement needs, and gives the body a probe that records exchanges, passes each through the
+// exchange judge and collects findings; the spec fails once, at its end, listing every finding,
+// and hands them to the reports as typed data.
 func (s *suite) Spec(id, text string, body func(p *probe)) {
 	req := requirements.MustGet(id) // unknown IDs stop tree construction: a programming error
 	labels := Label(req.Label(), "level:"+string(req.Level), "feature:"+req.Feature)
 	It(id+" "+text, labels, SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
-		for _, c := range req.Needs {
-			if !s.session.Has(c) {
-				Skip(fmt.Sprintf("%s the target lacks capability %q", report.UnsupportedPrefix, c))
-			}
-		}
-		p := &probe{ctx: ctx, s: s, req: req}
+		p := &probe{ctx: ctx, s: s, req: req, models: map[string]map[string]any{}}
 		defer func() {
 			s.settle(p)
-			AddReportEntry(report.EntryRequests, p.sent, ReportEntryVisibilityNever)
+			AddReportEntry(report.EntryResult, p.result(), ReportEntryVisibilityNever)
 		}()
+		for _, c := range req.Needs {
+			if !s.session.Has(c) {
+				p.unsupported = fmt.Sprintf("the target lacks capability %q", c)
+				Skip("unsupported: " + p.unsupported)
+			}
+		}
 		body(p)
 		p.finish()
 	})
 }
 
-// specTimeout bounds one spec: a few requests' worth of the per-request timeout. Specs stop at
-// their first transport error, so a stalled target costs about one timeout per spec.
+// specTimeout bounds one spec: a few requests' worth of the per-request timeout, plus the time
+// throttling may cost.
 func (s *suite) specTimeout() time.Duration {
 	t := s.cfg.Timeout
 	if t <= 0 {
-		t = 10 * time.Second
+		t = config.DefaultTimeout
 	}
-	return 3*t + 10*time.Second
+	return 3*t + 10*time.Second + s.retryBudget()
 }
 
-// finding is one violation, tied to the exchange that shows it (-1: none).
-type finding struct {
-	v        verdict.Violation
-	exchange int
+func (s *suite) retryBudget() time.Duration {
+	if s.cfg.RetryBudget > 0 {
+		return s.cfg.RetryBudget
+	}
+	return 2 * time.Minute
 }
 
-// probe is one spec's view of the target: it sends requests, keeps every exchange, and collects
-// violations of the spec's requirement.
+func (s *suite) retryMaxWait() time.Duration {
+	if s.cfg.RetryMaxWait > 0 {
+		return s.cfg.RetryMaxWait
+	}
+	return 30 * time.Second
+}
+
+// probe is one spec's view of the target: it sends requests, keeps every exchange, passes each
+// through the exchange judge, keeps the harness's own model of each call it uses, and collects
+// findings of the spec's requirement and of any other the exchanges show.
 type probe struct {
-	ctx       context.Context
-	s         *suite
-	req       requirements.Requirement
+	ctx context.Context
+	s   *suite
+	req requirements.Requirement
+
+	mu        sync.Mutex // guards what follows: STATE-03 sends from several goroutines
 	exchanges []*target.Exchange
-	findings  []finding
+	findings  []verdict.Finding
+	notes     []verdict.Note
 	sent      int
-	// transportErr is the last transport failure of this spec ("" when none).
-	transportErr string
+	retries   int
+	// models holds, per call id, the updatable properties as the harness set them: the body
+	// it created (or reset) the call with, merged with every PATCH answered 200.
+	models map[string]map[string]any
+	// stallCause is the last transport failure or exhausted retry budget ("" when none).
+	stallCause  string
+	unsupported string
 }
 
-// do sends r and records the exchange. A transport error (timeout, reset, body too large) ends
-// the spec at once: there is no response to judge.
-func (p *probe) do(r target.Request) *target.Exchange {
+// result is the spec's typed outcome, for the reports.
+func (p *probe) result() report.SpecResult {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes,
+		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported}
+}
+
+// do sends r as the request under test. A transport error (timeout, reset) ends the spec as
+// failed: the target gave no answer to judge.
+func (p *probe) do(r target.Request) *target.Exchange { return p.send(r, false) }
+
+// setup sends r to prepare what the spec tests (create, reset, read back). Its transport errors
+// and throttling past the budget end the spec as inconclusive: what it tests was never reached.
+func (p *probe) setup(r target.Request) *target.Exchange { return p.send(r, true) }
+
+func (p *probe) send(r target.Request, setup bool) *target.Exchange {
 	if stalled, last := p.s.stalled(); stalled {
-		p.fatalf(nil, "not sent: the target stopped answering (%d specs in a row ended on a transport failure, the last: %s)", stallLimit, last)
+		p.inconclusive(nil, "not sent: the target stopped answering (%d specs in a row ended on a transport failure or throttling, the last: %s)", stallLimit, last)
 	}
-	ex := p.s.client.Do(p.ctx, r)
-	p.sent++
-	p.exchanges = append(p.exchanges, ex)
-	if ex.Err != nil {
-		p.transportErr = ex.Err.Error()
-		p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: ex.Err.Error()})
+	ex, problem := p.attempt(r)
+	if problem != "" {
+		if setup || ex == nil || ex.Err == nil {
+			p.inconclusive(ex, "%s", problem)
+		}
+		p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: problem})
 		p.finish()
 	}
 	return ex
+}
+
+// attempt sends r, waiting out and retrying 429 and 503 answers (the time Retry-After names, or
+// a bounded exponential back-off without it) within the configured budget. Every attempt is
+// recorded and judged. problem is "" when an answer to judge came back; otherwise it says why
+// not (a transport failure, throttling past the budget). Safe for concurrent use.
+func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) {
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	if r.Header.Get("client-request-id") == "" {
+		r.Header.Set("client-request-id", newGUID())
+	}
+	patchOf := patchTarget(r)
+	backoff, waited := 500*time.Millisecond, time.Duration(0)
+	for {
+		ex = p.s.client.Do(p.ctx, r)
+		p.record(ex, p.s.judge.Exchange(ex, patchOf))
+		if ex.Err != nil && !ex.Truncated {
+			p.mu.Lock()
+			p.stallCause = ex.Err.Error()
+			p.mu.Unlock()
+			return ex, ex.Err.Error()
+		}
+		if ex.Status != http.StatusTooManyRequests && ex.Status != http.StatusServiceUnavailable {
+			p.learn(r, ex, patchOf)
+			return ex, ""
+		}
+		wait, ok := judge.RetryAfter(ex.Header, time.Now())
+		if !ok {
+			wait, backoff = backoff, min(2*backoff, p.s.retryMaxWait())
+		}
+		if wait > p.s.retryMaxWait() || waited+wait > p.s.retryBudget() {
+			cause := fmt.Sprintf("throttled (%d) past the retry budget: waited %s, the next wait would be %s (--retry-max-wait %s, --retry-budget %s)",
+				ex.Status, waited, wait, p.s.retryMaxWait(), p.s.retryBudget())
+			p.mu.Lock()
+			p.stallCause = cause
+			p.mu.Unlock()
+			return ex, cause
+		}
+		p.mu.Lock()
+		p.retries++
+		p.notes = append(p.notes, verdict.Note{Requirement: p.req.ID, Text: fmt.Sprintf("%s %s was throttled (%d) and retried", r.Method, r.Path, ex.Status)})
+		p.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-p.ctx.Done():
+			t.Stop()
+			return ex, "interrupted while waiting out throttling: " + context.Cause(p.ctx).Error()
+		}
+		waited += wait
+	}
+}
+
+// record keeps ex and what the judge found in it.
+func (p *probe) record(ex *target.Exchange, res judge.Result) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent++
+	p.exchanges = append(p.exchanges, ex)
+	for _, f := range res.Findings {
+		f.Exchange = len(p.exchanges)
+		p.findings = append(p.findings, f)
+	}
+	p.notes = append(p.notes, res.Notes...)
+}
+
+// learn updates the harness's model of a call after a PATCH of it was answered 200.
+func (p *probe) learn(r target.Request, ex *target.Exchange, patchOf string) {
+	if patchOf == "" || ex.Status != http.StatusOK || !verdict.IsJSONMediaType(r.Header.Get("Content-Type")) {
+		return
+	}
+	sent, err := verdict.DecodeObject(r.Body)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	model, ok := p.models[patchOf]
+	if !ok {
+		return
+	}
+	for _, k := range updatable {
+		if v, ok := sent[k]; ok {
+			model[k] = v
+		}
+	}
+}
+
+// patchTarget returns the call id r PATCHes, "" when r is not a PATCH of a call item.
+func patchTarget(r target.Request) string {
+	rest, ok := strings.CutPrefix(r.Path, CollectionPath+"/")
+	if r.Method != http.MethodPatch || !ok || rest == "" || strings.ContainsAny(rest, "/?") {
+		return ""
+	}
+	id, err := url.PathUnescape(rest)
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // patch sends a JSON PATCH of body to the call id.
@@ -139,17 +277,37 @@ func (p *probe) get(id string) *target.Exchange {
 
 func itemPath(id string) string { return CollectionPath + "/" + escapeID(id) }
 
-// violate records violations shown by exchange ex (nil: not tied to one).
+// violate records violations of the spec's requirement shown by exchange ex (nil: none).
 func (p *probe) violate(ex *target.Exchange, vs ...verdict.Violation) {
-	idx := -1
+	p.violateFor(p.req.ID, ex, vs...)
+}
+
+// violateFor records violations of requirement req shown by exchange ex (nil: none).
+func (p *probe) violateFor(req string, ex *target.Exchange, vs ...verdict.Violation) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	idx := p.indexOf(ex)
+	for _, v := range vs {
+		p.findings = append(p.findings, verdict.Finding{Requirement: req, Exchange: idx, Violation: v})
+	}
+}
+
+func (p *probe) indexOf(ex *target.Exchange) int {
 	for i, e := range p.exchanges {
 		if e == ex {
-			idx = i
+			return i + 1
 		}
 	}
-	for _, v := range vs {
-		p.findings = append(p.findings, finding{v: v, exchange: idx})
-	}
+	return 0
+}
+
+// inconclusive ends the spec: it could not get to what it tests, for the reason given.
+func (p *probe) inconclusive(ex *target.Exchange, format string, args ...any) {
+	p.mu.Lock()
+	p.findings = append(p.findings, verdict.Finding{Requirement: p.req.ID, Inconclusive: true, Exchange: p.indexOf(ex),
+		Violation: verdict.Violation{Expected: "a precondition of the spec", Actual: fmt.Sprintf(format, args...)}})
+	p.mu.Unlock()
+	p.finish()
 }
 
 // status records a violation unless ex answered one of want.
@@ -168,7 +326,11 @@ func (p *probe) status(ex *target.Exchange, want ...int) bool {
 }
 
 // object decodes a response body as a JSON object, recording a violation when it is not one.
+// A body cut at the harness's size limit makes the check inconclusive instead.
 func (p *probe) object(ex *target.Exchange) (map[string]any, bool) {
+	if ex.Truncated {
+		p.inconclusive(ex, "the body is larger than the harness's --max-response-bytes limit; the check needs all of it")
+	}
 	obj, err := verdict.DecodeObject(ex.Body)
 	if err != nil {
 		p.violate(ex, verdict.Violation{Expected: "a JSON object body", Actual: verdict.Cut(string(ex.Body), 200), Message: err.Error()})
@@ -179,18 +341,23 @@ func (p *probe) object(ex *target.Exchange) (map[string]any, bool) {
 
 // note records a choice the target made that the contract allows (shown in reports).
 func (p *probe) note(format string, args ...any) {
-	AddReportEntry(report.EntryNote, p.req.ID+": "+fmt.Sprintf(format, args...), ReportEntryVisibilityFailureOrVerbose)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.notes = append(p.notes, verdict.Note{Requirement: p.req.ID, Text: fmt.Sprintf(format, args...)})
 }
 
-// fatalf ends the spec because a precondition failed (e.g. the call could not be created).
-func (p *probe) fatalf(ex *target.Exchange, format string, args ...any) {
-	p.violate(ex, verdict.Violation{Expected: "precondition", Actual: fmt.Sprintf(format, args...)})
+// harnessError ends the spec on a bug of the harness itself (never the target's doing).
+func (p *probe) harnessError(format string, args ...any) {
+	p.violate(nil, verdict.Violation{Expected: "a consistent harness", Actual: fmt.Sprintf(format, args...), Message: "a harness bug: please report it"})
 	p.finish()
 }
 
-// finish fails the spec with every violation collected so far, if any.
+// finish fails the spec with every finding collected so far, if any.
 func (p *probe) finish() {
-	if len(p.findings) == 0 {
+	p.mu.Lock()
+	n := len(p.findings)
+	p.mu.Unlock()
+	if n == 0 {
 		return
 	}
 	Fail(p.s.client.Redact(p.failureMessage()), 2)
@@ -200,17 +367,19 @@ func (p *probe) finish() {
 const maxTranscriptBody = 4 << 10
 
 func (p *probe) failureMessage() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	var b strings.Builder
 	spec := CurrentSpecReport()
 	fmt.Fprintf(&b, "%s (%s) %s\n", p.req.ID, p.req.Level, p.req.Title)
-	fmt.Fprintf(&b, "%d violation(s):\n", len(p.findings))
+	fmt.Fprintf(&b, "%d finding(s):\n", len(p.findings))
 	for i, f := range p.findings {
 		where := ""
-		if f.exchange >= 0 {
-			ex := p.exchanges[f.exchange]
-			where = fmt.Sprintf("[exchange %d: %s → %d] ", f.exchange+1, ex.Method, ex.Status)
+		if f.Exchange > 0 {
+			ex := p.exchanges[f.Exchange-1]
+			where = fmt.Sprintf("[exchange %d: %s → %d] ", f.Exchange, ex.Method, ex.Status)
 		}
-		fmt.Fprintf(&b, "  %d. %s%s\n", i+1, where, f.v)
+		fmt.Fprintf(&b, "  %d. %s%s\n", i+1, where, f)
 	}
 	for i, ex := range p.exchanges {
 		fmt.Fprintf(&b, "\n--- exchange %d ---\n%s\nreproduce: %s\n", i+1, p.s.client.Transcript(ex, maxTranscriptBody), p.s.client.Curl(ex))

@@ -12,8 +12,10 @@ import (
 func defineErrorSpecs(s *suite) {
 	for _, c := range malformedBodies {
 		s.Spec("ERR-01", "answers 400 to malformed JSON: "+c.name, func(p *probe) {
-			id, _ := p.newCall()
-			p.status(p.patch(id, c.body), http.StatusBadRequest)
+			id := p.newCall()
+			ex := p.patch(id, c.body)
+			p.status(ex, http.StatusBadRequest)
+			p.unchangedAfter(ex, id, nil)
 		})
 	}
 
@@ -21,20 +23,21 @@ func defineErrorSpecs(s *suite) {
 		s.Spec("ERR-02", c.name, func(p *probe) {
 			res, err := p.s.validator.Validate(schemas.KindRequest, []byte(c.body))
 			if err != nil || res.Valid() {
-				p.fatalf(nil, "harness error: generated case %s is not invalid by the request schema (err=%v)", c.body, err)
+				p.harnessError("generated case %s is not invalid by the request schema (err=%v)", c.body, err)
 			}
-			id, _ := p.newCall()
+			id := p.newCall()
 			ex := p.patch(id, c.body)
 			if ex.Status == http.StatusUnprocessableEntity {
 				p.note("schema violations answered 422")
-				return
+			} else {
+				p.status(ex, http.StatusBadRequest, http.StatusUnprocessableEntity)
 			}
-			p.status(ex, http.StatusBadRequest, http.StatusUnprocessableEntity)
+			p.unchangedAfter(ex, id, nil)
 		})
 	}
 
 	s.Spec("ERR-03", "answers 404 to a PATCH of a call that does not exist", func(p *probe) {
-		p.status(p.patch(missingID(), `{"subject": "callconf ERR-03"}`), http.StatusNotFound)
+		p.status(p.patch(p.missingID(), `{"subject": "callconf ERR-03"}`), http.StatusNotFound)
 	})
 
 	for _, c := range []struct{ name, raw string }{
@@ -45,13 +48,10 @@ func defineErrorSpecs(s *suite) {
 		{"the Basic scheme", "Basic Y2FsbGNvbmY6c2VjcmV0"},
 	} {
 		s.Spec("ERR-04", "answers 401 to "+c.name, func(p *probe) {
-			id, _ := p.newCall()
-			r := patchWith("application/json", `{"subject": "callconf ERR-04"}`)(id)
-			r.Auth, r.RawAuthorization = target.AuthRaw, c.raw
-			if c.raw == "" {
-				r.Auth = target.AuthNone
-			}
-			p.status(p.do(r), http.StatusUnauthorized)
+			id := p.newCall()
+			ex := p.do(unauthenticated(id, c.raw))
+			p.status(ex, http.StatusUnauthorized)
+			p.unchangedAfter(ex, id, nil)
 		})
 	}
 
@@ -60,28 +60,28 @@ func defineErrorSpecs(s *suite) {
 		{"application/xml", `<call><subject>callconf ERR-05</subject></call>`},
 	} {
 		s.Spec("ERR-05", "answers 415 to a body sent as "+c.mediaType, func(p *probe) {
-			id, _ := p.newCall()
-			p.status(p.do(patchWith(c.mediaType, c.body)(id)), http.StatusUnsupportedMediaType)
+			id := p.newCall()
+			ex := p.do(patchWith(c.mediaType, c.body)(id, ""))
+			p.status(ex, http.StatusUnsupportedMediaType)
+			p.unchangedAfter(ex, id, nil)
 		})
 	}
 
+	// The Graph error format (ERR-06) and innerError (ERR-07) are judged on every 4xx of every
+	// spec (package judge); these specs provoke one 4xx of each kind.
 	for _, c := range provocations() {
 		s.Spec("ERR-06", "answers a 4xx with a Graph error body: "+c.name, func(p *probe) {
-			id, _ := p.newCall()
-			if ex := p.do(c.build(id)); is4xx(ex) {
-				p.violate(ex, verdict.GraphError(ex.Body)...)
-			}
-		})
-		s.Spec("ERR-07", "carries innerError with request-id and date: "+c.name, func(p *probe) {
-			id, _ := p.newCall()
-			if ex := p.do(c.build(id)); is4xx(ex) {
-				p.violate(ex, verdict.InnerError(ex.Body)...)
-			}
+			id := p.newCall()
+			p.unchangedAfter(p.do(c.build(id, p.missingID())), id, nil)
 		})
 	}
+	s.Spec("ERR-07", "carries innerError with request-id and date in the answer to malformed JSON", func(p *probe) {
+		id := p.newCall()
+		p.status(p.patch(id, `{"subject": `), http.StatusBadRequest)
+	})
 
 	s.Spec("ERR-08", "answers 405 with an Allow header listing PATCH to PUT on the call", func(p *probe) {
-		id, _ := p.newCall()
+		id := p.newCall()
 		ex := p.do(target.Request{Method: http.MethodPut, Path: itemPath(id), Header: jsonHeader(), Body: []byte(baselineCall)})
 		if p.status(ex, http.StatusMethodNotAllowed) {
 			p.violate(ex, verdict.AllowLists(ex.Header, http.MethodPatch)...)
@@ -98,6 +98,23 @@ func defineErrorSpecs(s *suite) {
 			p.status(ex, http.StatusBadRequest, http.StatusNotFound)
 		})
 	}
+
+	// WWW-Authenticate is judged on every 401 of every spec (package judge); this spec makes
+	// sure one is provoked.
+	s.Spec("ERR-10", "names the Bearer scheme in WWW-Authenticate on a 401 to a request without a token", func(p *probe) {
+		ex := p.do(unauthenticated(p.newCall(), ""))
+		if ex.Status != http.StatusUnauthorized {
+			p.inconclusive(ex, "a PATCH without Authorization was answered %d, not 401: no challenge to judge", ex.Status)
+		}
+	})
 }
 
-func is4xx(ex *target.Exchange) bool { return ex.Status >= 400 && ex.Status < 500 }
+// unauthenticated is a PATCH of call id with the Authorization header raw ("" = none).
+func unauthenticated(id, raw string) target.Request {
+	r := patchWith("application/json", `{"subject": "callconf unauthenticated"}`)(id, "")
+	r.Auth, r.RawAuthorization = target.AuthRaw, raw
+	if raw == "" {
+		r.Auth = target.AuthNone
+	}
+	return r
+}

@@ -14,13 +14,7 @@ import (
 // RequirementOf returns the requirement ID a spec is labelled with, and how many req: labels
 // it carries.
 func RequirementOf(spec types.SpecReport) (string, int) {
-	id, n := "", 0
-	for _, l := range spec.Labels() {
-		if rest, ok := strings.CutPrefix(l, "req:"); ok {
-			id, n = rest, n+1
-		}
-	}
-	return id, n
+	return requirements.FromLabels(spec.Labels())
 }
 
 // CheckTree inspects a preview of the spec tree (ginkgo.PreviewSpecs) and reports, all at once,
