@@ -1,0 +1,152 @@
+package judge
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/callconf/callconf/fixtures"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/schemas"
+)
+
+func newJudge(t *testing.T) *Judge {
+	t.Helper()
+	v, err := schemas.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(v)
+}
+
+// goodCall is a valid call body with the given id.
+func goodCall(t *testing.T, id string) []byte {
+	t.Helper()
+	all, err := fixtures.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range all {
+		if f.Kind == schemas.KindResponse && f.Valid {
+			return []byte(strings.Replace(string(f.Body), `"id": "`, `"id": "`+id+`", "x-old-id": "`, 1))
+		}
+	}
+	t.Fatal("no valid response fixture")
+	return nil
+}
+
+// exchange builds a recorded exchange: a request with client-request-id "c1" and the answer.
+func exchange(method string, status int, header http.Header, body string) *target.Exchange {
+	h := http.Header{"Request-Id": {"r1"}, "Client-Request-Id": {"c1"}}
+	for k, v := range header {
+		if v == nil {
+			delete(h, k)
+			continue
+		}
+		h[k] = v
+	}
+	return &target.Exchange{Method: method, RequestHeader: http.Header{"Client-Request-Id": {"c1"}}, Status: status, Header: h, Body: []byte(body)}
+}
+
+// broken lists the requirements a result names, sorted, each once.
+func broken(r Result) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, f.Requirement)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+const graphError = `{"error": {"code": "badRequest", "message": "m", "innerError": {"request-id": "r1", "date": "2026-01-01T00:00:00"}}}`
+
+var jsonCT = http.Header{"Content-Type": {"application/json"}}
+
+func TestEveryCheckBothWays(t *testing.T) {
+	j := newJudge(t)
+	call := string(goodCall(t, "c-1"))
+	for _, c := range []struct {
+		name    string
+		ex      *target.Exchange
+		patchOf string
+		want    []string
+	}{
+		{"a conforming 200 to a PATCH", exchange("PATCH", 200, jsonCT, call), "c-1", nil},
+		{"a conforming 400", exchange("PATCH", 400, jsonCT, graphError), "c-1", nil},
+		{"a 500 anywhere", exchange("GET", 500, jsonCT, graphError), "", []string{"PATCH-08"}},
+		{"a 503 with Retry-After", exchange("PATCH", 503, http.Header{"Retry-After": {"1"}}, ""), "c-1", nil},
+		{"a 503 without Retry-After", exchange("PATCH", 503, jsonCT, graphError), "c-1", []string{"HTTP-03", "PATCH-08"}},
+		{"a 429 without Retry-After", exchange("PATCH", 429, jsonCT, graphError), "c-1", []string{"HTTP-03"}},
+		{"a 429 with an HTTP-date", exchange("PATCH", 429, http.Header{"Content-Type": {"application/json"}, "Retry-After": {"Wed, 21 Oct 2015 07:28:00 GMT"}}, graphError), "c-1", nil},
+		{"a 4xx as text/html", exchange("PATCH", 404, http.Header{"Content-Type": {"text/html"}}, "<h1>Not Found</h1>"), "", []string{"ERR-06", "ERR-07"}},
+		{"a 4xx labelled text/plain", exchange("PATCH", 404, http.Header{"Content-Type": {"text/plain"}}, graphError), "", []string{"ERR-06"}},
+		{"a 4xx without innerError", exchange("PATCH", 400, jsonCT, `{"error": {"code": "badRequest", "message": "m"}}`), "", []string{"ERR-07"}},
+		{"no request-id", exchange("GET", 200, http.Header{"Request-Id": nil}, "{}"), "", []string{"HTTP-01"}},
+		{"client-request-id not echoed", exchange("GET", 404, http.Header{"Client-Request-Id": nil, "Content-Type": {"application/json"}}, graphError), "", []string{"HTTP-02"}},
+		{"a 401 without a challenge", exchange("PATCH", 401, jsonCT, graphError), "c-1", []string{"ERR-10"}},
+		{"a 401 with a Basic challenge", exchange("PATCH", 401, http.Header{"Content-Type": {"application/json"}, "Www-Authenticate": {`Basic realm="x"`}}, graphError), "c-1", []string{"ERR-10"}},
+		{"a 401 with a Bearer challenge among others", exchange("PATCH", 401, http.Header{"Content-Type": {"application/json"}, "Www-Authenticate": {`Basic realm="x", bearer realm="y", error="invalid_token"`}}, graphError), "c-1", nil},
+		{"a 200 to a PATCH as text/plain", exchange("PATCH", 200, http.Header{"Content-Type": {"text/plain"}}, call), "c-1", []string{"PATCH-02"}},
+		{"a 200 to a PATCH with a BOM", exchange("PATCH", 200, jsonCT, "\xef\xbb\xbf"+call), "c-1", []string{"PATCH-02", "PATCH-03"}},
+		{"a 200 to a PATCH with two values", exchange("PATCH", 200, jsonCT, call+" {}"), "c-1", []string{"PATCH-02", "PATCH-03"}},
+		{"a 200 to a PATCH with another id", exchange("PATCH", 200, jsonCT, call), "c-2", []string{"PATCH-03"}},
+		{"a 200 to a PATCH with an enum outside the set", exchange("PATCH", 200, jsonCT, strings.Replace(call, `"id": "c-1"`, `"id": "c-1", "state": "preEstablishing"`, 1)), "c-1", []string{"PATCH-02"}},
+		{"a 200 to a GET is not held to PATCH-02", exchange("GET", 200, http.Header{"Content-Type": {"text/plain"}}, "x"), "", nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := broken(j.Exchange(c.ex, c.patchOf))
+			if !slices.Equal(got, c.want) {
+				t.Errorf("broke %v, want %v: %v", got, c.want, j.Exchange(c.ex, c.patchOf).Findings)
+			}
+		})
+	}
+}
+
+func TestHarnessLimitsAreInconclusive(t *testing.T) {
+	j := newJudge(t)
+	ex := exchange("PATCH", 200, jsonCT, `{"id": "c-1", "subj`)
+	ex.Truncated = true
+	res := j.Exchange(ex, "c-1")
+	if len(res.Findings) == 0 {
+		t.Fatal("no finding for a truncated body")
+	}
+	for _, f := range res.Findings {
+		if !f.Inconclusive {
+			t.Errorf("a body cut at the harness's limit was held against the target: %v", f)
+		}
+	}
+	deep := `{"id": "c-1", "source": {"identity": {"application": {"x": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}}}}`
+	for _, f := range j.Exchange(exchange("PATCH", 200, jsonCT, deep), "c-1").Findings {
+		if !f.Inconclusive {
+			t.Errorf("nesting past the validator's depth was held against the target: %v", f)
+		}
+	}
+}
+
+func TestUnknownPropertiesAreNotes(t *testing.T) {
+	j := newJudge(t)
+	res := j.Exchange(exchange("PATCH", 200, jsonCT, string(goodCall(t, "c-1"))), "c-1")
+	if len(res.Findings) != 0 {
+		t.Fatal(res.Findings)
+	}
+	if !slices.ContainsFunc(res.Notes, func(n verdict.Note) bool { return n.Requirement == "PATCH-02" && strings.Contains(n.Text, "x-old-id") }) {
+		t.Errorf("the unknown property is not a note: %v", res.Notes)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Duration{"0": 0, "7": 7 * time.Second, "Thu, 01 Jan 2026 00:00:05 GMT": 5 * time.Second, "Wed, 31 Dec 2025 00:00:00 GMT": 0} {
+		if got, ok := RetryAfter(http.Header{"Retry-After": {v}}, now); !ok || got != want {
+			t.Errorf("%q: %v %v, want %v", v, got, ok, want)
+		}
+	}
+	for _, v := range []string{"", "-1", "soon", "1.5"} {
+		if _, ok := RetryAfter(http.Header{"Retry-After": {v}}, now); ok {
+			t.Errorf("%q accepted", v)
+		}
+	}
+}
