@@ -1,5 +1,5 @@
 // Package reference is the harness's reference implementation of the Update-call contract
-// (../shared/contract.md): an [http.Handler] that serves a Microsoft Graph-like calls collection
+// (docs/contract.md): an [http.Handler] that serves a Microsoft Graph-like calls collection
 // and passes every requirement of the contract, MUST, SHOULD and MAY alike, with the create, read
 // and delete capabilities. It is the default target of the runner, the baseline the selftest proves
 // the suite against, and a mock that client developers can run on its own (`runner serve`).
@@ -17,6 +17,26 @@
 // the collection answers 405 with "Allow: POST"; every other path answers 404. Paths are routed by
 // hand on the escaped path: nothing is cleaned or redirected, so an id such as "..%2F..%2F", "%00"
 // or a 4 KiB string answers 400 (malformed id) or 404 (no such call), never a 3xx.
+//
+// # Request bodies
+//
+// POST and PATCH bodies are JSON ("Content-Type: application/json"), at most Options.MaxBodyBytes
+// long. A body may be gzip-compressed, "Content-Encoding: gzip" (or its alias "x-gzip", or a list
+// such as "gzip, identity"), as the Microsoft Graph SDKs send every POST and PATCH body by default;
+// it is decompressed before anything else looks at it. The limit holds for the bytes on the wire
+// and again for the decompressed body: decompression stops one byte past the limit and answers
+// 413, so a gzip bomb (a small body that inflates to gigabytes) costs no more memory than a body at
+// the limit. A body that is not a valid gzip stream (bad header, corrupt data, bad checksum,
+// truncated, trailing garbage) answers 400. "identity" is accepted; any other content coding
+// ("br", "deflate", "compress", ...) answers 415 with "Accept-Encoding: gzip, identity"
+// (RFC 9110 §8.4.1, §15.5.16).
+//
+// An answer that leaves the request body unread, such as a 413 for a declared Content-Length
+// over the limit, carries "Connection: close" and closes lingeringly (RFC 9112 §9.6): the answer is
+// sent, then up to Options.LingerBytes of the rest of the body are read and discarded within
+// Options.LingerTimeout before the connection closes. A client that writes its whole body before
+// reading the answer therefore reads the 413 instead of a connection reset, while a client that
+// sends more, or too slowly, is cut off at either bound.
 //
 // # Partial-update semantics (PATCH)
 //
@@ -62,12 +82,12 @@
 //	          "innerError":{"request-id":"...","client-request-id":"...","date":"..."}}}
 //
 // where details lists one entry per schema violation, target being its JSON Pointer (RFC 6901).
-// Status codes: 400 malformed JSON, schema violation, body id differing from the URL, malformed
+// Status codes: 400 malformed JSON, a corrupt gzip body, schema violation, body id differing from the URL, malformed
 // call id; 401 missing, malformed or wrong bearer token (with WWW-Authenticate: Bearer), when
 // Options.Token is set; 404 unknown call or route; 405 wrong method (with Allow); 408 body not
-// received in time; 413 body over Options.MaxBodyBytes; 415 a media type other than JSON (JSON
-// with parameters such as charset=utf-8 or odata.metadata=minimal is accepted), or a content
-// coding; 507 more than Options.MaxCalls calls stored.
+// received in time; 413 body over Options.MaxBodyBytes, compressed or decompressed; 415 a media
+// type other than JSON (JSON with parameters such as charset=utf-8 or odata.metadata=minimal is
+// accepted), or a content coding other than gzip and identity (with Accept-Encoding); 507 more than Options.MaxCalls calls stored.
 //
 // Every response carries a request-id header, echoes a client-request-id the client sent, and
 // bodies are "Content-Type: application/json".

@@ -143,6 +143,16 @@ type limitConn struct {
 	release func()
 }
 
+// CloseWrite half-closes the connection (a TCP FIN) when the underlying one can. net/http looks
+// for this method before it closes a connection whose request it did not read to the end, so that
+// the client sees the end of the answer before the close; without it the wrapper hid the FIN.
+func (c *limitConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)

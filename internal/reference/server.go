@@ -1,6 +1,8 @@
 package reference
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -24,9 +26,17 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultMaxBodyBytes int64 = 1 << 20
-	DefaultMaxCalls           = 10000
+	DefaultMaxBodyBytes  int64 = 1 << 20
+	DefaultMaxCalls            = 10000
+	DefaultLingerBytes   int64 = 16 << 20
+	DefaultLingerTimeout       = 2 * time.Second
 )
+
+// maxContentCodings bounds how many content codings one request body may list.
+const maxContentCodings = 4
+
+// acceptedEncodings is the Accept-Encoding of a 415 refusing a content coding (RFC 9110 §15.5.16).
+const acceptedEncodings = "gzip, identity"
 
 // maxIDLen bounds a call id; longer ids answer 400. Ids the reference creates are 36 bytes.
 const maxIDLen = 256
@@ -38,13 +48,18 @@ const collectionPath = "/communications/calls"
 type Options struct {
 	BasePath      string        // routes live under BasePath + "/communications/calls" ("" by default)
 	Token         string        // when non-empty, every request needs "Authorization: Bearer <Token>", else 401
-	MaxBodyBytes  int64         // request bodies above this answer 413; 0 = DefaultMaxBodyBytes
+	MaxBodyBytes  int64         // request bodies above this answer 413, before and after gzip decoding; 0 = DefaultMaxBodyBytes
 	MaxCalls      int           // creating more calls than this answers 507; 0 = DefaultMaxCalls
 	Latency       time.Duration // delay before each answer; a cancelled request is not answered
 	ReplaceNested bool          // PATCH replaces top-level objects instead of merging them (allowed variant)
 	Log           io.Writer     // one line per request: method, path, status, duration, request-id; nil = none
 	Validator     *schemas.Validator
 	Now           func() time.Time // nil = time.Now
+	// LingerBytes bounds how much of a request body that an answer left unread (e.g. a 413) is
+	// drained after the answer before the connection closes; 0 = DefaultLingerBytes.
+	LingerBytes int64
+	// LingerTimeout bounds how long that draining may take; 0 = DefaultLingerTimeout.
+	LingerTimeout time.Duration
 }
 
 // Server is the reference implementation; it implements http.Handler and is safe for concurrent
@@ -71,14 +86,20 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	opts.BasePath = base
-	if opts.MaxBodyBytes < 0 || opts.MaxCalls < 0 || opts.Latency < 0 {
-		return nil, errors.New("reference: MaxBodyBytes, MaxCalls and Latency must not be negative")
+	if opts.MaxBodyBytes < 0 || opts.MaxCalls < 0 || opts.Latency < 0 || opts.LingerBytes < 0 || opts.LingerTimeout < 0 {
+		return nil, errors.New("reference: MaxBodyBytes, MaxCalls, Latency, LingerBytes and LingerTimeout must not be negative")
 	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if opts.MaxCalls == 0 {
 		opts.MaxCalls = DefaultMaxCalls
+	}
+	if opts.LingerBytes == 0 {
+		opts.LingerBytes = DefaultLingerBytes
+	}
+	if opts.LingerTimeout == 0 {
+		opts.LingerTimeout = DefaultLingerTimeout
 	}
 	s := &Server{opts: opts, coll: base + collectionPath, v: opts.Validator, now: opts.Now,
 		store: newStore(opts.MaxCalls)}
@@ -129,6 +150,7 @@ type exchange struct {
 	status    int
 	body      []byte // read before the latency wait, so that a client hanging up is noticed
 	bodyErr   *Error
+	bodyDone  bool // the request body was read to its end, or there was none
 }
 
 // ServeHTTP answers one request; see the package documentation.
@@ -140,6 +162,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if x.clientID != "" {
 		h.Set("client-request-id", x.clientID)
 	}
+	defer s.linger(x) // runs last: after the answer and its log line
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -235,8 +258,7 @@ func (s *Server) serveItem(x *exchange, seg string) {
 			s.fail(x, notFound)
 			return
 		}
-		x.status = http.StatusNoContent
-		x.w.WriteHeader(http.StatusNoContent)
+		x.writeHeader(http.StatusNoContent)
 	case http.MethodPatch:
 		body, e := s.readBody(x)
 		if e != nil {
@@ -294,7 +316,8 @@ func (s *Server) authorized(r *http.Request) bool {
 	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
 }
 
-// readBody checks the media type and returns the body read by readAll.
+// readBody checks the media type and the content codings, and returns the body read by readAll,
+// decoded.
 func (s *Server) readBody(x *exchange) ([]byte, *Error) {
 	r := x.r
 	ct := r.Header.Get("Content-Type")
@@ -307,17 +330,75 @@ func (s *Server) readBody(x *exchange) ([]byte, *Error) {
 		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
 			"the body must be UTF-8, not charset %q", cs)
 	}
-	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
-		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
-			"content coding %q is not supported", ce)
+	codings, e := contentCodings(r.Header.Values("Content-Encoding"))
+	if e != nil {
+		x.w.Header().Set("Accept-Encoding", acceptedEncodings)
+		return nil, e
 	}
-	return x.body, x.bodyErr
+	if x.bodyErr != nil {
+		return nil, x.bodyErr
+	}
+	body := x.body
+	for i := len(codings) - 1; i >= 0; i-- { // the last coding listed was applied last
+		if body, e = s.gunzip(body); e != nil {
+			return nil, e
+		}
+	}
+	return body, nil
 }
 
-// readAll reads the request body within Options.MaxBodyBytes.
+// contentCodings returns the non-identity content codings of a request body, in the order they
+// were applied; each is gzip ("x-gzip" is its alias, RFC 9110 §8.4.1.3). Any other coding answers
+// 415.
+func contentCodings(values []string) ([]string, *Error) {
+	var codings []string
+	for _, v := range values {
+		for _, c := range strings.Split(v, ",") {
+			switch c = strings.ToLower(strings.TrimSpace(c)); c {
+			case "", "identity":
+			case "gzip", "x-gzip":
+				codings = append(codings, "gzip")
+			default:
+				return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+					"content coding %q is not supported; send the body with gzip or no Content-Encoding", c)
+			}
+		}
+	}
+	if len(codings) > maxContentCodings {
+		return nil, errorf(http.StatusUnsupportedMediaType, codeUnsupportedMedia,
+			"at most %d content codings are supported, not %d", maxContentCodings, len(codings))
+	}
+	return codings, nil
+}
+
+// gunzip decodes a gzip body (one or more members, RFC 1952). The decoded size is bounded by
+// Options.MaxBodyBytes: decoding stops one byte past it and answers 413, so a small body that
+// inflates to gigabytes (a gzip bomb) costs no more memory than a body at the limit.
+func (s *Server) gunzip(b []byte) ([]byte, *Error) {
+	corrupt := func(err error) *Error {
+		return errorf(http.StatusBadRequest, codeBadRequest, "the body is not a valid gzip stream: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, corrupt(err)
+	}
+	var out bytes.Buffer
+	if _, err := out.ReadFrom(io.LimitReader(zr, s.opts.MaxBodyBytes+1)); err != nil {
+		return nil, corrupt(err)
+	}
+	if int64(out.Len()) > s.opts.MaxBodyBytes {
+		return nil, errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
+			"the decompressed body exceeds the limit of %d bytes", s.opts.MaxBodyBytes)
+	}
+	return out.Bytes(), nil
+}
+
+// readAll reads the request body within Options.MaxBodyBytes; it records in x.bodyDone whether the
+// body was read to its end.
 func (s *Server) readAll(x *exchange) ([]byte, *Error) {
 	r := x.r
 	if r.Body == nil || r.Body == http.NoBody {
+		x.bodyDone = true
 		return nil, nil
 	}
 	tooLarge := errorf(http.StatusRequestEntityTooLarge, codeTooLarge,
@@ -338,7 +419,31 @@ func (s *Server) readAll(x *exchange) ([]byte, *Error) {
 			return nil, errorf(http.StatusBadRequest, codeBadRequest, "the body could not be read: %v", err)
 		}
 	}
+	x.bodyDone = true
 	return body, nil
+}
+
+// linger runs after every answer. When the answer left the request body unread (a 413, a body the
+// route ignored), the client may still be sending it, and many clients (the Graph SDKs among them)
+// read the answer only once they have sent the whole body: closing now would reset the connection
+// under them and lose the answer (RFC 9112 §9.6). So the answer is flushed, then at most
+// Options.LingerBytes of the body are read and discarded within Options.LingerTimeout, after which
+// net/http closes the connection (reply set "Connection: close"). Both bounds keep a hostile
+// client from holding the server.
+func (s *Server) linger(x *exchange) {
+	r := x.r
+	if x.status == 0 || x.bodyDone || r.ProtoMajor != 1 || r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	rc := http.NewResponseController(x.w)
+	if rc.Flush() != nil {
+		return
+	}
+	// Without a read deadline the drain could outlast the bound: then the connection just closes.
+	if rc.SetReadDeadline(time.Now().Add(s.opts.LingerTimeout)) != nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, s.opts.LingerBytes)
 }
 
 // validate runs the validator, turning a panic inside it into an error.
@@ -481,9 +586,21 @@ func (s *Server) reply(x *exchange, status int, doc []byte) {
 	h.Set("Content-Length", strconv.Itoa(len(doc)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
+	x.writeHeader(status)
+	_, _ = x.w.Write(doc)
+}
+
+// writeHeader sends the status line and headers of every answer. An answer that leaves the request
+// body unread closes the connection, after linger has drained what the client still sends.
+func (x *exchange) writeHeader(status int) {
+	if !x.bodyDone {
+		x.w.Header().Set("Connection", "close")
+		// The body is read after the answer is written (by linger): say so to net/http, which
+		// would otherwise treat it as abandoned.
+		_ = http.NewResponseController(x.w).EnableFullDuplex()
+	}
 	x.status = status
 	x.w.WriteHeader(status)
-	_, _ = x.w.Write(doc)
 }
 
 // fail writes e as a Graph error.

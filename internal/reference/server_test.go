@@ -229,7 +229,8 @@ func TestMergeThatWouldLeaveTheCallInvalidAnswers400(t *testing.T) {
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
-	for _, o := range []Options{{BasePath: "/a b"}, {BasePath: "/x?y"}, {MaxBodyBytes: -1}, {MaxCalls: -1}, {Latency: -1}} {
+	for _, o := range []Options{{BasePath: "/a b"}, {BasePath: "/x?y"}, {MaxBodyBytes: -1}, {MaxCalls: -1}, {Latency: -1},
+		{LingerBytes: -1}, {LingerTimeout: -1}} {
 		if _, err := New(o); err == nil {
 			t.Errorf("New(%+v) accepted", o)
 		}
