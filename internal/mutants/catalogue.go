@@ -2,7 +2,10 @@ package mutants
 
 import (
 	"encoding/json"
+	"html"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -119,8 +122,9 @@ func mutants() []Impl {
 					return o
 				})
 			}),
+		// The 200 answer to the toneInfo PATCH breaks the schema's int64 maximum as well (PATCH-02).
 		mutant("int64-via-float64", "numbers in calls pass through float64 (9223372036854775807 comes back as 9223372036854775808)",
-			ids("PATCH-06"),
+			ids("PATCH-02 PATCH-06"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
 					if _, ok := a.call(); !ok {
@@ -132,8 +136,9 @@ func mutants() []Impl {
 					}
 				})
 			}),
+		// A string where the schema wants an integer, in a 200 answer to a PATCH, is PATCH-02's too.
 		mutant("numbers-as-strings", `numbers in calls are sent as strings ("code": "2147483647")`,
-			ids("PATCH-06"),
+			ids("PATCH-02 PATCH-06"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
 					if o, ok := a.call(); ok {
@@ -177,12 +182,44 @@ func mutants() []Impl {
 			}),
 		mutant("put-semantics", "a PATCH resets every updatable property it does not send (PUT semantics)",
 			ids("PATCH-05 STATE-01 STATE-03"),
+			func(srv *reference.Server, _ string) http.Handler { return resetUnsent(srv) }),
+		// Only the spec that sends every updatable property at once gets JSON: a harness that
+		// checked the media type in that spec alone would pass it.
+		mutant("partial-update-text-plain", "a 200 to a PATCH that does not set every updatable property is labelled Content-Type: text/plain",
+			ids("PATCH-02"),
 			func(srv *reference.Server, _ string) http.Handler {
-				reset := resetValues()
+				return rewritePatchAnswer(srv, func(_ *http.Request, sent map[string]any, a *answer) {
+					if a.status == http.StatusOK && slices.ContainsFunc(updatable, func(p string) bool { _, ok := sent[p]; return !ok }) {
+						a.header.Set("Content-Type", "text/plain; charset=utf-8")
+					}
+				})
+			}),
+		// The create answer tells nothing to compare with: only the harness's own record of what
+		// it sent shows the properties lost (PATCH-05, and STATE-01 and STATE-03 on the stored call).
+		mutant("sparse-create-answer", "create answers only the id and server-generated properties, and a PATCH resets every updatable property it does not send",
+			ids("PATCH-05 STATE-01 STATE-03"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(resetUnsent(srv), func(r *http.Request, a *answer) {
+					o, ok := a.call()
+					if !ok || r.Method != http.MethodPost || !isCollection(r) {
+						return
+					}
+					sparse := map[string]any{}
+					for _, k := range append([]string{"@odata.type", "id"}, serverGenerated...) {
+						if v, ok := o[k]; ok {
+							sparse[k] = v
+						}
+					}
+					a.setJSON(sparse)
+				})
+			}),
+		mutant("source-resets-targets", "a PATCH that sets source and not targets removes the targets (stores [])",
+			ids("PATCH-05 STATE-01"),
+			func(srv *reference.Server, _ string) http.Handler {
 				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					for k, v := range reset {
-						if _, sent := o[k]; !sent {
-							o[k] = v
+					if _, src := o["source"]; src {
+						if _, tgt := o["targets"]; !tgt {
+							o["targets"] = []any{}
 						}
 					}
 					return o
@@ -198,19 +235,21 @@ func mutants() []Impl {
 					return o
 				})
 			}),
+		// A 4xx without the Graph error format is ERR-06's and ERR-07's wherever it happens.
 		mutant("server-generated-plain-400", "a PATCH that sets a server-generated property answers 400 with a plain-text body",
-			ids("PATCH-06"),
+			ids("PATCH-06 ERR-06 ERR-07"),
 			func(srv *reference.Server, tok string) http.Handler {
-				return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, _ *http.Request, prop string) {
+				return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, r *http.Request, prop string) {
 					w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-					w.Header().Set("request-id", newUUID())
+					traceHeaders(w.Header(), r)
 					w.WriteHeader(http.StatusBadRequest)
 					_, _ = w.Write([]byte("Bad Request: " + prop + " is read-only\n"))
 				})
 			}),
 		{Name: "body-id-taken", Kind: KindMutant,
 			Description: "a PATCH whose body names another id renames the call (200, and GET shows the new id)",
-			Declares:    ids("PATCH-07"),
+			// Every later 200 to a PATCH of the call answers the new id: PATCH-03.
+			Declares: ids("PATCH-03 PATCH-07"),
 			Build: func(tok string) (*Instance, error) {
 				var mu sync.Mutex
 				alias := map[string]string{}
@@ -259,7 +298,53 @@ func mutants() []Impl {
 				})
 			}),
 
-		// --- ERR-01 … ERR-09 -----------------------------------------------------------------
+		mutant("500-after-delete", "a PATCH of a call that was deleted answers 500 instead of 404",
+			ids("PATCH-08 STATE-04"),
+			func(srv *reference.Server, _ string) http.Handler {
+				var mu sync.Mutex
+				gone := map[string]bool{}
+				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
+					id, ok := itemID(r)
+					if !ok {
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					switch {
+					case r.Method == http.MethodDelete && a.status == http.StatusNoContent:
+						gone[id] = true
+					case r.Method == http.MethodPatch && a.status == http.StatusNotFound && gone[id]:
+						a.status = http.StatusInternalServerError
+					}
+				})
+			}),
+		mutant("500-on-null", "a valid PATCH that sets a property to null answers 500",
+			ids("PATCH-08 STATE-06"),
+			func(srv *reference.Server, tok string) http.Handler {
+				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
+					_, o, ok := validPatch(r)
+					// (== with a nil interface never panics, whatever the other value holds)
+					if !ok || !authorized(r, tok) || !slices.Contains(slices.Collect(maps.Values(o)), any(nil)) {
+						return true
+					}
+					writeGraphError(w, r, http.StatusInternalServerError, "generalException", "null reference")
+					return false
+				}, nil)
+			}),
+		mutant("500-on-basic-auth", "an Authorization header with the Basic scheme answers 500 instead of 401",
+			ids("PATCH-08 ERR-04"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
+					scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+					if !strings.EqualFold(scheme, "Basic") {
+						return true
+					}
+					writeGraphError(w, r, http.StatusInternalServerError, "generalException", "unsupported credentials")
+					return false
+				}, nil)
+			}),
+
+		// --- ERR-01 … ERR-10 -----------------------------------------------------------------
 		mutant("accepts-malformed-json", "a PATCH body that is not well-formed JSON is taken as {} (200)",
 			ids("ERR-01"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -291,16 +376,6 @@ func mutants() []Impl {
 					}
 				})
 			}),
-		{Name: "auth-ignored", Kind: KindMutant,
-			Description: "authentication is not checked at all, though the client is given a token",
-			Declares:    ids("ERR-04"),
-			Build: func(tok string) (*Instance, error) {
-				in, err := plain(reference.Options{}, "")
-				if in != nil {
-					in.Token = tok
-				}
-				return in, err
-			}},
 		mutant("403-missing-token", "a request without Authorization answers 403 instead of 401",
 			ids("ERR-04"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -371,6 +446,38 @@ func mutants() []Impl {
 					}
 				})
 			}),
+		mutant("html-errors", "errors are an HTML page (Content-Type: text/html) instead of a Graph error",
+			ids("ERR-06 ERR-07"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+					if _, e, ok := a.graphError(); ok {
+						msg, _ := e["message"].(string)
+						a.body = []byte("<!DOCTYPE html><html><head><title>" + http.StatusText(a.status) + "</title></head><body><h1>" +
+							strconv.Itoa(a.status) + " " + http.StatusText(a.status) + "</h1><p>" + html.EscapeString(msg) + "</p></body></html>\n")
+						a.header.Set("Content-Type", "text/html; charset=utf-8")
+					}
+				})
+			}),
+		mutant("error-media-type-text", "Graph error bodies are labelled Content-Type: text/plain (the body unchanged)",
+			ids("ERR-06"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+					if _, _, ok := a.graphError(); ok {
+						a.header.Set("Content-Type", "text/plain; charset=utf-8")
+					}
+				})
+			}),
+		mutant("401-bare", "a 401 has an empty body and no request-id (WWW-Authenticate kept)",
+			ids("ERR-06 ERR-07 HTTP-01"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+					if a.status == http.StatusUnauthorized {
+						a.body = nil
+						a.header.Del("Content-Type")
+						a.header.Del("request-id")
+					}
+				})
+			}),
 		mutant("put-accepted", "PUT on a call is handled as a PATCH (200)",
 			ids("ERR-08"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -386,6 +493,15 @@ func mutants() []Impl {
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) { a.header.Del("Allow") })
 			}),
+		mutant("allow-lowercase", "a wrong method answers 405 with the methods in lower case (Allow: get, patch, delete)",
+			ids("ERR-08"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+					if vs := a.header.Values("Allow"); a.status == http.StatusMethodNotAllowed && len(vs) > 0 {
+						a.header.Set("Allow", strings.ToLower(strings.Join(vs, ", ")))
+					}
+				})
+			}),
 		mutant("redirects-malformed-ids", "a malformed call id answers 301 to the collection instead of 400",
 			ids("ERR-09"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -397,7 +513,16 @@ func mutants() []Impl {
 				})
 			}),
 
-		// --- HTTP-01, HTTP-02 ---------------------------------------------------------------
+		mutant("401-without-challenge", "a 401 carries no WWW-Authenticate header",
+			ids("ERR-10"),
+			func(srv *reference.Server, _ string) http.Handler { return challenge(srv, "") }),
+		mutant("401-basic-challenge", `a 401 challenges with the Basic scheme (WWW-Authenticate: Basic realm="callconf")`,
+			ids("ERR-10"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return challenge(srv, `Basic realm="callconf", charset="UTF-8"`)
+			}),
+
+		// --- HTTP-01 … HTTP-03 ---------------------------------------------------------------
 		mutant("no-request-id", "no response carries a request-id header",
 			ids("HTTP-01"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -409,11 +534,28 @@ func mutants() []Impl {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) { a.header.Del("client-request-id") })
 			}),
 
-		// --- STATE-01 … STATE-06 ------------------------------------------------------------
+		mutant("client-request-id-on-2xx-only", "client-request-id is echoed on successful answers only, not on errors",
+			ids("HTTP-02"),
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+					if a.status >= 300 {
+						a.header.Del("client-request-id")
+					}
+				})
+			}),
+		mutant("throttles-without-retry-after", "the first attempt of every 7th PATCH answers 429 without Retry-After (the retry goes through)",
+			ids("HTTP-03"),
+			func(srv *reference.Server, tok string) http.Handler {
+				return throttle(srv, tok, 7, isItemPatch, func(w http.ResponseWriter, r *http.Request, _ int) {
+					writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests")
+				})
+			}),
+
+		// --- STATE-01 … STATE-08 ------------------------------------------------------------
 		{Name: "stale-get", Kind: KindMutant,
 			Description: "GET serves the call as it was created (a cache never invalidated by PATCH)",
-			// STATE-03 and STATE-05 verify the stored call with a GET too.
-			Declares: ids("STATE-01 STATE-03 STATE-05"),
+			// STATE-03, STATE-05 and STATE-06 verify the stored call with a GET too.
+			Declares: ids("STATE-01 STATE-03 STATE-05 STATE-06"),
 			Build: func(tok string) (*Instance, error) {
 				var mu sync.Mutex
 				cache := map[string][]byte{}
@@ -444,8 +586,9 @@ func mutants() []Impl {
 					return o
 				})
 			}),
-		mutant("5xx-under-concurrency", "a PATCH that overlaps another PATCH of the same call answers 503",
-			ids("STATE-03"),
+		// A 503 is a 5xx (PATCH-08), and this one names no Retry-After (HTTP-03).
+		mutant("5xx-under-concurrency", "a PATCH that overlaps another PATCH of the same call answers 503 without Retry-After",
+			ids("PATCH-08 HTTP-03 STATE-03"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return onOverlap(srv, func(w http.ResponseWriter, r *http.Request) {
 					writeGraphError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "the call is locked by another update")
@@ -479,7 +622,7 @@ func mutants() []Impl {
 										for k, v := range patch {
 											dead[k] = v
 										}
-										w.Header().Set("request-id", newUUID())
+										traceHeaders(w.Header(), r)
 										a := &answer{status: http.StatusOK, header: w.Header(), body: encode(dead)}
 										a.header.Set("Content-Type", "application/json")
 										a.send(w)
@@ -497,7 +640,7 @@ func mutants() []Impl {
 			func(srv *reference.Server, tok string) http.Handler {
 				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
 					if _, ok := itemID(r); ok && r.Method == http.MethodDelete && authorized(r, tok) {
-						w.Header().Set("request-id", newUUID())
+						traceHeaders(w.Header(), r)
 						w.WriteHeader(http.StatusNoContent)
 						return false
 					}
@@ -516,7 +659,87 @@ func mutants() []Impl {
 					return o
 				})
 			}),
+		mutant("read-only-stored-then-400", "a PATCH that sets a server-generated property is applied, then answered 400 with a Graph error",
+			ids("STATE-07"),
+			func(srv *reference.Server, tok string) http.Handler {
+				return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, r *http.Request, prop string) {
+					if a := capture(srv, r); a.status != http.StatusOK {
+						a.send(w)
+						return
+					}
+					writeGraphError(w, r, http.StatusBadRequest, "readOnlyProperty", "the property "+prop+" is set by the server and cannot be updated")
+				})
+			}),
+		mutant("invalid-patch-partly-stored", "a PATCH that violates the request schema stores the members that are valid on their own, then answers 400",
+			ids("STATE-07"),
+			func(srv *reference.Server, _ string) http.Handler {
+				v, verr := schemas.Default()
+				valid := func(doc []byte) bool {
+					res, err := v.Validate(schemas.KindRequest, doc)
+					return err == nil && res.Valid()
+				}
+				return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
+					id, o, ok := patchObject(r)
+					if !ok || verr != nil {
+						return true
+					}
+					if b, _ := readBody(r); valid(b) {
+						return true
+					}
+					good := map[string]any{}
+					for k, x := range o {
+						if k != "id" && valid(encode(map[string]any{k: x})) {
+							good[k] = x
+						}
+					}
+					if len(good) > 0 {
+						internalPatch(srv, r, id, good) // with r's credentials: unauthorized, it stores nothing
+					}
+					return true
+				}, nil)
+			}),
+		// Specs run one after another and delete their calls, so the other call is the one a
+		// spec that holds two created itself.
+		mutant("writes-other-call", "a PATCH answered 200 also copies the call's subject into the most recently created other call",
+			ids("STATE-08"),
+			func(srv *reference.Server, _ string) http.Handler {
+				var mu sync.Mutex
+				var live []string // created calls not deleted, oldest first
+				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
+					id, item := itemID(r)
+					o, isCall := a.call()
+					other := ""
+					mu.Lock()
+					switch {
+					case isCall && r.Method == http.MethodPost && isCollection(r):
+						live = append(live, o["id"].(string))
+					case item && r.Method == http.MethodDelete && a.status == http.StatusNoContent:
+						live = slices.DeleteFunc(live, func(x string) bool { return x == id })
+					case isCall && item && r.Method == http.MethodPatch && a.status == http.StatusOK:
+						if others := slices.DeleteFunc(slices.Clone(live), func(x string) bool { return x == id }); len(others) > 0 {
+							other = others[len(others)-1]
+						}
+					}
+					mu.Unlock()
+					if other != "" {
+						internalPatch(srv, r, other, map[string]any{"subject": o["subject"]})
+					}
+				})
+			}),
 	}
+}
+
+// challenge rewrites the WWW-Authenticate header of every 401 to value ("" removes it).
+func challenge(next http.Handler, value string) http.Handler {
+	return rewriteAnswer(next, func(_ *http.Request, a *answer) {
+		if a.status != http.StatusUnauthorized {
+			return
+		}
+		a.header.Del("WWW-Authenticate")
+		if value != "" {
+			a.header.Set("WWW-Authenticate", value)
+		}
+	})
 }
 
 // acceptViolations answers a PATCH whose every schema violation satisfies accept as if the body
@@ -548,6 +771,20 @@ func acceptViolations(next http.Handler, accept func(schemas.Violation) bool) ht
 	}, nil)
 }
 
+// resetUnsent is put-semantics: a valid PATCH sets every nullable updatable property it does not
+// send to null (callbackUri, not nullable, keeps its value).
+func resetUnsent(next http.Handler) http.Handler {
+	reset := resetValues()
+	return rewritePatch(next, func(_ string, o map[string]any) map[string]any {
+		for k, v := range reset {
+			if _, sent := o[k]; !sent {
+				o[k] = v
+			}
+		}
+		return o
+	})
+}
+
 // resetValues are what put-semantics sets the updatable properties a PATCH leaves out to: null
 // where the call allows it, else nothing (callbackUri keeps its value).
 func resetValues() map[string]any {
@@ -561,8 +798,7 @@ func resetValues() map[string]any {
 		if strings.Contains(name, "/") || !f.Nullable {
 			continue
 		}
-		switch name {
-		case "subject", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState":
+		if slices.Contains(updatable, name) {
 			out[name] = nil
 		}
 	}

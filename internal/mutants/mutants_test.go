@@ -129,7 +129,7 @@ func TestVariantsBuild(t *testing.T) {
 				t.Error("a variant without create must name calls")
 			}
 			srv := serve(t, in.Handler)
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+collection+"/callconf-missing", nil)
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+collection+"/"+missingGUID, nil)
 			req.Header.Set("Authorization", "Bearer test-token")
 			resp, err := srv.Client().Do(req)
 			if err != nil {
@@ -142,6 +142,9 @@ func TestVariantsBuild(t *testing.T) {
 		})
 	}
 }
+
+// missingGUID is a call id no implementation gave out, shaped as the harness invents them.
+const missingGUID = "00000000-0000-4000-8000-00000000dead"
 
 func serve(t *testing.T, h http.Handler) *httptest.Server {
 	t.Helper()
@@ -198,9 +201,10 @@ func battery(t *testing.T, im Impl) string {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		fmt.Fprintf(&out, "%s: %d ct=%q allow=%q loc=%q rid=%t crid=%q\n  %s\n", step, resp.StatusCode,
+		fmt.Fprintf(&out, "%s: %d ct=%q allow=%q loc=%q rid=%t crid=%q www=%q ra=%t\n  %s\n", step, resp.StatusCode,
 			resp.Header.Get("Content-Type"), resp.Header.Values("Allow"), resp.Header.Get("Location"),
-			resp.Header.Get("request-id") != "", resp.Header.Get("client-request-id"), b)
+			resp.Header.Get("request-id") != "", resp.Header.Get("client-request-id"), resp.Header.Values("WWW-Authenticate"),
+			resp.Header.Get("Retry-After") != "", b)
 		return resp.StatusCode, string(b)
 	}
 	json := "application/json"
@@ -226,10 +230,20 @@ func battery(t *testing.T, im Impl) string {
 	do("text/plain", http.MethodPatch, item, "text/plain", `{"subject": "plain"}`)
 	do("PUT", http.MethodPut, item, json, batteryBaseline)
 	do("malformed id", http.MethodPatch, collection+"/..%2F..%2F", json, `{"subject": "x"}`)
-	do("missing call", http.MethodPatch, collection+"/callconf-missing", json, `{"subject": "x"}`)
+	do("missing call", http.MethodPatch, collection+"/"+missingGUID, json, `{"subject": "x"}`)
 	do("no token", http.MethodPatch, item, json, `{"subject": "x"}`, "Authorization", "")
 	do("wrong token", http.MethodPatch, item, json, `{"subject": "x"}`, "Authorization", "Bearer wrong")
 	do("client-request-id", http.MethodPatch, item, json, `{"subject": "crid"}`, "client-request-id", "battery-crid")
+	do("client-request-id on an error", http.MethodPatch, item, json, `{"subject": `, "client-request-id", "battery-crid-2")
+	do("basic auth", http.MethodPatch, item, json, `{"subject": "x"}`, "Authorization", "Basic Y2FsbGNvbmY6c2VjcmV0")
+	do("patch source", http.MethodPatch, item, json, `{"source": {"identity": {"application": {"id": "a2"}}}}`)
+	do("partly invalid", http.MethodPatch, item, json, `{"subject": "partly", "requestedModalities": ["callconfNotAModality"]}`)
+	do("get after partly invalid", http.MethodGet, item, "", "")
+	_, second := do("create second", http.MethodPost, collection, json, batteryBaseline)
+	if m := regexp.MustCompile(`"id":"([^"]+)"`).FindStringSubmatch(second); m != nil {
+		do("patch first", http.MethodPatch, item, json, `{"subject": "first only"}`)
+		do("get second", http.MethodGet, collection+"/"+m[1], "", "")
+	}
 
 	// Eight PATCHes at once, on connections of their own; only the sorted statuses are kept.
 	statuses := make([]int, 8)

@@ -3,8 +3,12 @@ package mutants
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +20,9 @@ import (
 
 // serverGenerated are the call's server-generated properties (contract PATCH-06).
 var serverGenerated = []string{"state", "direction", "myParticipantId", "resultInfo", "toneInfo"}
+
+// updatable are the call's updatable properties (contract PATCH-04), in contract order.
+var updatable = []string{"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState"}
 
 // seedCall is the body the variants without create are seeded with.
 const seedCall = `{"subject": "callconf seeded call", "callbackUri": "https://bot.example.com/callconf/seeded", "tenantId": "6e8a1d70-0000-4000-8000-00000000c0de"}`
@@ -162,6 +169,104 @@ func variants() []Impl {
 			Build: func(string) (*Instance, error) {
 				return plain(reference.Options{}, "")
 			}},
+		{Name: "no-auth-token-given", Kind: KindVariant,
+			Description: "requires no authentication, though the child is given a token: ERR-04 and ERR-10 end unsupported",
+			Build: func(tok string) (*Instance, error) {
+				in, err := plain(reference.Options{}, "")
+				if in != nil {
+					in.Token = tok
+				}
+				return in, err
+			}},
+		{Name: "named-open-types", Kind: KindVariant,
+			Description: "no create route; two named calls whose identities carry unknown members (open types), which the run must leave as it found them",
+			Build: func(tok string) (*Instance, error) {
+				return named(tok, openTypesCall, http.StatusMethodNotAllowed, nil)
+			}},
+		{Name: "throttled-429", Kind: KindVariant,
+			Description: "the first attempt of every 5th create or PATCH answers 429 with Retry-After: 0 (1 now and then); the retry goes through",
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
+						wait := "0"
+						if refused%25 == 0 {
+							wait = "1"
+						}
+						w.Header().Set("Retry-After", wait)
+						writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests; retry after "+wait+" s")
+					})
+				})
+			}},
+		{Name: "throttled-503-http-date", Kind: KindVariant,
+			Description: "the first attempt of every 5th create or PATCH answers 503 with Retry-After as an HTTP-date (at most a second ahead); the retry goes through",
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
+						// HTTP-dates have whole seconds: now, truncated, is already past (no wait);
+						// the first refusal names the next second.
+						at := time.Now()
+						if refused == 0 {
+							at = at.Add(time.Second)
+						}
+						w.Header().Set("Retry-After", at.UTC().Format(http.TimeFormat))
+						writeGraphError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "the service is busy; retry later")
+					})
+				})
+			}},
+		{Name: "derived-identity-types", Kind: KindVariant,
+			Description: "calls answer identity sets as #microsoft.graph.communicationsIdentitySet and application and user identities as communicationsApplicationIdentity and communicationsUserIdentity, where the client named the base type or none",
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+						if o, ok := a.call(); ok {
+							deriveIdentities(o)
+							a.setJSON(o)
+						}
+					})
+				})
+			}},
+		{Name: "state-established-later", Kind: KindVariant,
+			Description: `a call's state moves from "establishing" to "established" on its own, right after its first answered GET or PATCH`,
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return rewriteAnswer(srv, func(r *http.Request, a *answer) {
+						id, item := itemID(r)
+						if o, ok := a.call(); ok && item && (r.Method == http.MethodGet || r.Method == http.MethodPatch) && o["state"] == "establishing" {
+							internalPatch(srv, r, id, map[string]any{"state": "established"})
+						}
+					})
+				})
+			}},
+		{Name: "guid-ids-only", Kind: KindVariant,
+			Description: "call ids are GUIDs, and a call id that is not a GUID answers 400 (Graph error), malformed ones included",
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
+						id, ok := itemID(r)
+						if !ok || guidRE.MatchString(id) || !authorized(r, tok) {
+							return true
+						}
+						writeGraphError(w, r, http.StatusBadRequest, "invalidCallId", "the call id must be a GUID")
+						return false
+					}, nil)
+				})
+			}},
+		{Name: "reject-abstract-types", Kind: KindVariant,
+			Description: "a PATCH that names the abstract type microsoft.graph.mediaConfig or microsoft.graph.meetingInfo (with or without '#') answers 400 with a Graph error",
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return rejectPatch(srv, tok, func(obj map[string]any) string {
+						for _, p := range []string{"mediaConfig", "meetingInfo"} {
+							if v, ok := obj[p].(map[string]any); ok && odataType(v) == "microsoft.graph."+p {
+								return p
+							}
+						}
+						return ""
+					}, func(w http.ResponseWriter, r *http.Request, prop string) {
+						writeGraphError(w, r, http.StatusBadRequest, "invalidRequest", "the abstract type microsoft.graph."+prop+" cannot be instantiated; name a concrete type")
+					})
+				})
+			}},
 		{Name: "conflict-409", Kind: KindVariant,
 			Description: "a PATCH that overlaps another PATCH of the same call answers 409 Conflict (Graph error)",
 			Build: func(tok string) (*Instance, error) {
@@ -216,35 +321,68 @@ func hex4(c rune) string {
 // rejectServerGenerated answers, by reject, an authorized PATCH whose body sets a
 // server-generated property; everything else goes to next.
 func rejectServerGenerated(next http.Handler, tok string, reject func(w http.ResponseWriter, r *http.Request, prop string)) http.Handler {
+	return rejectPatch(next, tok, func(obj map[string]any) string {
+		for _, p := range serverGenerated {
+			if _, set := obj[p]; set {
+				return p
+			}
+		}
+		return ""
+	}, reject)
+}
+
+// rejectPatch answers, by reject, an authorized PATCH on an item whose body (a JSON object) has
+// a property that offending names ("" for none); everything else goes to next.
+func rejectPatch(next http.Handler, tok string, offending func(obj map[string]any) string, reject func(w http.ResponseWriter, r *http.Request, prop string)) http.Handler {
 	return middleware(next, func(w http.ResponseWriter, r *http.Request) bool {
 		_, obj, ok := patchObject(r)
 		if !ok || !authorized(r, tok) {
 			return true
 		}
-		for _, p := range serverGenerated {
-			if _, set := obj[p]; set {
-				reject(w, r, p)
-				return false
-			}
+		if p := offending(obj); p != "" {
+			reject(w, r, p)
+			return false
 		}
 		return true
 	}, nil)
 }
 
-// noCreate builds the reference with two seeded calls and no create route: POST on the
-// collection answers status.
+// noCreate builds the reference with two calls seeded with seedCall and no create route: POST
+// on the collection answers status.
 func noCreate(tok string, status int, caps []string) (*Instance, error) {
+	return named(tok, seedCall, status, caps)
+}
+
+// named builds the reference with two calls seeded with seed and no create route (POST on the
+// collection answers status); the child is told their ids. Its Check fails when the run did not
+// leave them as it found them (a member set to null counts as absent: a PATCH cannot remove one).
+func named(tok, seed string, status int, caps []string) (*Instance, error) {
 	srv, err := reference.New(reference.Options{Token: tok})
 	if err != nil {
 		return nil, err
 	}
 	var ids []string
+	found := map[string]any{}
 	for range 2 {
-		id, err := srv.Create([]byte(seedCall))
+		id, err := srv.Create([]byte(seed))
 		if err != nil {
 			return nil, err
 		}
+		doc, _ := srv.Get(id)
+		found[id], _ = decode(doc)
 		ids = append(ids, id)
+	}
+	check := func() error {
+		for _, id := range ids {
+			doc, err := srv.Get(id)
+			if err != nil {
+				return fmt.Errorf("the named call %s is gone: %v", id, err)
+			}
+			if now, _ := decode(doc); !sameJSON(found[id], now) {
+				return fmt.Errorf("the run left the named call %s changed: found %s, left %s", id, encode(found[id]), doc)
+			}
+		}
+		return nil
 	}
 	h := middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
 		if !isCollection(r) || r.Method != http.MethodPost || !authorized(r, tok) {
@@ -258,7 +396,109 @@ func noCreate(tok string, status int, caps []string) (*Instance, error) {
 		}
 		return false
 	}, nil)
-	return &Instance{Handler: h, Token: tok, CallIDs: ids, Capabilities: caps}, nil
+	return &Instance{Handler: h, Token: tok, CallIDs: ids, Capabilities: caps, Check: check}, nil
+}
+
+// openTypesCall seeds named-open-types: every updatable property set, and identity sets and
+// identities with members the schemas do not know (both are open types), which a target stores
+// as sent.
+const openTypesCall = `{
+  "subject": "callconf named call with open types",
+  "callbackUri": "https://bot.example.com/callconf/named",
+  "source": {
+    "identity": {
+      "application": {"id": "2b5c7c6a-0000-4000-8000-00000000a0f1", "displayName": "callconf named bot", "tenantId": "6e8a1d70-0000-4000-8000-00000000c0f1", "callconfVendorTag": "kept"},
+      "phone": {"id": "+15555550100", "displayName": "Front desk"},
+      "callconfRouting": {"region": "westeurope", "hops": 3}
+    },
+    "region": "westeurope",
+    "languageId": "en-US"
+  },
+  "targets": [
+    {"identity": {"user": {"id": "8d6a1f2e-0000-4000-8000-00000000b0f1", "displayName": "Named callee", "tenantId": "6e8a1d70-0000-4000-8000-00000000c0f1"},
+                  "guest": {"id": "guest-0f1", "displayName": "Guest"}}}
+  ],
+  "requestedModalities": ["audio"],
+  "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig", "removeFromDefaultAudioGroup": false},
+  "chatInfo": {"threadId": "19:meeting_named@thread.v2", "messageId": "0"},
+  "meetingInfo": {"@odata.type": "#microsoft.graph.organizerMeetingInfo",
+                  "organizer": {"user": {"id": "8d6a1f2e-0000-4000-8000-00000000b0f2", "displayName": "Organizer", "callconfVendorTag": "kept"}, "encrypted": {"id": "enc-0f2"}}},
+  "tenantId": "6e8a1d70-0000-4000-8000-00000000c0f1",
+  "mediaState": {"audio": "active"}
+}`
+
+// sameJSON reports whether two decoded JSON values are equal, a member set to null counting as
+// absent. Numbers compare as written.
+func sameJSON(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k := range x {
+			if !sameJSON(x[k], y[k]) {
+				return false
+			}
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok && y[k] != nil {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		return ok && slices.EqualFunc(x, y, sameJSON)
+	}
+	return a == b
+}
+
+// guidRE matches a GUID (8-4-4-4-12 hexadecimal digits).
+var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// odataType is o's "@odata.type" without the leading '#' ("" when absent or not a string).
+func odataType(o map[string]any) string {
+	t, _ := o["@odata.type"].(string)
+	return strings.TrimPrefix(t, "#")
+}
+
+// deriveIdentities names derived types in call's identity sets (source, targets, a meeting's
+// organizer) and their application and user identities, where the value names the base type or
+// none: Graph's calls carry the communications* types. A value naming another type is the
+// client's choice and stays as it is.
+func deriveIdentities(call map[string]any) {
+	var sets []any
+	if src, ok := call["source"].(map[string]any); ok {
+		sets = append(sets, src["identity"])
+	}
+	if targets, ok := call["targets"].([]any); ok {
+		for _, t := range targets {
+			if p, ok := t.(map[string]any); ok {
+				sets = append(sets, p["identity"])
+			}
+		}
+	}
+	if mi, ok := call["meetingInfo"].(map[string]any); ok {
+		sets = append(sets, mi["organizer"])
+	}
+	derive := func(o map[string]any, base, derived string) {
+		if t := odataType(o); t == "" || t == "microsoft.graph."+base {
+			o["@odata.type"] = "#microsoft.graph." + derived
+		}
+	}
+	for _, v := range sets {
+		set, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		derive(set, "identitySet", "communicationsIdentitySet")
+		for member, derived := range map[string]string{"application": "communicationsApplicationIdentity", "user": "communicationsUserIdentity"} {
+			if id, ok := set[member].(map[string]any); ok {
+				derive(id, "identity", derived)
+			}
+		}
+	}
 }
 
 // overlapWindow is how close together two PATCHes of one call must start, from different
@@ -293,5 +533,53 @@ func onOverlap(next http.Handler, conflict func(w http.ResponseWriter, r *http.R
 			return false
 		}
 		return true
+	}, nil)
+}
+
+// isItemPatch reports whether r is a PATCH of a call.
+func isItemPatch(r *http.Request) bool {
+	_, ok := itemID(r)
+	return ok && r.Method == http.MethodPatch
+}
+
+// isCreateOrPatch reports whether r creates a call or PATCHes one.
+func isCreateOrPatch(r *http.Request) bool {
+	return isItemPatch(r) || (isCollection(r) && r.Method == http.MethodPost)
+}
+
+// throttle refuses, by refuse, the first attempt of every nth authorized request that pick
+// selects; refuse is told how many it refused before. The next request with the same method,
+// path and body is taken for the retry and goes through, so a client that retries gets its
+// answer (and is never refused twice in a row for one request).
+func throttle(next http.Handler, tok string, every int, pick func(r *http.Request) bool, refuse func(w http.ResponseWriter, r *http.Request, refused int)) http.Handler {
+	var mu sync.Mutex
+	picked, refused := 0, 0
+	pending := map[[sha256.Size]byte]bool{} // refused requests not retried yet
+	return middleware(next, func(w http.ResponseWriter, r *http.Request) bool {
+		if !pick(r) || !authorized(r, tok) {
+			return true
+		}
+		body, complete := readBody(r)
+		if !complete {
+			return true
+		}
+		key := sha256.Sum256([]byte(r.Method + " " + r.URL.EscapedPath() + "\n" + string(body)))
+		mu.Lock()
+		if pending[key] {
+			delete(pending, key)
+			mu.Unlock()
+			return true
+		}
+		picked++
+		if picked%every != 0 {
+			mu.Unlock()
+			return true
+		}
+		pending[key] = true
+		n := refused
+		refused++
+		mu.Unlock()
+		refuse(w, r, n)
+		return false
 	}, nil)
 }

@@ -287,15 +287,25 @@ func authorized(r *http.Request, token string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
+// traceHeaders sets the headers the reference puts on every answer, for an answer a middleware
+// gives itself: a new request-id, and the client-request-id the client sent. It returns the
+// request-id.
+func traceHeaders(h http.Header, r *http.Request) string {
+	rid := newUUID()
+	h.Set("request-id", rid)
+	if c := r.Header.Get("client-request-id"); c != "" {
+		h.Set("client-request-id", c)
+	}
+	return rid
+}
+
 // writeGraphError answers a Graph error the way the reference does: request-id header, an echoed
 // client-request-id, and innerError with request-id and date.
 func writeGraphError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	rid := newUUID()
 	h := w.Header()
-	h.Set("request-id", rid)
+	rid := traceHeaders(h, r)
 	inner := map[string]any{"request-id": rid, "date": time.Now().UTC().Format(time.RFC3339)}
 	if c := r.Header.Get("client-request-id"); c != "" {
-		h.Set("client-request-id", c)
 		inner["client-request-id"] = c
 	}
 	body := encode(map[string]any{"error": map[string]any{"code": code, "message": message, "innerError": inner}})
@@ -334,6 +344,35 @@ func middleware(next http.Handler, before func(w http.ResponseWriter, r *http.Re
 // rewriteAnswer is middleware with only an after hook.
 func rewriteAnswer(next http.Handler, after func(r *http.Request, a *answer)) http.Handler {
 	return middleware(next, nil, after)
+}
+
+// rewritePatchAnswer is rewriteAnswer for the answers to PATCHes on an item whose body is a JSON
+// object, with that body (the request's body is read before next sees it, and put back).
+func rewritePatchAnswer(next http.Handler, after func(r *http.Request, sent map[string]any, a *answer)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, sent, ok := patchObject(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		a := capture(next, r)
+		after(r, sent, a)
+		a.send(w)
+	})
+}
+
+// internalPatch sends next, on behalf of r (with r's credentials and context), a PATCH of body to
+// the call id, and returns what next answered. Middlewares use it to change a call behind the
+// client's back.
+func internalPatch(next http.Handler, r *http.Request, id string, body map[string]any) *answer {
+	in := r.Clone(r.Context())
+	in.Method = http.MethodPatch
+	u := &url.URL{Path: collection + "/" + id, RawPath: collection + "/" + url.PathEscape(id)}
+	in.URL, in.RequestURI = u, u.RequestURI()
+	in.Header.Set("Content-Type", "application/json")
+	in.Header.Del("Content-Encoding")
+	setBody(in, encode(body))
+	return capture(next, in)
 }
 
 // rewritePatch is middleware that rewrites the body of PATCHes on an item whose body satisfies
