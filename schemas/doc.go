@@ -56,6 +56,13 @@
 // unknown type in a request stay violations: request bodies are strict, so a misspelt type is
 // caught before it is sent. The contract (docs/contract.md) states the rule.
 //
+// Most documents are judged on a fast path (fast.go): one scan of the bytes that makes the raw-byte
+// checks below, and one walk of the schema subset the documents use, compiled from the same
+// documents. It answers only "valid, with these notes"; at the first violation, or anything it
+// cannot judge exactly as the schema library does, the document takes the full path below, which
+// alone reports violations. Tests run both paths over every fixture and the fuzz corpus and require
+// identical results.
+//
 // Before any schema runs, the raw bytes are checked: size (at most MaxDocumentBytes), no UTF-8 byte
 // order mark, valid UTF-8, well-formed JSON with a single top-level value, nesting at most MaxDepth
 // levels, no duplicate member names, numbers inside the IEEE 754 binary64 range and at most

@@ -9,3 +9,14 @@ func NewWithDocuments(docs map[string][]byte) (*Validator, error) {
 	}
 	return newValidator(m)
 }
+
+// ValidateFull is Validate without the fast path. Only tests use it.
+func (v *Validator) ValidateFull(kind Kind, doc []byte) (Result, error) {
+	return v.validateFull(kind, doc)
+}
+
+// ValidateFast is the fast path alone; ok is false when it leaves the document to the full path.
+// Only tests use it.
+func (v *Validator) ValidateFast(kind Kind, doc []byte) (res Result, ok bool) {
+	return v.validateFast(kind, doc)
+}

@@ -89,6 +89,7 @@ func (r Result) Valid() bool { return len(r.Violations) == 0 }
 // Validator holds the compiled schemas. It is immutable after New and safe for concurrent use.
 type Validator struct {
 	compiled map[Kind]*gojsonschema.Schema
+	fast     map[Kind]*fnode
 	model    *model
 	types    *typeInfo
 	request  []Field
@@ -129,8 +130,13 @@ func newValidator(m *model) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{compiled: map[Kind]*gojsonschema.Schema{}, model: m, types: types}
+	v := &Validator{compiled: map[Kind]*gojsonschema.Schema{}, fast: map[Kind]*fnode{}, model: m, types: types}
 	for _, k := range Kinds() {
+		f, err := m.compileFast(RootDocument(k), k != KindRequest)
+		if err != nil {
+			return nil, fmt.Errorf("compile %s schema for the fast path: %w", k, err)
+		}
+		v.fast[k] = f
 		s, err := m.compile(RootDocument(k), k != KindRequest)
 		if err != nil {
 			return nil, fmt.Errorf("compile %s schema: %w", k, err)
@@ -172,6 +178,17 @@ func CompileEach() error {
 // (an unknown kind, a panic inside the schema library); a document that is not acceptable JSON
 // gives a Violation with keyword "json".
 func (v *Validator) Validate(kind Kind, doc []byte) (res Result, err error) {
+	if _, ok := v.compiled[kind]; !ok {
+		return Result{}, fmt.Errorf("unknown kind %q", kind)
+	}
+	if res, ok := v.validateFast(kind, doc); ok {
+		return res, nil
+	}
+	return v.validateFull(kind, doc)
+}
+
+// validateFull judges doc with Prescan and the schema library; it alone produces violations.
+func (v *Validator) validateFull(kind Kind, doc []byte) (res Result, err error) {
 	schema, ok := v.compiled[kind]
 	if !ok {
 		return Result{}, fmt.Errorf("unknown kind %q", kind)
