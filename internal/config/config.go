@@ -11,7 +11,10 @@
 //
 // The bearer token is a secret: it comes only from CALLCONF_TOKEN or a token file, never from a
 // flag value, and every printed form of a Config (String, GoString, %v, %+v, JSON) redacts it,
-// together with the values of headers marked secret.
+// together with the values of headers marked secret. Instead of a fixed token, a run may name a
+// way to obtain expiring ones (--token-command, or OAuth 2.0 client credentials whose secret comes
+// only from CALLCONF_OAUTH_CLIENT_SECRET or a file); Load only checks those settings, and package
+// internal/token runs them.
 //
 // It imports the standard library and a YAML decoder only, never another package of the harness.
 package config
@@ -41,11 +44,18 @@ const (
 	MaxMaxResponseBytes     = 1 << 30
 	MaxTokenFileBytes       = 16 << 10
 	MaxConfigFileBytes      = 1 << 20
+	// AutoRemoteProcs is how many processes --procs 0 (auto) runs against a --base-url: the
+	// processes mostly wait on the network, so many help (README, "Parallel runs").
+	AutoRemoteProcs = 16
+	MaxProcs        = 64
+	MaxRateLimit    = 100000
 
 	// EnvPrefix prefixes every environment variable the harness reads.
 	EnvPrefix = "CALLCONF_"
 	// EnvToken is the environment variable that carries the bearer token.
 	EnvToken = "CALLCONF_TOKEN"
+	// EnvOAuthClientSecret is the environment variable that carries the OAuth 2.0 client secret.
+	EnvOAuthClientSecret = "CALLCONF_OAUTH_CLIENT_SECRET"
 
 	// Redacted replaces a secret wherever one would be printed.
 	Redacted = "[REDACTED]"
@@ -66,6 +76,13 @@ type Config struct {
 	BaseURL               string        // target base URL (normalised: no trailing slash); "" = embedded reference
 	Token                 string        `json:"-"` // secret: CALLCONF_TOKEN or the token file, never a flag value
 	TokenFile             string        // file holding the token (whitespace trimmed)
+	TokenCommand          string        // shell command printing the token; rerun before it expires
+	TokenRefreshInterval  time.Duration // get a new token at least this often; 0 = only before it expires
+	OAuthTokenURL         string        // OAuth 2.0 token endpoint for the client credentials grant
+	OAuthClientID         string        // OAuth 2.0 client id
+	OAuthScopes           []string      // OAuth 2.0 scopes requested
+	OAuthClientSecret     string        `json:"-"` // secret: CALLCONF_OAUTH_CLIENT_SECRET or the secret file, never a flag value
+	OAuthClientSecretFile string        // file holding the client secret (whitespace trimmed)
 	Headers               []Header      // extra headers sent with every request
 	SecretHeaders         []string      // canonical names of headers whose values are redacted like the token
 	CallIDs               []string      // existing calls to use when the target cannot create
@@ -82,6 +99,9 @@ type Config struct {
 	ReportDir             string        // where reports are written; "" = none
 	MaxResponseBytes      int64         // response bodies are read up to this size
 	ConfigFile            string        // the config file read, if any
+	Procs                 int           // processes the suite runs in; 0 = auto (see AutoRemoteProcs)
+	RateLimit             float64       // requests per second across all processes; 0 = unlimited
+	MaxInFlight           int           // requests in flight at once across all processes; 0 = unlimited
 
 	sources map[string]string // setting key -> where its value came from
 }
@@ -103,6 +123,18 @@ func Default() Config {
 // Embedded reports whether the run targets the embedded reference implementation.
 func (c Config) Embedded() bool { return c.BaseURL == "" }
 
+// TokenSource names how tokens are obtained: "command" (--token-command), "oauth" (client
+// credentials), or "" for a fixed token or none. Load allows at most one way.
+func (c Config) TokenSource() string {
+	switch {
+	case c.TokenCommand != "":
+		return "command"
+	case c.OAuthTokenURL != "":
+		return "oauth"
+	}
+	return ""
+}
+
 // HasCapability reports whether the capability was declared (meaningful when CapabilitiesSet).
 func (c Config) HasCapability(name string) bool { return slices.Contains(c.Capabilities, name) }
 
@@ -117,12 +149,16 @@ func (c Config) IsSecretHeader(name string) bool {
 	return slices.Contains(c.SecretHeaders, name)
 }
 
-// Secrets returns every secret value of the configuration (the token and the values of secret
-// headers), non-empty, longest first, for redaction.
+// Secrets returns every secret value of the configuration (the token, the OAuth client secret
+// and the values of secret headers), non-empty, longest first, for redaction. Tokens obtained
+// later (--token-command, OAuth) are not here: their source remembers them.
 func (c Config) Secrets() []string {
 	var s []string
 	if c.Token != "" {
 		s = append(s, c.Token)
+	}
+	if c.OAuthClientSecret != "" {
+		s = append(s, c.OAuthClientSecret)
 	}
 	for _, h := range c.Headers {
 		if h.Value != "" && c.IsSecretHeader(h.Name) {
@@ -149,12 +185,18 @@ func (c Config) Warnings() []string {
 		w = append(w, "TLS certificate verification is disabled (--insecure-skip-tls-verify): the target's identity is not checked")
 	}
 	if u, err := url.Parse(c.BaseURL); err == nil && c.BaseURL != "" {
-		if u.Scheme == "http" && c.Token != "" && !isLoopback(u.Hostname()) {
+		if u.Scheme == "http" && (c.Token != "" || c.TokenSource() != "") && !isLoopback(u.Hostname()) {
 			w = append(w, fmt.Sprintf("the bearer token is sent in clear text over http:// to %s", u.Host))
 		}
 		if u.Scheme == "http" && (c.CAFile != "" || c.InsecureSkipTLSVerify) {
 			w = append(w, "TLS settings have no effect on an http:// base URL")
 		}
+	}
+	if u, err := url.Parse(c.OAuthTokenURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		w = append(w, fmt.Sprintf("the OAuth client secret is sent in clear text over http:// to %s", u.Host))
+	}
+	if c.Embedded() && c.TokenSource() != "" {
+		w = append(w, "the embedded reference makes its own token: --token-command and --oauth-token-url are not used without --base-url")
 	}
 	if c.Deadline > 0 && c.Timeout > 0 && c.Deadline < c.Timeout {
 		w = append(w, fmt.Sprintf("the run deadline (%s) is shorter than the per-request timeout (%s)", c.Deadline, c.Timeout))

@@ -2,6 +2,7 @@ package config
 
 import (
 	"maps"
+	"math"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -241,6 +242,18 @@ func duration() codec[time.Duration] {
 		},
 		encode: time.Duration.String,
 	}
+}
+
+// optionalDuration is a duration whose zero default means "not set"; String prints none for it.
+func optionalDuration(none string) codec[time.Duration] {
+	c := duration()
+	c.show = func(d time.Duration, _ Config) string {
+		if d == 0 {
+			return none
+		}
+		return d.String()
+	}
+	return c
 }
 
 // boolean is true or false (a YAML or JSON boolean in the config file).
@@ -510,4 +523,42 @@ func headerStrings(hs []Header, secret func(string) bool) []string {
 		out[i] = h.Name + "=" + v
 	}
 	return out
+}
+
+// counted is a whole number whose zero means what zero names ("auto", "unlimited").
+func counted(zero string) codec[int] {
+	c := integer()
+	c.show = func(n int, _ Config) string {
+		if n == 0 {
+			return zero
+		}
+		return strconv.Itoa(n)
+	}
+	return c
+}
+
+// rate is a non-negative number of events per second; zero shows as "unlimited".
+func rate() codec[float64] {
+	return codec[float64]{
+		kind: kindString,
+		read: func(r raw, report reportFunc) float64 {
+			s, ok := readNumber(r, report)
+			if !ok {
+				return 0
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				report("invalid number %q", s)
+				return 0
+			}
+			return f
+		},
+		show: func(f float64, _ Config) string {
+			if f == 0 {
+				return "unlimited"
+			}
+			return strconv.FormatFloat(f, 'g', -1, 64) + "/s"
+		},
+		encode: func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) },
+	}
 }

@@ -104,6 +104,8 @@ func (l *loader) checkFileKeys() {
 		switch strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(k)) {
 		case "token", "bearertoken", "accesstoken", "authorization":
 			l.errs = append(l.errs, fmt.Errorf("%s: a secret does not belong in the config file; set %s or point tokenFile (--token-file) at a file holding the token", where, EnvToken))
+		case "clientsecret", "oauthclientsecret":
+			l.errs = append(l.errs, fmt.Errorf("%s: a secret does not belong in the config file; set %s or point oauthClientSecretFile (--oauth-client-secret-file) at a file holding the client secret", where, EnvOAuthClientSecret))
 		default:
 			msg := "unknown key"
 			if s := suggest(k, known); s != "" {

@@ -154,11 +154,15 @@ func (f *Flags) Load(getenv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	for _, s := range settings() {
-		if s.key != keyConfig && s.key != keyToken {
+		if s.key != keyConfig && s.key != keyToken && s.key != keyOAuthSecret {
 			l.loadSetting(&c, s)
 		}
 	}
-	l.loadToken(&c)
+	l.loadSecret(&c, keyToken, keyTokenFile, "token", func(c *Config) (*string, *string) { return &c.Token, &c.TokenFile })
+	l.loadSecret(&c, keyOAuthSecret, keyOAuthSecretFile, "client secret", func(c *Config) (*string, *string) {
+		return &c.OAuthClientSecret, &c.OAuthClientSecretFile
+	})
+	l.checkTokenSources(&c)
 
 	c.sources = l.sources
 	if len(l.errs) > 0 {
@@ -167,60 +171,106 @@ func (f *Flags) Load(getenv func(string) (string, bool)) (Config, error) {
 	return c, nil
 }
 
-// loadToken: --token-file (flag) > CALLCONF_TOKEN > CALLCONF_TOKEN_FILE > tokenFile (file).
-func (l *loader) loadToken(c *Config) {
-	fileRaw, haveFile := l.found[keyTokenFile]
+// loadSecret reads a secret that has no flag and may come from a file, in the order
+// --<file> (flag) > secret variable > file variable > config-file key: the token
+// (--token-file > CALLCONF_TOKEN > CALLCONF_TOKEN_FILE > tokenFile), the client secret likewise.
+func (l *loader) loadSecret(c *Config, secretKey, fileKey, noun string, fields func(*Config) (*string, *string)) {
+	secretPtr, filePtr := fields(c)
+	fileRaw, haveFile := l.found[fileKey]
 	fileFromFlag := haveFile && fileRaw.fromFlag()
-	tokenSetting := lookupSetting(keyToken)
-	_, haveEnvTok := l.lookup(tokenSetting) // the token has neither flag nor file key
+	secretSetting := lookupSetting(secretKey)
+	_, haveEnvSecret := l.lookup(secretSetting) // the secret has neither flag nor file key
 	switch {
-	case haveEnvTok && haveFile && fileRaw.env:
-		l.errs = append(l.errs, fmt.Errorf("%s and %s are both set: set only one", EnvToken, fileRaw.where))
-	case haveEnvTok && !fileFromFlag:
-		l.loadSetting(c, tokenSetting)
-		if haveFile { // the config file's tokenFile is overridden and not read
-			c.TokenFile = ""
-			delete(l.sources, keyTokenFile)
+	case haveEnvSecret && haveFile && fileRaw.env:
+		l.errs = append(l.errs, fmt.Errorf("%s and %s are both set: set only one", secretSetting.env, fileRaw.where))
+	case haveEnvSecret && !fileFromFlag:
+		l.loadSetting(c, secretSetting)
+		if haveFile { // the config file's secret file is overridden and not read
+			*filePtr = ""
+			delete(l.sources, fileKey)
 		}
-	case haveFile && c.TokenFile != "":
-		tok, err := readTokenFile(c.TokenFile)
+	case haveFile && *filePtr != "":
+		sec, err := readSecretFile(*filePtr, noun)
 		if err != nil {
 			l.report(fileRaw)("%v", err)
 			return
 		}
-		c.Token = tok
-		l.sources[keyToken] = "token file " + c.TokenFile
+		*secretPtr = sec
+		l.sources[secretKey] = noun + " file " + *filePtr
 	}
 }
 
-func readTokenFile(path string) (string, error) {
+// checkTokenSources allows at most one way to obtain the bearer token, and a complete one.
+func (l *loader) checkTokenSources(c *Config) {
+	where := func(key string) string {
+		if r, ok := l.found[key]; ok {
+			return r.where
+		}
+		return "--" + key
+	}
+	var ways []string
+	if c.Token != "" {
+		ways = append(ways, l.sources[keyToken])
+	}
+	if c.TokenCommand != "" {
+		ways = append(ways, where(keyTokenCommand))
+	}
+	if c.OAuthTokenURL != "" {
+		ways = append(ways, where(keyOAuthTokenURL))
+	}
+	if len(ways) > 1 {
+		l.errs = append(l.errs, fmt.Errorf("more than one way to obtain the bearer token is set (%s): set only one of %s, --token-file, --token-command and --oauth-token-url", strings.Join(ways, ", "), EnvToken))
+	}
+	if c.OAuthTokenURL != "" {
+		if c.OAuthClientID == "" {
+			l.errs = append(l.errs, fmt.Errorf("%s needs --oauth-client-id", where(keyOAuthTokenURL)))
+		}
+		if c.OAuthClientSecret == "" {
+			l.errs = append(l.errs, fmt.Errorf("%s needs the client secret: set %s or --oauth-client-secret-file", where(keyOAuthTokenURL), EnvOAuthClientSecret))
+		}
+	} else {
+		for _, key := range []string{keyOAuthClientID, keyOAuthScope, keyOAuthSecret, keyOAuthSecretFile} {
+			if _, viaFile := l.sources[keyOAuthSecretFile]; key == keyOAuthSecret && viaFile {
+				continue // reported once, as the file
+			}
+			if src, ok := l.sources[key]; ok {
+				l.errs = append(l.errs, fmt.Errorf("%s is set (%s) but --oauth-token-url is not", key, src))
+			}
+		}
+	}
+	if c.TokenRefreshInterval != 0 && c.TokenSource() == "" {
+		l.errs = append(l.errs, fmt.Errorf("%s needs --token-command or --oauth-token-url: a fixed token is never refreshed", where(keyTokenRefresh)))
+	}
+}
+
+func readSecretFile(path, noun string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("cannot read the token file: %v", err)
+		return "", fmt.Errorf("cannot read the %s file: %v", noun, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, MaxTokenFileBytes+1))
 	if err != nil {
-		return "", fmt.Errorf("cannot read the token file: %v", err)
+		return "", fmt.Errorf("cannot read the %s file: %v", noun, err)
 	}
 	if len(b) > MaxTokenFileBytes {
-		return "", fmt.Errorf("the token file %s is larger than %d bytes", path, MaxTokenFileBytes)
+		return "", fmt.Errorf("the %s file %s is larger than %d bytes", noun, path, MaxTokenFileBytes)
 	}
-	tok := strings.TrimSpace(string(b))
-	if err := checkToken(tok); err != nil {
-		return "", fmt.Errorf("the token in %s: %v", path, err)
+	sec := strings.TrimSpace(string(b))
+	if err := checkToken(sec, noun); err != nil {
+		return "", fmt.Errorf("the %s in %s: %v", noun, path, err)
 	}
-	return tok, nil
+	return sec, nil
 }
 
-// checkToken never includes the token in its message.
-func checkToken(tok string) error {
+// checkToken never includes the token (or other secret, named by noun) in its message.
+func checkToken(tok, noun string) error {
 	if tok == "" {
-		return errors.New("the token is empty")
+		return fmt.Errorf("the %s is empty", noun)
 	}
 	for i := 0; i < len(tok); i++ {
 		if b := tok[i]; b <= ' ' || b == 0x7f {
-			return fmt.Errorf("the token contains whitespace or a control character at byte %d", i)
+			return fmt.Errorf("the %s contains whitespace or a control character at byte %d", noun, i)
 		}
 	}
 	return nil

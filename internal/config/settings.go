@@ -2,17 +2,27 @@ package config
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Setting keys: the flag names (the token has no flag; "token" names it in String and Source).
+// Setting keys: the flag names (the token and the OAuth client secret have no flag; "token" and
+// "oauth-client-secret" name them in String and Source).
 const (
 	keyConfig           = "config"
 	keyBaseURL          = "base-url"
 	keyToken            = "token"
 	keyTokenFile        = "token-file"
+	keyTokenCommand     = "token-command"
+	keyTokenRefresh     = "token-refresh-interval"
+	keyOAuthTokenURL    = "oauth-token-url"
+	keyOAuthClientID    = "oauth-client-id"
+	keyOAuthScope       = "oauth-scope"
+	keyOAuthSecret      = "oauth-client-secret"
+	keyOAuthSecretFile  = "oauth-client-secret-file"
 	keyHeader           = "header"
 	keySecretHeader     = "secret-header"
 	keyCallID           = "call-id"
@@ -27,6 +37,9 @@ const (
 	keyConcurrency      = "concurrency"
 	keyReportDir        = "report-dir"
 	keyMaxResponseBytes = "max-response-bytes"
+	keyProcs            = "procs"
+	keyRateLimit        = "rate-limit"
+	keyMaxInFlight      = "max-in-flight"
 )
 
 // setting is the one declaration of a configuration setting. Its flag, environment variable,
@@ -37,9 +50,10 @@ type setting struct {
 	env    string // the environment variable
 	file   string // the config-file key; "" = not settable in a config file
 	usage  string // the flag's usage text
-	noFlag bool   // the setting has no flag (the token is never a flag value)
+	noFlag bool   // the setting has no flag (the token and the client secret are never flag values)
 	// resolved marks a setting that Load reads into other settings (the config file into every
-	// setting, the token file into the token): Env hands a child the results, not the setting.
+	// setting, the token file into the token, the client secret file into the client secret):
+	// Env hands a child the results, not the setting.
 	resolved bool
 	field    field // the Config field behind the setting: its type, default and validation
 }
@@ -59,6 +73,26 @@ func settings() []setting {
 		{key: keyTokenFile, env: "CALLCONF_TOKEN_FILE", file: "tokenFile", resolved: true,
 			usage: "`file` holding the bearer token (or set " + EnvToken + "; the token is never a flag value)",
 			field: fieldOf(func(c *Config) *string { return &c.TokenFile }, path(), "", nil)},
+		{key: keyTokenCommand, env: "CALLCONF_TOKEN_COMMAND", file: "tokenCommand",
+			usage: "shell `command` (run with sh -c) whose standard output is the bearer token; run at start and again before the token expires (the exp of a JWT, or --token-refresh-interval)",
+			field: fieldOf(func(c *Config) *string { return &c.TokenCommand }, text("(none)"), "", nil)},
+		{key: keyTokenRefresh, env: "CALLCONF_TOKEN_REFRESH_INTERVAL", file: "tokenRefreshInterval",
+			usage: "get a new token from --token-command or --oauth-token-url at least this often (`duration`; for opaque tokens, whose expiry the harness cannot read)",
+			field: fieldOf(func(c *Config) *time.Duration { return &c.TokenRefreshInterval }, optionalDuration("(only before the token expires)"), 0, nil)},
+		{key: keyOAuthTokenURL, env: "CALLCONF_OAUTH_TOKEN_URL", file: "oauthTokenUrl",
+			usage: "OAuth 2.0 token endpoint `URL`: get bearer tokens with the client credentials grant (needs --oauth-client-id and the client secret)",
+			field: fieldOf(func(c *Config) *string { return &c.OAuthTokenURL }, text("(none)"), "", checkTokenURL)},
+		{key: keyOAuthClientID, env: "CALLCONF_OAUTH_CLIENT_ID", file: "oauthClientId",
+			usage: "OAuth 2.0 client `id` for --oauth-token-url",
+			field: fieldOf(func(c *Config) *string { return &c.OAuthClientID }, text("(none)"), "", checkNoControl)},
+		{key: keyOAuthScope, env: "CALLCONF_OAUTH_SCOPES", file: "oauthScopes",
+			usage: "OAuth 2.0 `scope` to request, repeatable (e.g. https://graph.microsoft.com/.default)",
+			field: fieldOf(func(c *Config) *[]string { return &c.OAuthScopes }, list(false), nil, checkScopes)},
+		{key: keyOAuthSecret, env: EnvOAuthClientSecret, noFlag: true,
+			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecret }, secret(), "", checkClientSecretValue)},
+		{key: keyOAuthSecretFile, env: "CALLCONF_OAUTH_CLIENT_SECRET_FILE", file: "oauthClientSecretFile", resolved: true,
+			usage: "`file` holding the OAuth 2.0 client secret (or set " + EnvOAuthClientSecret + "; the secret is never a flag value)",
+			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecretFile }, path(), "", nil)},
 		{key: keyHeader, env: "CALLCONF_HEADERS", file: "headers",
 			usage: "extra request header `K=V`, repeatable (env: newline- or comma-separated)",
 			field: fieldOf(func(c *Config) *[]Header { return &c.Headers }, headers(), nil, checkHeaders)},
@@ -101,6 +135,15 @@ func settings() []setting {
 		{key: keyMaxResponseBytes, env: "CALLCONF_MAX_RESPONSE_BYTES", file: "maxResponseBytes",
 			usage: "response body `limit` in bytes (suffixes KiB, MiB, GiB allowed)",
 			field: fieldOf(func(c *Config) *int64 { return &c.MaxResponseBytes }, size(), DefaultMaxResponseBytes, checkMaxResponseBytes)},
+		{key: keyProcs, env: "CALLCONF_PROCS", file: "procs",
+			usage: "run the suite in `n` processes (1 = serial); 0 = auto: 1 for the embedded reference, " + strconv.Itoa(AutoRemoteProcs) + " for a --base-url",
+			field: fieldOf(func(c *Config) *int { return &c.Procs }, counted("auto"), 0, checkProcs)},
+		{key: keyRateLimit, env: "CALLCONF_RATE_LIMIT", file: "rateLimit",
+			usage: "send at most `r` requests per second, across all processes (0 = unlimited)",
+			field: fieldOf(func(c *Config) *float64 { return &c.RateLimit }, rate(), 0, checkRateLimit)},
+		{key: keyMaxInFlight, env: "CALLCONF_MAX_IN_FLIGHT", file: "maxInFlight",
+			usage: "keep at most `n` requests in flight at once, across all processes (0 = unlimited)",
+			field: fieldOf(func(c *Config) *int { return &c.MaxInFlight }, counted("unlimited"), 0, checkMaxInFlight)},
 	}
 }
 
@@ -125,10 +168,53 @@ func checkBaseURL(s string, report reportFunc) string {
 }
 
 func checkTokenValue(tok string, report reportFunc) string {
-	if err := checkToken(tok); err != nil {
+	if err := checkToken(tok, "token"); err != nil {
 		report("%v", err)
 	}
 	return tok
+}
+
+func checkClientSecretValue(sec string, report reportFunc) string {
+	if err := checkToken(sec, "client secret"); err != nil {
+		report("%v", err)
+	}
+	return sec
+}
+
+func checkTokenURL(s string, report reportFunc) string {
+	if s == "" {
+		return s
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		report("invalid URL: %v", stripURL(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		report("the token URL must be absolute with scheme http or https, got %q", redactUserinfo(u))
+	case u.User != nil:
+		report("the token URL must not carry credentials (user:password@); set the client secret with %s or --oauth-client-secret-file", EnvOAuthClientSecret)
+	case u.Hostname() == "":
+		report("the token URL %q has no host", s)
+	case u.Fragment != "":
+		report("the token URL %q must not have a fragment", s)
+	}
+	return s
+}
+
+func checkNoControl(s string, report reportFunc) string {
+	if strings.ContainsFunc(s, isCTL) {
+		report("contains control characters")
+	}
+	return s
+}
+
+func checkScopes(scopes []string, report reportFunc) []string {
+	for _, sc := range scopes {
+		if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '"' || r == '\\' }) {
+			report("scope %q is empty or holds a space, a quote, a backslash or a control character (RFC 6749 section 3.3)", sc)
+		}
+	}
+	return scopes
 }
 
 func checkHeaders(hs []Header, report reportFunc) []Header {
@@ -194,4 +280,25 @@ func checkCAFile(path string, report reportFunc) string {
 		}
 	}
 	return path
+}
+
+func checkProcs(n int, report reportFunc) int {
+	if n < 0 || n > MaxProcs {
+		report("%d processes is out of range: from 1 to %d, or 0 for auto", n, MaxProcs)
+	}
+	return n
+}
+
+func checkRateLimit(r float64, report reportFunc) float64 {
+	if r < 0 || r > MaxRateLimit {
+		report("%g requests per second is out of range: above 0 and at most %d, or 0 for unlimited", r, MaxRateLimit)
+	}
+	return r
+}
+
+func checkMaxInFlight(n int, report reportFunc) int {
+	if n < 0 {
+		report("%d requests in flight is out of range: at least 1, or 0 for unlimited", n)
+	}
+	return n
 }

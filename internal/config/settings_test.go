@@ -12,10 +12,21 @@ import (
 // TestEverySettingIsComplete holds the promise of the settings table: a setting declared there
 // (one line in settings(), plus its validation) gets a flag, an environment variable, a
 // config-file key, a default, a line in String and an entry in Env, and the three sources read
-// the same text into the same value. A new setting needs only a sample value here.
+// the same text into the same value. A new setting needs only a sample value here (and, when it
+// is valid only beside others, those others in companions).
 func TestEverySettingIsComplete(t *testing.T) {
 	dir := t.TempDir()
 	ca := writeTestCA(t, dir)
+	oauth := map[string]string{"CALLCONF_OAUTH_TOKEN_URL": "https://login.example/token", "CALLCONF_OAUTH_CLIENT_ID": "app-1", EnvOAuthClientSecret: "s3cret"}
+	without := func(m map[string]string, key string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			if k != key {
+				out[k] = v
+			}
+		}
+		return out
+	}
 	// One valid, non-default value per setting, as flag or environment text and as YAML.
 	samples := map[string]struct{ text, yaml string }{
 		keyBaseURL:          {"https://x.example/v1.0", "https://x.example/v1.0"},
@@ -34,9 +45,26 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyConcurrency:      {"9", "9"},
 		keyReportDir:        {dir, dir},
 		keyMaxResponseBytes: {"1MiB", "1MiB"},
+		keyProcs:            {"4", "4"},
+		keyRateLimit:        {"2.5", "2.5"},
+		keyMaxInFlight:      {"6", "6"},
+		keyTokenCommand:     {"echo tok", "echo tok"},
+		keyTokenRefresh:     {"5m0s", "5m0s"},
+		keyOAuthTokenURL:    {"https://login.example/t2", "https://login.example/t2"},
+		keyOAuthClientID:    {"app-2", "app-2"},
+		keyOAuthScope:       {"api://x/.default", "[api://x/.default]"},
+		keyOAuthSecret:      {"s3cret-2", ""},
+	}
+	// The settings valid only beside others, and those others as environment entries.
+	companions := map[string]map[string]string{
+		keyTokenRefresh:  {"CALLCONF_TOKEN_COMMAND": "echo tok"},
+		keyOAuthTokenURL: without(oauth, "CALLCONF_OAUTH_TOKEN_URL"),
+		keyOAuthClientID: without(oauth, "CALLCONF_OAUTH_CLIENT_ID"),
+		keyOAuthScope:    oauth,
+		keyOAuthSecret:   without(oauth, EnvOAuthClientSecret),
 	}
 	// Settings Load reads into other settings; their own tests cover them.
-	resolved := []string{keyConfig, keyTokenFile}
+	resolved := []string{keyConfig, keyTokenFile, keyOAuthSecretFile}
 
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	Bind(fs)
@@ -58,7 +86,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		} else if f != nil && (s.usage == "" || !strings.Contains(f.Usage, s.env)) {
 			t.Errorf("%s: flag usage %q lacks a text or the variable", s.key, f.Usage)
 		}
-		if s.file == "" && s.key != keyConfig && s.key != keyToken {
+		if s.file == "" && s.key != keyConfig && s.key != keyToken && s.key != keyOAuthSecret {
 			t.Errorf("%s has no config-file key", s.key)
 		}
 		if want := s.key + ": " + s.field.show(def) + " (default)"; i >= len(defLines) || defLines[i] != want {
@@ -79,19 +107,29 @@ func TestEverySettingIsComplete(t *testing.T) {
 			t.Errorf("setting %q has no sample value in this test: add one", s.key)
 			continue
 		}
-		fromEnv := mustLoad(t, nil, map[string]string{s.env: sample.text})
+		withEnv := func(m map[string]string) map[string]string {
+			out := map[string]string{}
+			for k, v := range companions[s.key] {
+				out[k] = v
+			}
+			for k, v := range m {
+				out[k] = v
+			}
+			return out
+		}
+		fromEnv := mustLoad(t, nil, withEnv(map[string]string{s.env: sample.text}))
 		line := func(c Config) string { return strings.TrimSuffix(lines(c.String())[i], " ("+c.Source(s.key)+")") }
 		if line(fromEnv) == line(def) {
 			t.Errorf("%s: the sample %q reads as the default", s.key, sample.text)
 		}
 		if !s.noFlag {
-			if got := mustLoad(t, []string{"--" + s.key + "=" + sample.text}, nil); line(got) != line(fromEnv) {
+			if got := mustLoad(t, []string{"--" + s.key + "=" + sample.text}, withEnv(nil)); line(got) != line(fromEnv) {
 				t.Errorf("%s: flag gives %q, env %q", s.key, line(got), line(fromEnv))
 			}
 		}
 		if s.file != "" {
 			file := writeFile(t, "c.yaml", s.file+": "+sample.yaml+"\n")
-			if got := mustLoad(t, []string{"--config", file}, nil); line(got) != line(fromEnv) {
+			if got := mustLoad(t, []string{"--config", file}, withEnv(nil)); line(got) != line(fromEnv) {
 				t.Errorf("%s: file gives %q, env %q", s.key, line(got), line(fromEnv))
 			}
 		}
@@ -100,8 +138,8 @@ func TestEverySettingIsComplete(t *testing.T) {
 			k, v, _ := strings.Cut(kv, "=")
 			env[k] = v
 		}
-		if _, ok := env[s.env]; !ok || len(env) != 1 {
-			t.Errorf("%s: Env() = %q, want exactly %s", s.key, fromEnv.Env(), s.env)
+		if _, ok := env[s.env]; !ok || len(env) != 1+len(companions[s.key]) {
+			t.Errorf("%s: Env() = %q, want exactly %s and the companion settings", s.key, fromEnv.Env(), s.env)
 		}
 		if again := mustLoad(t, nil, env); line(again) != line(fromEnv) {
 			t.Errorf("%s: through Env() %q, want %q", s.key, line(again), line(fromEnv))
