@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/throttle"
 )
 
 // UserAgent is sent unless a request or the configuration sets its own.
@@ -119,6 +120,7 @@ type Client struct {
 	maxBody  int64
 	secrets  []string // token and secret header values (and their escaped forms), longest first
 	requests atomic.Int64
+	limit    *throttle.Limiter // cfg.RateLimit and cfg.MaxInFlight; nil = none
 }
 
 // New builds a client for cfg.BaseURL. TLS trusts the system roots plus cfg.CAFile; redirects are
@@ -183,6 +185,7 @@ func New(cfg config.Config) (*Client, error) {
 		},
 	}
 	c.secrets = secretForms(cfg.Secrets())
+	c.limit = throttle.New(cfg.RateLimit, cfg.MaxInFlight)
 	return c, nil
 }
 
@@ -197,23 +200,31 @@ func (c *Client) Close() { c.hc.CloseIdleConnections() }
 
 // Do sends r and records the exchange. It never panics and never takes longer than the earlier of
 // ctx's deadline and the per-request timeout, body included: a target that never answers, or
-// trickles its body, yields an Exchange whose Err says "timed out after ...".
+// trickles its body, yields an Exchange whose Err says "timed out after ...". Under a rate limit
+// or an in-flight bound (cfg.RateLimit, cfg.MaxInFlight) it first waits its turn; the wait is
+// not part of the exchange's time.
 func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
-	start := time.Now()
 	method := r.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	e = &Exchange{Method: method, URL: c.BaseURL() + r.Path, RequestBody: r.Body, Auth: r.Auth}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	release, err := c.limit.Acquire(ctx)
+	if err != nil {
+		e.Err = c.transportError(ctx, time.Now(), err)
+		return e
+	}
+	defer release()
+	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			e.Err = fmt.Errorf("internal error in the HTTP client: %v", p)
 		}
 		e.Duration = time.Since(start)
 	}()
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, &TimeoutError{After: c.timeout, Which: "per-request timeout"})
 	defer cancel()
 
