@@ -1,0 +1,14 @@
+// Package token hands the target client its bearer token and keeps it fresh. A Source holds a
+// fixed token (CALLCONF_TOKEN, --token-file), or fetches one: from the standard output of a shell
+// command (--token-command), or as an OAuth 2.0 access token with the client credentials grant
+// (golang.org/x/oauth2/clientcredentials). A fetched token is fetched again before it expires: at
+// the exp claim of a JWT (read without verifying it), the OAuth expires_in, or
+// --token-refresh-interval, less an early-refresh margin. A Source remembers every token it ever
+// handed out, so that every output of the run can redact them all (Source.Redact).
+//
+// Fetching fails with an *Error that names the cause and never holds a token or the client
+// secret. While a due refresh fails, a token that has not yet expired is still handed out;
+// once none is left, every request fails with that error rather than wait.
+//
+// It imports the standard library, golang.org/x/oauth2 and internal/config.
+package token
