@@ -48,8 +48,7 @@ func (p *probe) newCall() string {
 
 // namedCall resets the n-th call id this process may use (n = 0 first) to the baseline.
 func (p *probe) namedCall(n int) string {
-	sc, _ := GinkgoConfiguration()
-	ids := p.s.session.ProcessCallIDs(GinkgoParallelProcess(), sc.ParallelTotal)
+	ids := p.s.session.ProcessCallIDs(p.s.process())
 	if n >= len(ids) {
 		p.unsupportedf("the spec needs %d calls and the target cannot create them: name more with --call-id", n+1)
 	}

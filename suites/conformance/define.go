@@ -31,12 +31,19 @@ type Options struct {
 	Log io.Writer
 	// Started is when the run began, for the wall time in reports; zero means when Define ran.
 	Started time.Time
+	// Process and Processes number this process among the runner's own processes (1-based),
+	// which share out the named calls; zero means Ginkgo's (GinkgoParallelProcess).
+	Process, Processes int
 }
+
+// CallsPerSpec is the most named calls one spec uses: against a target without create, each
+// process of a parallel run needs this many --call-id of its own.
+const CallsPerSpec = 2
 
 // Define builds the conformance spec tree. Call it once per process before RunSpecs (or
 // PreviewSpecs).
 func Define(opts Options) {
-	s := &suite{cfg: opts.Config}
+	s := &suite{cfg: opts.Config, proc: opts.Process, procs: opts.Processes}
 	log := opts.Log
 	if log == nil {
 		log = os.Stdout
@@ -98,6 +105,15 @@ func Define(opts Options) {
 		defineProtocolSpecs(s)
 		defineStateSpecs(s)
 	})
+}
+
+// process returns this process's number and the number of processes of the run.
+func (s *suite) process() (int, int) {
+	if s.procs > 0 {
+		return s.proc, s.procs
+	}
+	sc, _ := GinkgoConfiguration()
+	return GinkgoParallelProcess(), sc.ParallelTotal
 }
 
 func targetName(opts Options) string {

@@ -26,6 +26,8 @@ import (
 // creates it; SynchronizedBeforeSuite fills it; specs only read it.
 type suite struct {
 	cfg       config.Config
+	proc      int // this process among the runner's (Options.Process); 0 = Ginkgo's
+	procs     int
 	session   Session
 	client    *target.Client
 	validator *schemas.Validator

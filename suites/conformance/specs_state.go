@@ -65,6 +65,12 @@ func defineStateSpecs(s *suite) {
 	s.Spec("STATE-03", "answers concurrent PATCHes 200 and keeps the call intact", func(p *probe) {
 		id := p.newCall()
 		n := max(p.s.cfg.Concurrency, 8)
+		if in := p.s.cfg.MaxInFlight; in > 0 && in < n {
+			p.note("the %d concurrent PATCHes went at most %d at a time: this process's share of --max-in-flight", n, in)
+		}
+		if r := p.s.cfg.RateLimit; r > 0 {
+			p.note("the %d concurrent PATCHes were spread over at least %.1fs: this process's share of --rate-limit is %g/s", n, float64(n-1)/r, r)
+		}
 		subjects := make([]string, n)
 		results := make([]*target.Exchange, n)
 		problems := make([]string, n)
