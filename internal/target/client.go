@@ -2,6 +2,10 @@
 // time as told (raw paths go on the wire byte for byte), bounds every exchange in time and size,
 // never follows a redirect, and records each exchange so that a failing spec can print it, with
 // a curl line that reproduces it, and without ever printing the token or a secret header value.
+// The bearer token comes from the token source of the configuration (package internal/token):
+// a fixed token, or tokens fetched and refreshed during the run, every one of them redacted.
+//
+// It imports the standard library and internal/config, internal/throttle and internal/token.
 package target
 
 import (
@@ -17,11 +21,13 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/throttle"
+	"github.com/callconf/callconf/internal/token"
 )
 
 // UserAgent is sent unless a request or the configuration sets its own.
@@ -31,7 +37,7 @@ const UserAgent = "callconf-conformance/1"
 type AuthMode int
 
 const (
-	AuthDefault AuthMode = iota // "Bearer <token>" when a token is configured, nothing otherwise
+	AuthDefault AuthMode = iota // "Bearer <token>" when a token is configured or fetched, nothing otherwise
 	AuthNone                    // no Authorization header
 	AuthRaw                     // Request.RawAuthorization, verbatim (even when empty)
 )
@@ -121,11 +127,17 @@ type Client struct {
 	secrets  []string // token and secret header values (and their escaped forms), longest first
 	requests atomic.Int64
 	limit    *throttle.Limiter // cfg.RateLimit and cfg.MaxInFlight; nil = none
+	tokens   *token.Source     // the bearer token: fixed, or fetched during the run
+
+	formsMu sync.Mutex
+	forms   []string // secrets plus every token fetched so far, escaped forms too, longest first
+	formsN  int      // how many of the source's secrets forms covers
 }
 
 // New builds a client for cfg.BaseURL. TLS trusts the system roots plus cfg.CAFile; redirects are
 // never followed; every exchange is bounded by cfg.Timeout and its body by cfg.MaxResponseBytes
-// (zero values take the defaults).
+// (zero values take the defaults). The bearer token comes from token.ForConfig(cfg): clients of
+// one configuration share its source, so each redacts every token any of them sent.
 func New(cfg config.Config) (*Client, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("target: no base URL (start the embedded reference and set its URL first)")
@@ -186,6 +198,9 @@ func New(cfg config.Config) (*Client, error) {
 	}
 	c.secrets = secretForms(cfg.Secrets())
 	c.limit = throttle.New(cfg.RateLimit, cfg.MaxInFlight)
+	if c.tokens, err = token.ForConfig(cfg); err != nil {
+		return nil, fmt.Errorf("target: %v", err)
+	}
 	return c, nil
 }
 
@@ -268,8 +283,16 @@ func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
 	}
 	switch r.Auth {
 	case AuthDefault:
-		if c.cfg.Token != "" {
-			h.Set("Authorization", "Bearer "+c.cfg.Token)
+		tok, err := c.tokens.Token(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				err = c.transportError(ctx, start, err)
+			}
+			e.Err = err
+			return e
+		}
+		if tok != "" {
+			h.Set("Authorization", "Bearer "+tok)
 			e.authParts = []string{"Bearer ", ""}
 		}
 	case AuthRaw:

@@ -43,15 +43,30 @@ func secretForms(secrets []string) []string {
 	return slices.Compact(forms)
 }
 
-// Redact replaces the token and every secret header value (and their URL- and JSON-escaped
-// forms) wherever they occur in s.
+// Redact replaces the token, every token fetched so far, the OAuth client secret and every secret
+// header value (and their URL- and JSON-escaped forms) wherever they occur in s.
 func (c *Client) Redact(s string) string {
-	for _, f := range c.secrets {
+	for _, f := range c.secretForms() {
 		if strings.Contains(s, f) {
 			s = strings.ReplaceAll(s, f, config.Redacted)
 		}
 	}
 	return s
+}
+
+// secretForms returns the forms Redact replaces: the configuration's secrets, plus, when tokens
+// are fetched during the run, every one fetched so far (recomputed only when there are new ones).
+func (c *Client) secretForms() []string {
+	if c.tokens == nil || !c.tokens.Fetching() {
+		return c.secrets
+	}
+	secs := c.tokens.Secrets()
+	c.formsMu.Lock()
+	defer c.formsMu.Unlock()
+	if c.forms == nil || len(secs) != c.formsN {
+		c.forms, c.formsN = secretForms(append(c.cfg.Secrets(), secs...)), len(secs)
+	}
+	return c.forms
 }
 
 // redactHeader copies h with secret values redacted. For a request header, Authorization is
