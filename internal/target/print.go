@@ -46,7 +46,7 @@ func secretForms(secrets []string) []string {
 // Redact replaces the token, every token fetched so far, the OAuth client secret and every secret
 // header value (and their URL- and JSON-escaped forms) wherever they occur in s.
 func (c *Client) Redact(s string) string {
-	for _, f := range c.secretForms() {
+	for _, f := range c.redactForms() {
 		if strings.Contains(s, f) {
 			s = strings.ReplaceAll(s, f, config.Redacted)
 		}
@@ -54,9 +54,9 @@ func (c *Client) Redact(s string) string {
 	return s
 }
 
-// secretForms returns the forms Redact replaces: the configuration's secrets, plus, when tokens
+// redactForms returns the forms Redact replaces: the configuration's secrets, plus, when tokens
 // are fetched during the run, every one fetched so far (recomputed only when there are new ones).
-func (c *Client) secretForms() []string {
+func (c *Client) redactForms() []string {
 	if c.tokens == nil || !c.tokens.Fetching() {
 		return c.secrets
 	}
