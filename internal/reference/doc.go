@@ -84,7 +84,7 @@
 // where details lists one entry per schema violation, target being its JSON Pointer (RFC 6901).
 // Status codes: 400 malformed JSON, a corrupt gzip body, schema violation, body id differing from the URL, malformed
 // call id; 401 missing, malformed or wrong bearer token (with WWW-Authenticate: Bearer), when
-// Options.Token is set; 404 unknown call or route; 405 wrong method (with Allow); 408 body not
+// Options.Token or Options.Authorize is set (Authorize refusing the token: e.g. an expired one); 404 unknown call or route; 405 wrong method (with Allow); 408 body not
 // received in time; 413 body over Options.MaxBodyBytes, compressed or decompressed; 415 a media
 // type other than JSON (JSON with parameters such as charset=utf-8 or odata.metadata=minimal is
 // accepted), or a content coding other than gzip and identity (with Accept-Encoding); 507 more than Options.MaxCalls calls stored.

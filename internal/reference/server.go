@@ -48,6 +48,9 @@ const collectionPath = "/communications/calls"
 type Options struct {
 	BasePath      string        // routes live under BasePath + "/communications/calls" ("" by default)
 	Token         string        // when non-empty, every request needs "Authorization: Bearer <Token>", else 401
+	// Authorize, when set, decides instead of Token which bearer tokens are accepted (e.g. those a
+	// token endpoint issued and that have not expired); every other request answers 401.
+	Authorize func(token string) bool
 	MaxBodyBytes  int64         // request bodies above this answer 413, before and after gzip decoding; 0 = DefaultMaxBodyBytes
 	MaxCalls      int           // creating more calls than this answers 507; 0 = DefaultMaxCalls
 	Latency       time.Duration // delay before each answer; a cancelled request is not answered
@@ -186,7 +189,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the client is gone: answer nothing
 		}
 	}
-	if s.opts.Token != "" && !s.authorized(r) {
+	if (s.opts.Token != "" || s.opts.Authorize != nil) && !s.authorized(r) {
 		challenge := `Bearer realm="callconf"`
 		if r.Header.Get("Authorization") != "" {
 			challenge += `, error="invalid_token"`
@@ -305,12 +308,16 @@ func parseID(seg string) (string, *Error) {
 	return id, nil
 }
 
-// authorized reports whether r carries "Authorization: Bearer <Token>". The comparison is of
-// SHA-256 digests in constant time, so neither the token nor its length leaks through timing.
+// authorized reports whether r carries "Authorization: Bearer <Token>" (or a token Authorize
+// accepts). The comparison is of SHA-256 digests in constant time, so neither the token nor its
+// length leaks through timing.
 func (s *Server) authorized(r *http.Request) bool {
 	scheme, cred, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
+	}
+	if s.opts.Authorize != nil {
+		return s.opts.Authorize(strings.TrimSpace(cred))
 	}
 	got := sha256.Sum256([]byte(strings.TrimSpace(cred)))
 	return subtle.ConstantTimeCompare(got[:], s.tokenHash[:]) == 1
