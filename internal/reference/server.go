@@ -46,11 +46,11 @@ const collectionPath = "/communications/calls"
 
 // Options configure a Server. The zero value is a working server.
 type Options struct {
-	BasePath      string        // routes live under BasePath + "/communications/calls" ("" by default)
-	Token         string        // when non-empty, every request needs "Authorization: Bearer <Token>", else 401
+	BasePath string // routes live under BasePath + "/communications/calls" ("" by default)
+	Token    string // when non-empty, every request needs "Authorization: Bearer <Token>", else 401
 	// Authorize, when set, decides instead of Token which bearer tokens are accepted (e.g. those a
 	// token endpoint issued and that have not expired); every other request answers 401.
-	Authorize func(token string) bool
+	Authorize     func(token string) bool
 	MaxBodyBytes  int64         // request bodies above this answer 413, before and after gzip decoding; 0 = DefaultMaxBodyBytes
 	MaxCalls      int           // creating more calls than this answers 507; 0 = DefaultMaxCalls
 	Latency       time.Duration // delay before each answer; a cancelled request is not answered
