@@ -29,6 +29,18 @@ const seedCall = `{"subject": "callconf seeded call", "callbackUri": "https://bo
 
 func variants() []Impl {
 	return []Impl{
+		{Name: "new-participant-id", Kind: KindVariant,
+			Description: "every PATCH that does not set myParticipantId assigns a new one (server-generated properties may change on their own)",
+			Build: func(tok string) (*Instance, error) {
+				return wrapped(tok, func(srv *reference.Server) http.Handler {
+					return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
+						if _, ok := o["myParticipantId"]; !ok {
+							o["myParticipantId"] = newUUID()
+						}
+						return o
+					})
+				})
+			}},
 		{Name: "extra-properties", Kind: KindVariant,
 			Description: "calls carry unknown properties and @odata.* annotations (context, etag, id); errors carry extra members",
 			Build: func(tok string) (*Instance, error) {

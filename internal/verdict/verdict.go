@@ -152,9 +152,12 @@ func Pointer(parent, token string) string {
 // the type sent is the concrete type of an abstract one. Other "@odata." annotations the target
 // omits are not required back. A sent null is matched by null or by an absent member. Every
 // difference is returned, sorted.
-func Contains(sent, got any, at string) []Violation {
+func Contains(sent, got any, at string) []Violation { return ContainsAt(sent, got, true, at) }
+
+// ContainsAt is Contains for a member that may be absent from the answer (present false).
+func ContainsAt(sent, got any, present bool, at string) []Violation {
 	var out []Violation
-	contains(sent, got, true, at, &out)
+	contains(sent, got, present, at, &out)
 	Sort(out)
 	return out
 }

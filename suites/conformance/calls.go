@@ -53,12 +53,79 @@ func (p *probe) namedCall(n int) string {
 		p.unsupportedf("the spec needs %d calls and the target cannot create them: name more with --call-id", n+1)
 	}
 	id := ids[n]
+	p.keepAsFound(id)
 	p.startModel(id)
 	ex := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(baselineCall)})
 	if ex.Status != http.StatusOK {
 		p.inconclusive(ex, "resetting the named call %q with a PATCH of the baseline body answered %d, not 200", id, ex.Status)
 	}
 	return id
+}
+
+// keepAsFound reads a named call as the spec finds it and registers a clean-up that puts back
+// every updatable and server-generated property that differs afterwards, so the user's call ends
+// the spec as it began it (the contract: "Specs leave calls the user named as they found them").
+// A target may merge nested objects on PATCH, so a property that differs is first set to null,
+// then to its value as found. Best effort: what the target refuses is logged, not judged.
+func (p *probe) keepAsFound(id string) {
+	s := p.s
+	found, ok := s.readCall(p.ctx, id)
+	if !ok {
+		fmt.Fprintf(GinkgoWriter, "named call %q could not be read before the spec; it will not be restored\n", id)
+		return
+	}
+	DeferCleanup(func(ctx context.Context) {
+		if stalled, _ := s.stalled(); stalled {
+			return
+		}
+		now, ok := s.readCall(ctx, id)
+		if !ok {
+			return
+		}
+		var differ []string
+		for _, k := range append(slices.Clone(updatable), serverGeneratedNames...) {
+			if !verdict.Equal(found[k], now[k]) {
+				differ = append(differ, k)
+			}
+		}
+		if len(differ) == 0 {
+			return
+		}
+		patch := func(body map[string]any) {
+			if b, err := jsonMarshal(body); err == nil {
+				s.client.Do(ctx, target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: b})
+			}
+		}
+		back := map[string]any{}
+		for _, k := range differ {
+			patch(map[string]any{k: nil})
+			if v, had := found[k]; had && v != nil {
+				back[k] = v
+			}
+		}
+		if len(back) > 0 {
+			patch(back)
+		}
+		if now, ok := s.readCall(ctx, id); ok {
+			for _, k := range differ {
+				if !verdict.Equal(found[k], now[k]) {
+					fmt.Fprintf(GinkgoWriter, "named call %q: %s could not be restored as found\n", id, k)
+				}
+			}
+		}
+	}, NodeTimeout(s.specTimeout()))
+}
+
+// readCall reads call id outside any spec's record: a GET with read, else an empty PATCH (whose
+// answer is the call).
+func (s *suite) readCall(ctx context.Context, id string) (map[string]any, bool) {
+	r := target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{}`)}
+	if s.session.Has(requirements.Read) {
+		r = target.Request{Method: http.MethodGet, Path: itemPath(id)}
+	}
+	ex := s.client.Do(ctx, r)
+	obj, err := verdict.DecodeObject(ex.Body)
+	return obj, ex.Err == nil && ex.Status == http.StatusOK && err == nil
 }
 
 // secondCall gives the spec another call besides its first.

@@ -116,12 +116,18 @@ func (s *suite) process() (int, int) {
 	return GinkgoParallelProcess(), sc.ParallelTotal
 }
 
+// TargetName names a session's target in reports.
+func TargetName(s Session) string {
+	if s.Embedded {
+		return "embedded reference implementation"
+	}
+	return s.BaseURL
+}
+
 func targetName(opts Options) string {
 	switch {
-	case opts.Session != nil && opts.Session.Embedded:
-		return "embedded reference implementation"
 	case opts.Session != nil:
-		return opts.Session.BaseURL
+		return TargetName(*opts.Session)
 	case opts.Config.BaseURL != "":
 		return opts.Config.BaseURL
 	}

@@ -33,8 +33,8 @@ type Session struct {
 	Capabilities map[requirements.Capability]bool `json:"capabilities"`
 	Discovered   bool                             `json:"discovered"`
 	CallIDs      []string                         `json:"callIds"`
-	// AuthRequired is true when a request without Authorization was refused with 401: only
-	// then do the authentication requirements apply (ERR-04, ERR-10's own spec).
+	// AuthRequired is true when a request without Authorization was refused (401 or 403):
+	// only then do the authentication requirements apply (ERR-04, ERR-10's own spec).
 	AuthRequired bool `json:"authRequired"`
 	// SampleID is an id the target gave out (or the user named), so invented ids can take
 	// its shape.
@@ -165,14 +165,15 @@ func randomToken() (string, error) {
 }
 
 // authRequired learns whether the target refuses a request without Authorization: a PATCH of a
-// call that does not exist, sent without the header, answered 401. A configured token alone
-// proves nothing: a target may take it and never check it.
+// call that does not exist, sent without the header, answered 401 (or 403, which refuses too,
+// with the wrong status: ERR-04 then applies and fails). A configured token alone proves
+// nothing: a target may take it and never check it.
 func authRequired(ctx context.Context, c *target.Client) (bool, error) {
 	ex := c.Do(ctx, target.Request{Method: http.MethodPatch, Path: CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
 	if ex.Err != nil {
 		return false, fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
 	}
-	return ex.Status == http.StatusUnauthorized, nil
+	return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden, nil
 }
 
 // discover learns create, read and delete by trying them on a call it creates itself; it never

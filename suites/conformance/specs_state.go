@@ -166,7 +166,9 @@ func defineStateSpecs(s *suite) {
 			id := p.newCall()
 			ex := p.patch(id, c.body)
 			if ex.Status < 400 || ex.Status >= 500 {
-				p.inconclusive(ex, "the PATCH was answered %d, not a 4xx: nothing to check", ex.Status)
+				// Accepting the body is ERR-01's or ERR-02's business; a 5xx is PATCH-08's.
+				p.note("not exercised by %q: the PATCH was answered %d, not a 4xx", c.name, ex.Status)
+				return
 			}
 			p.unchangedAfter(ex, id, nil)
 		})
@@ -174,8 +176,8 @@ func defineStateSpecs(s *suite) {
 
 	s.Spec("STATE-08", "changes only the call a PATCH names", func(p *probe) {
 		first, second := p.newCall(), p.secondCall()
-		if ex := p.patch(first, fullUpdate); !p.status(ex, http.StatusOK) {
-			return
+		if ex := p.patch(first, fullUpdate); ex.Status != http.StatusOK {
+			p.inconclusive(ex, "the PATCH of the first call answered %d, not 200: it changed nothing to look for", ex.Status)
 		}
 		ex, obj := p.readBack(second)
 		p.intact("STATE-08", ex, second, obj)

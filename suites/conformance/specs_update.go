@@ -39,7 +39,7 @@ func defineUpdateSpecs(s *suite) {
 				return
 			}
 			if p.status(ex, http.StatusOK) {
-				p.containsSent(ex, c.body)
+				p.containsSent(ex, c.body, updatable)
 			}
 		})
 	}
@@ -57,6 +57,17 @@ func defineUpdateSpecs(s *suite) {
 			if after, ok := p.object(ex); ok {
 				p.intact("PATCH-05", ex, id, after, prop)
 			}
+			if p.s.session.Has(requirements.Read) {
+				// STATE-01: the stored call keeps them too, not only the answer.
+				got := p.get(id)
+				stored, err := verdict.DecodeObject(got.Body)
+				switch {
+				case got.Status != http.StatusOK || err != nil:
+					p.violateFor("STATE-01", got, verdict.Violation{Expected: "200 with the call", Actual: fmt.Sprintf("%d %s", got.Status, verdict.Cut(string(got.Body), 200))})
+				case !got.Truncated:
+					p.intact("STATE-01", got, id, stored)
+				}
+			}
 		})
 	}
 
@@ -68,7 +79,7 @@ func defineUpdateSpecs(s *suite) {
 			switch ex.Status {
 			case http.StatusOK:
 				p.note("%s was reflected (200)", c.name)
-				p.containsSent(ex, c.body)
+				p.containsSent(ex, c.body, serverGeneratedNames)
 			case http.StatusBadRequest:
 				p.note("%s was rejected (400)", c.name)
 				p.violate(ex, verdict.GraphError(ex.Body)...)
@@ -114,14 +125,22 @@ func defineUpdateSpecs(s *suite) {
 	}
 }
 
-// containsSent checks that the response carries every value the request body set.
-func (p *probe) containsSent(ex *target.Exchange, body string) {
+// containsSent checks that the response carries every value the request body set for the
+// given properties (PATCH-04 judges the updatable ones; PATCH-06 the server-generated ones).
+func (p *probe) containsSent(ex *target.Exchange, body string, props []string) {
 	sent, err := verdict.DecodeObject([]byte(body))
 	if err != nil {
 		p.harnessError("request body is not a JSON object: %v", err)
 	}
-	if got, ok := p.object(ex); ok {
-		p.violate(ex, verdict.Contains(sent, got, "")...)
+	got, ok := p.object(ex)
+	if !ok {
+		return
+	}
+	for _, k := range props {
+		if v, set := sent[k]; set {
+			w, present := got[k]
+			p.violate(ex, verdict.ContainsAt(v, w, present, verdict.Pointer("", k))...)
+		}
 	}
 }
 
