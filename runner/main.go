@@ -4,6 +4,7 @@
 //
 //	go run ./runner [flags]                      run the conformance suite (see README for flags)
 //	go run ./runner serve --addr 127.0.0.1:8080  serve the reference implementation
+//	go run ./runner proxy --base-url URL         forward to a target, judge every exchange
 //	go run ./runner validate --kind request FILE validate payloads against the schemas
 //	go run ./runner list                         print the requirement registry
 //	go run ./runner selftest                     run the suite against reference, variants, mutants
@@ -40,6 +41,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return runSuite(ctx, args[1:], stdout, stderr)
 		case "serve":
 			return runServe(ctx, args[1:], stdout, stderr)
+		case "proxy":
+			return runProxy(ctx, args[1:], stdout, stderr)
 		case "validate":
 			return runValidate(args[1:], stdin, stdout, stderr)
 		case "list":
@@ -57,6 +60,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 const usage = `usage:
   runner [run] [flags]            run the conformance suite (default target: embedded reference)
   runner serve [flags]            serve the reference implementation
+  runner proxy --base-url URL     forward traffic to a target and judge every exchange
   runner validate --kind K FILE…  validate request|response|error payloads ('-' reads stdin)
   runner list                     print the requirement registry
   runner selftest [flags]         run the suite against the reference, allowed variants and mutants

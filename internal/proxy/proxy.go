@@ -1,0 +1,431 @@
+// Package proxy is the engine of `runner proxy`: a reverse proxy in front of one target that
+// forwards every request unchanged, streaming both bodies, and judges each exchange on the calls
+// routes against the contract (docs/contract.md). The request of a PATCH of a call is held to
+// the update-call request schema and a JSON media type (client findings, PATCH-01); every answer
+// is passed through the exchange judge of package judge, and the 200 answer to a PATCH also to
+// PATCH-04 on the request seen (service findings). Findings never change what is forwarded.
+//
+// Judging is off the hot path: the answer streams to the client while a bounded copy of each
+// body is kept, and the exchange is judged by a pool of workers once the answer has been
+// written (by the handler itself, after the answer, when every worker is busy and the queue is
+// full). With Options.FindingsHeader the proxy instead buffers each exchange on the calls routes
+// (up to the body limit) and judges it before answering, so that the X-Callconf-Findings header
+// it adds is exact for that same answer.
+//
+// It imports the configuration, the exchange judge, the schemas, package verdict, the exchange
+// type and redaction of internal/target and the tally of internal/report; it knows nothing of
+// Ginkgo or of the command line.
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/judge"
+	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/schemas"
+)
+
+// FindingsHeader is the response header that --findings-header adds to answers on the calls
+// routes: the number of findings, then "; side requirement pointer" for each, at most
+// MaxFindingsHeader bytes.
+const FindingsHeader = "X-Callconf-Findings"
+
+// MaxFindingsHeader bounds the value of FindingsHeader in bytes.
+const MaxFindingsHeader = 1 << 10
+
+// Options configure a Proxy.
+type Options struct {
+	// Config supplies the target (BaseURL, required), the token and extra headers (added only
+	// to requests that lack them), the secret headers to redact, the per-exchange timeout, the
+	// body limit for judging (MaxResponseBytes) and the TLS settings.
+	Config config.Config
+	// Validator judges request and response bodies; nil takes schemas.Default().
+	Validator *schemas.Validator
+	// FindingsHeader adds FindingsHeader to every answer on the calls routes, exact for that
+	// answer: each such exchange is then buffered and judged before it is answered.
+	FindingsHeader bool
+	// Log receives one line per exchange, already redacted; nil discards them.
+	Log io.Writer
+	// Workers judge exchanges off the hot path; 0 takes GOMAXPROCS.
+	Workers int
+	// Queue bounds the exchanges waiting for a worker; 0 takes 256.
+	Queue int
+}
+
+// Proxy forwards requests to one target and judges the exchanges. Use it as an http.Handler;
+// call Close after the server in front of it has stopped. It is safe for concurrent use.
+type Proxy struct {
+	opts     Options
+	base     *url.URL
+	basePath string // escaped, without a trailing slash
+	limit    int64
+	timeout  time.Duration
+	rp       *httputil.ReverseProxy
+	judge    *judge.Judge
+	v        *schemas.Validator
+	client   *target.Client // for its redaction only: the same rules as the runner's
+	tally    *report.Tally
+	seq      atomic.Int64
+
+	mu      sync.RWMutex // guards closed against sends on queue
+	closed  bool
+	queue   chan *record
+	workers sync.WaitGroup
+	inline  sync.WaitGroup // exchanges judged by their handler
+	logMu   sync.Mutex
+}
+
+// New builds a proxy for o.Config.BaseURL and starts its judging workers.
+func New(o Options) (*Proxy, error) {
+	cfg := o.Config
+	if cfg.BaseURL == "" {
+		return nil, errors.New("proxy: no base URL of the target (--base-url)")
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("proxy: invalid base URL: want http(s)://host[:port][/path] without credentials")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = config.DefaultTimeout
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = config.DefaultMaxResponseBytes
+	}
+	o.Config = cfg
+	if o.Validator == nil {
+		if o.Validator, err = schemas.Default(); err != nil {
+			return nil, fmt.Errorf("proxy: schemas: %w", err)
+		}
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.Queue <= 0 {
+		o.Queue = 256
+	}
+	client, err := target.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
+	}
+	tr, err := transport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{
+		opts:     o,
+		base:     u,
+		basePath: strings.TrimRight(u.EscapedPath(), "/"),
+		limit:    cfg.MaxResponseBytes,
+		timeout:  cfg.Timeout,
+		judge:    judge.New(o.Validator),
+		v:        o.Validator,
+		client:   client,
+		tally:    report.NewTally(),
+		queue:    make(chan *record, o.Queue),
+	}
+	p.rp = &httputil.ReverseProxy{
+		Director:       p.direct,
+		Transport:      tr,
+		FlushInterval:  -1, // every write reaches the client at once: nothing waits in the proxy
+		ErrorLog:       log.New(io.Discard, "", 0),
+		ErrorHandler:   p.noAnswer,
+		ModifyResponse: p.answer,
+	}
+	for range o.Workers {
+		p.workers.Add(1)
+		go func() {
+			defer p.workers.Done()
+			for rec := range p.queue {
+				p.record(rec, p.judgeRecord(rec))
+			}
+		}()
+	}
+	return p, nil
+}
+
+// transport is the client side of the proxy: bounded in time, TLS as the runner's client
+// (system roots plus --ca-file), never following redirects (a ReverseProxy never does), with
+// enough idle connections for many concurrent clients.
+func transport(cfg config.Config) (*http.Transport, error) {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipTLSVerify} //nolint:gosec // opt-in, warned about by the runner
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: --ca-file: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("proxy: --ca-file: %s holds no PEM certificate", cfg.CAFile)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsCfg,
+		TLSHandshakeTimeout:    cfg.Timeout,
+		ResponseHeaderTimeout:  cfg.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		IdleConnTimeout:        90 * time.Second,
+		MaxIdleConns:           512,
+		MaxIdleConnsPerHost:    256,
+		MaxResponseHeaderBytes: 256 << 10,
+		ForceAttemptHTTP2:      true,
+	}, nil
+}
+
+// Redact replaces the configured token and secret header values wherever they occur in s.
+func (p *Proxy) Redact(s string) string { return p.client.Redact(s) }
+
+// Conformance is the verdict on every exchange judged so far (call Close first for all of them).
+func (p *Proxy) Conformance(started time.Time, strict bool) report.Conformance {
+	return p.tally.Conformance(report.Input{Target: p.client.BaseURL(), Strict: strict, Started: started})
+}
+
+// Close waits until every exchange handed to the judge has been judged and stops the workers.
+// Call it after the server in front of the proxy has shut down; exchanges that still arrive are
+// judged by their handler.
+func (p *Proxy) Close() {
+	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.queue)
+	}
+	p.mu.Unlock()
+	p.workers.Wait()
+	p.inline.Wait()
+	p.client.Close()
+}
+
+// recordKey carries an exchange's record from ServeHTTP to the ReverseProxy's hooks.
+type recordKey struct{}
+
+// ServeHTTP forwards r to the target and hands the exchange to the judge once it is answered.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &record{
+		n:         p.seq.Add(1),
+		start:     time.Now(),
+		method:    r.Method,
+		path:      rawPath(r),
+		query:     r.URL.RawQuery,
+		reqHeader: r.Header.Clone(),
+	}
+	rec.route, rec.id = routeOf(rec.path)
+	rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
+	if rec.route != routeNone && r.Body != nil && r.Body != http.NoBody {
+		if p.opts.FindingsHeader {
+			// Buffered: the whole request (up to the limit) is here before the answer is judged.
+			rec.reqBody.fill(r.Body)
+			r.Body = rec.reqBody.replay(r.Body)
+		} else {
+			r.Body = &tee{ReadCloser: r.Body, c: &rec.reqBody}
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
+	defer cancel()
+	defer func() {
+		// ReverseProxy panics with http.ErrAbortHandler when the answer breaks off mid-body
+		// (the target or the client went away): the exchange is logged, not judged.
+		if v := recover(); v != nil {
+			rec.aborted = true
+			p.finish(rec)
+			panic(v)
+		}
+	}()
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, recordKey{}, rec)))
+	p.finish(rec)
+}
+
+// direct points the outgoing request at the target: the base URL's scheme and host, its path
+// followed by the path the client asked for, byte for byte. Host becomes the target's. The
+// configured token and extra headers are added only where the client sent no such header, so
+// that a client's own Authorization (a wrong token a client test sends on purpose, say) reaches
+// the target as sent; the token goes nowhere but the target, since nothing else is ever dialled.
+func (p *Proxy) direct(out *http.Request) {
+	rec := out.Context().Value(recordKey{}).(*record)
+	out.URL.Scheme, out.URL.Host = p.base.Scheme, p.base.Host
+	path := p.basePath + rec.path
+	if strings.HasPrefix(path, "//") {
+		path = "//" + p.base.Host + path // a leading "//" would read as an authority
+	}
+	out.URL.Opaque, out.URL.Path, out.URL.RawPath = path, "", ""
+	out.URL.RawQuery = rec.query
+	out.Host = ""
+	if _, ok := out.Header["X-Forwarded-For"]; !ok {
+		out.Header["X-Forwarded-For"] = nil // nil: ReverseProxy adds none
+	}
+	cfg := p.opts.Config
+	if _, ok := out.Header["Authorization"]; !ok && cfg.Token != "" {
+		out.Header.Set("Authorization", "Bearer "+cfg.Token)
+	}
+	for _, h := range cfg.Headers {
+		if _, ok := rec.reqHeader[http.CanonicalHeaderKey(h.Name)]; !ok {
+			out.Header.Add(h.Name, h.Value)
+		}
+	}
+}
+
+// answer records the target's answer and sets up the copy the judge reads.
+func (p *Proxy) answer(resp *http.Response) error {
+	rec := resp.Request.Context().Value(recordKey{}).(*record)
+	rec.status, rec.respHeader = resp.StatusCode, resp.Header.Clone()
+	if rec.route == routeNone {
+		return nil
+	}
+	if !p.opts.FindingsHeader {
+		resp.Body = &tee{ReadCloser: resp.Body, c: &rec.respBody}
+		return nil
+	}
+	rec.respBody.fill(resp.Body)
+	resp.Body = rec.respBody.replay(resp.Body)
+	j := p.judgeRecord(rec)
+	rec.judged = &j
+	resp.Header.Set(FindingsHeader, headerSummary(j, p.Redact))
+	return nil
+}
+
+// noAnswer answers 502 when the target gave no answer (refused, reset, timed out). The body is a
+// Graph error naming the cause, so a client can tell the proxy's 502 from the target's own.
+func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, err error) {
+	rec := r.Context().Value(recordKey{}).(*record)
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+		err = fmt.Errorf("timed out after %s (--timeout): %w", p.timeout, err)
+	}
+	rec.err = err
+	rec.status = http.StatusBadGateway
+	msg := p.Redact("callconf proxy: no answer from the target: " + err.Error())
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Callconf-Proxy-Error", "no answer from the target")
+	w.WriteHeader(http.StatusBadGateway)
+	fmt.Fprintf(w, `{"error":{"code":"callconfProxyNoAnswer","message":%s}}`, strconv.Quote(msg))
+}
+
+// finish hands a completed exchange to the judge, or logs it when there is nothing to judge.
+func (p *Proxy) finish(rec *record) {
+	rec.duration = time.Since(rec.start)
+	switch {
+	case rec.route == routeNone:
+		p.tally.Seen()
+		p.logLine(rec, "not judged (not a calls route)")
+		return
+	case rec.err != nil:
+		p.tally.Seen()
+		p.logLine(rec, "not judged: "+rec.err.Error())
+		return
+	case rec.aborted:
+		p.tally.Seen()
+		p.logLine(rec, "not judged: the answer broke off"+rec.respBody.cause())
+		return
+	case rec.judged != nil:
+		p.record(rec, *rec.judged)
+		return
+	}
+	p.mu.RLock()
+	queued := false
+	if !p.closed {
+		select {
+		case p.queue <- rec:
+			queued = true
+		default: // every worker busy and the queue full: judge here, after the answer
+		}
+	}
+	if !queued {
+		p.inline.Add(1)
+	}
+	p.mu.RUnlock()
+	if !queued {
+		defer p.inline.Done()
+		p.record(rec, p.judgeRecord(rec))
+	}
+}
+
+// record counts a judged exchange and logs its line.
+func (p *Proxy) record(rec *record, j report.Judged) {
+	p.tally.Add(j)
+	p.logLine(rec, lineSummary(j))
+}
+
+// logLine writes the exchange's one line: number, method, path, status, milliseconds, verdict.
+func (p *Proxy) logLine(rec *record, verdict string) {
+	path := rec.path
+	if rec.query != "" {
+		path += "?" + rec.query
+	}
+	status := "---"
+	if rec.status != 0 {
+		status = strconv.Itoa(rec.status)
+	}
+	line := fmt.Sprintf("#%d %s %s %s %.2fms %s\n", rec.n, rec.method, path, status, float64(rec.duration.Microseconds())/1000, verdict)
+	line = p.Redact(line)
+	p.logMu.Lock()
+	defer p.logMu.Unlock()
+	io.WriteString(p.opts.Log, line) //nolint:errcheck // a log line that cannot be written is lost, traffic goes on
+}
+
+// rawPath is the request's path as the client wrote it, escaped, without the query.
+func rawPath(r *http.Request) string {
+	if strings.HasPrefix(r.RequestURI, "/") {
+		p, _, _ := strings.Cut(r.RequestURI, "?")
+		return p
+	}
+	return r.URL.EscapedPath() // absolute-form request target, or a handler called directly
+}
+
+// Routes of the contract, recognised by their suffix so that any base path (/v1.0, /beta)
+// in front of them works.
+type route int
+
+const (
+	routeNone       route = iota // not a route of the contract: forwarded, not judged
+	routeCollection              // {base}/communications/calls
+	routeItem                    // {base}/communications/calls/{callId}
+)
+
+const callsSuffix = "/communications/calls"
+
+// routeOf recognises the calls routes in an escaped path; for an item it returns the callId,
+// unescaped.
+func routeOf(path string) (route, string) {
+	if strings.HasSuffix(path, callsSuffix) {
+		return routeCollection, ""
+	}
+	i := strings.LastIndex(path, callsSuffix+"/")
+	if i < 0 {
+		return routeNone, ""
+	}
+	seg := path[i+len(callsSuffix)+1:]
+	if seg == "" || strings.Contains(seg, "/") {
+		return routeNone, ""
+	}
+	if id, err := url.PathUnescape(seg); err == nil {
+		return routeItem, id
+	}
+	return routeItem, seg
+}

@@ -1,0 +1,200 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/verdict"
+)
+
+// Sides of an exchange: which party's message broke the contract.
+const (
+	SideClient  = "client"  // the request
+	SideService = "service" // the answer
+)
+
+// Attributed is a finding with the party whose message broke the contract.
+type Attributed struct {
+	Side string `json:"side"`
+	verdict.Finding
+}
+
+// String renders f on one line, naming its side and requirement.
+func (f Attributed) String() string { return f.Side + " " + f.Finding.String() }
+
+// Judged is one exchange judged outside the suite (by `runner proxy`): the requirements it was
+// held to, what broke them, and notes.
+type Judged struct {
+	Label    string // how reports name the exchange, e.g. "#7 PATCH /communications/calls/42 → 200"
+	Applied  []string
+	Findings []Attributed
+	Notes    []verdict.Note
+}
+
+// MaxListed bounds the exchanges a Tally lists per requirement (failed and inconclusive each);
+// the rest are counted in a note, so a long-running proxy keeps a bounded report.
+const MaxListed = 50
+
+// Tally accumulates judged exchanges into a Conformance. It keeps counts and at most MaxListed
+// exchanges per requirement and outcome, never the exchanges themselves. It is safe for
+// concurrent use.
+type Tally struct {
+	mu   sync.Mutex
+	seen int // exchanges, judged or not
+	byID map[string]*tallied
+}
+
+type tallied struct {
+	applied, passed, failed, inconclusive int
+	failures, inconclusives               []Failure
+	notes                                 map[string]bool
+}
+
+// NewTally returns an empty tally.
+func NewTally() *Tally {
+	t := &Tally{byID: map[string]*tallied{}}
+	for _, r := range requirements.All() {
+		t.byID[r.ID] = &tallied{notes: map[string]bool{}}
+	}
+	return t
+}
+
+// Seen counts an exchange that was forwarded but not judged (a route outside the contract, a
+// transport failure): it counts in Requests only.
+func (t *Tally) Seen() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seen++
+}
+
+// Add counts one judged exchange: for every requirement it was held to (or broke), passed,
+// failed or inconclusive.
+func (t *Tally) Add(j Judged) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seen++
+	failing := map[string][]string{}
+	inconclusive := map[string][]string{}
+	for _, f := range j.Findings {
+		if f.Inconclusive {
+			inconclusive[f.Requirement] = append(inconclusive[f.Requirement], f.String())
+		} else {
+			failing[f.Requirement] = append(failing[f.Requirement], f.String())
+		}
+	}
+	ids := slices.Clone(j.Applied)
+	for _, f := range j.Findings {
+		ids = append(ids, f.Requirement)
+	}
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		r, ok := t.byID[id]
+		if !ok {
+			continue
+		}
+		r.applied++
+		switch {
+		case len(failing[id]) > 0:
+			r.failed++
+			if len(r.failures) < MaxListed {
+				r.failures = append(r.failures, Failure{Spec: j.Label, Message: strings.Join(failing[id], "\n")})
+			}
+		case len(inconclusive[id]) > 0:
+			r.inconclusive++
+			if len(r.inconclusives) < MaxListed {
+				r.inconclusives = append(r.inconclusives, Failure{Spec: j.Label, Cause: strings.Join(inconclusive[id], "; "), Message: strings.Join(inconclusive[id], "\n")})
+			}
+		default:
+			r.passed++
+		}
+	}
+	for _, n := range j.Notes {
+		if r, ok := t.byID[n.Requirement]; ok && len(r.notes) < MaxListed {
+			r.notes[n.Text] = true
+		}
+	}
+}
+
+// Conformance is the verdict on what the tally saw: a requirement is failed when an exchange
+// broke it, inconclusive when one could not be judged, passed when exchanges were held to it
+// and none broke it, and disabled when no exchange was held to it. Specs counts the exchanges
+// held to a requirement, Requests every exchange seen.
+func (t *Tally) Conformance(in Input) Conformance {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := Conformance{
+		Target:         in.Target,
+		HarnessVersion: HarnessVersion + " (" + runtime.Version() + ")",
+		Date:           in.Started.UTC().Format(time.RFC3339),
+		Strict:         in.Strict,
+		WallTime:       time.Since(in.Started).Seconds(),
+		Requests:       t.seen,
+	}
+	for _, req := range requirements.All() {
+		r := t.byID[req.ID]
+		out := Requirement{Requirement: req, Specs: r.applied, Passed: r.passed,
+			Failures: slices.Clone(r.failures), Inconclusives: slices.Clone(r.inconclusives)}
+		for n := range r.notes {
+			out.Notes = append(out.Notes, n)
+		}
+		if more := r.failed - len(r.failures); more > 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("%d more failed exchanges not listed", more))
+		}
+		if more := r.inconclusive - len(r.inconclusives); more > 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("%d more inconclusive exchanges not listed", more))
+		}
+		switch {
+		case r.failed > 0:
+			out.Outcome = Failed
+			c.Summary.Failed++
+		case r.inconclusive > 0:
+			out.Outcome = Inconclusive
+			c.Summary.Inconclusive++
+		case r.passed > 0:
+			out.Outcome = Passed
+			c.Summary.Passed++
+		default:
+			out.Outcome = Disabled
+			out.Notes = append(out.Notes, "not exercised: no exchange seen was held to this requirement")
+			c.Summary.Disabled++
+		}
+		slices.Sort(out.Notes)
+		c.Requirements = append(c.Requirements, out)
+	}
+	c.Conforms = c.gate()
+	return c
+}
+
+// WriteConformance writes conformance.json, conformance.md and junit.xml for c into dir (created
+// if needed), each through redact: the reports of a run without a Ginkgo report.
+func WriteConformance(dir string, c Conformance, redact func(string) string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report dir: %w", err)
+	}
+	junit, err := c.JUnit()
+	if err != nil {
+		return fmt.Errorf("junit report: %w", err)
+	}
+	js, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("conformance json: %w", err)
+	}
+	for _, f := range []struct{ name, text string }{
+		{JUnitFile, string(junit)},
+		{ConformanceJSON, string(js) + "\n"},
+		{ConformanceMarkdown, c.Markdown()},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(redact(f.text)), 0o644); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return nil
+}
