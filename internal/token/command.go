@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -22,7 +23,8 @@ const maxStderr = 1 << 10
 // `az account get-access-token --query accessToken -o tsv` works as written) and takes its
 // standard output, trimmed, as the token. A non-zero exit, no output, more than one word of
 // output, or not finishing within timeout (0 = CommandTimeout) is an error that quotes the end of
-// the command's standard error, never its standard output.
+// the command's standard error, never its standard output. The command inherits the environment
+// without its CALLCONF_* variables.
 func Command(command string, timeout time.Duration) FetchFunc {
 	if timeout <= 0 {
 		timeout = CommandTimeout
@@ -34,6 +36,9 @@ func Command(command string, timeout time.Duration) FetchFunc {
 		stdout := &limitedBuffer{limit: config.MaxTokenFileBytes}
 		stderr := &limitedBuffer{limit: 64 << 10, keepTail: true}
 		cmd.Stdout, cmd.Stderr = stdout, stderr
+		// The harness's own CALLCONF_* settings (a parallel run's children get theirs that way,
+		// the token command among them) are not the command's: it sees the rest unchanged.
+		cmd.Env = config.WithoutEnv(os.Environ())
 		killGroup(cmd)
 		// A child that keeps the pipes open after sh is killed must not hold Wait forever.
 		cmd.WaitDelay = time.Second

@@ -7,7 +7,7 @@
 // handed out, so that every output of the run can redact them all (Source.Redact).
 //
 // Fetching fails with an *Error that names the cause and never holds a token or the client
-// secret. While a due refresh fails, a token that has not yet expired is still handed out;
+// secret. While a due refresh fails, a token that does not expire within a grace is still handed out;
 // once none is left, every request fails with that error rather than wait.
 //
 // It imports the standard library, golang.org/x/oauth2 and internal/config.

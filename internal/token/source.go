@@ -69,11 +69,12 @@ type Source struct {
 	secrets []string
 
 	mu        sync.Mutex
-	cur       string    // the current token; "" before the first fetch
-	expiry    time.Time // when cur expires; zero = unknown
-	refreshAt time.Time // when cur is due for a new fetch; zero = never
-	flight    *flight   // the fetch in progress, if any
-	lastErr   error     // the last failed fetch, reported until retryAt
+	cur       string        // the current token; "" before the first fetch
+	expiry    time.Time     // when cur expires; zero = unknown
+	refreshAt time.Time     // when cur is due for a new fetch; zero = never
+	grace     time.Duration // cur is not handed out once it expires within grace
+	flight    *flight       // the fetch in progress, if any
+	lastErr   error         // the last failed fetch, reported until retryAt
 	retryAt   time.Time
 	issued    []string // every token handed out, in order
 }
@@ -122,8 +123,8 @@ func New(fetch FetchFunc, opts Options) *Source {
 func (s *Source) Fetching() bool { return s.fetch != nil }
 
 // Token returns a token that is valid now, fetching a new one first when the current one is due.
-// While a fetch is in progress or has just failed, a current token that has not expired is still
-// returned. It returns an *Error when there is no valid token, or ctx's cause when ctx ends first.
+// While a fetch is in progress or has just failed, a current token that does not expire within a
+// grace (10 s, or a quarter of its lifetime) is still returned. It returns an *Error when there is no valid token, or ctx's cause when ctx ends first.
 func (s *Source) Token(ctx context.Context) (string, error) {
 	if s.fetch == nil {
 		return s.cur, nil
@@ -135,8 +136,9 @@ func (s *Source) Token(ctx context.Context) (string, error) {
 		s.mu.Unlock()
 		return tok, nil
 	}
-	// Due (or never fetched). The current token may still be valid until it expires.
-	valid := s.cur != "" && !s.expiry.IsZero() && now.Before(s.expiry)
+	// Due (or never fetched). The current token may still serve until shortly before it expires
+	// (the grace leaves a request sent now time to reach the target before it does).
+	valid := s.cur != "" && !s.expiry.IsZero() && now.Before(s.expiry.Add(-s.grace))
 	if s.lastErr != nil && now.Before(s.retryAt) {
 		tok, err := s.cur, s.lastErr
 		s.mu.Unlock()
@@ -214,13 +216,16 @@ func (s *Source) accept(got Fetched, now time.Time) error {
 		return fmt.Errorf("the new token expired at %s, before it could be used (is the clock right?)", expiry.UTC().Format(time.RFC3339))
 	}
 	var refreshAt time.Time
+	var grace time.Duration
 	if !expiry.IsZero() {
-		refreshAt = expiry.Add(-min(s.opts.Margin, expiry.Sub(now)/2))
+		life := expiry.Sub(now)
+		refreshAt = expiry.Add(-min(s.opts.Margin, life/2))
+		grace = min(s.opts.Margin/6, life/4) // 10 s, or a quarter of a short life
 	}
 	if iv := s.opts.Interval; iv > 0 && (refreshAt.IsZero() || now.Add(iv).Before(refreshAt)) {
 		refreshAt = now.Add(iv)
 	}
-	s.cur, s.expiry, s.refreshAt = got.Token, expiry, refreshAt
+	s.cur, s.expiry, s.refreshAt, s.grace = got.Token, expiry, refreshAt, grace
 	s.remember(got.Token)
 	return nil
 }

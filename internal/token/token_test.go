@@ -345,3 +345,15 @@ func TestForConfigSharesOneSourcePerSettings(t *testing.T) {
 		t.Fatal("a fixed token did not win")
 	}
 }
+
+// TestCommandDoesNotSeeTheHarnessSettings: CALLCONF_* variables (how a parallel run hands its
+// children the configuration) do not reach the command; the rest of the environment does.
+func TestCommandDoesNotSeeTheHarnessSettings(t *testing.T) {
+	t.Setenv("CALLCONF_TOKEN_COMMAND", "x")
+	t.Setenv("CALLCONF_E2E_OTHER", "y")
+	t.Setenv("TOKEN_TEST_VISIBLE", "z")
+	got, err := Command(`echo "${CALLCONF_TOKEN_COMMAND:-none}${CALLCONF_E2E_OTHER:-none}$TOKEN_TEST_VISIBLE"`, 0)(context.Background())
+	if err != nil || got.Token != "nonenonez" {
+		t.Fatalf("got %q %v", got.Token, err)
+	}
+}
