@@ -8,6 +8,7 @@
 //	go run ./runner validate --kind request FILE validate payloads against the schemas
 //	go run ./runner list                         print the requirement registry
 //	go run ./runner selftest                     run the suite against reference, variants, mutants
+//	go run ./runner token [flags]                print the bearer token a run would send
 package main
 
 import (
@@ -49,6 +50,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return runList(args[1:], stdout, stderr)
 		case "selftest":
 			return runSelftest(ctx, args[1:], stdout, stderr)
+		case "token":
+			return runToken(ctx, args[1:], stdout, stderr)
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
 			return exitOK
@@ -64,5 +67,6 @@ const usage = `usage:
   runner validate --kind K FILE…  validate request|response|error payloads ('-' reads stdin)
   runner list                     print the requirement registry
   runner selftest [flags]         run the suite against the reference, allowed variants and mutants
+  runner token [flags]            print the bearer token a run would send (for curl lines)
 Run 'runner SUBCOMMAND -h' for the flags of each.
 `

@@ -60,6 +60,10 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
+	if err := firstToken(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "runner: configuration error: %v\n", err)
+		return exitUsage
+	}
 	start := time.Now()
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/token"
+)
+
+// runToken prints the bearer token a run with the same settings would send first: from
+// --token-command, OAuth client credentials, CALLCONF_TOKEN or --token-file. The failing specs'
+// curl lines read $CALLCONF_TOKEN, so `export CALLCONF_TOKEN=$(runner token …)` makes them
+// runnable; it also fetches tokens from `serve --oauth-issuer` for a --token-command trial.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flags := config.Bind(fs)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "usage: runner token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$(runner token …)).\nOnly the token settings matter.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return parseStatus(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "token: unexpected arguments %q\n", fs.Args())
+		return exitUsage
+	}
+	cfg, err := flags.Load(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "token: configuration errors:\n%v\n", err)
+		return exitUsage
+	}
+	src, err := token.ForConfig(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "token: %v\n", err)
+		return exitUsage
+	}
+	tok, err := src.Token(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "token: %s\n", src.Redact(err.Error()))
+		return exitUsage
+	}
+	if tok == "" {
+		fmt.Fprintf(stderr, "token: no token is configured (set %s, --token-file, --token-command or --oauth-token-url)\n", config.EnvToken)
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, tok)
+	return exitOK
+}
+
+// firstToken fetches the run's first token when it comes from --token-command or OAuth, so that
+// a command or endpoint that fails is a configuration error before anything runs. It goes
+// through a target client, whose source every later client of the run shares.
+func firstToken(ctx context.Context, cfg config.Config) error {
+	if cfg.Embedded() || cfg.TokenSource() == "" {
+		return nil
+	}
+	c, err := target.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	src, err := token.ForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := src.Token(ctx); err != nil {
+		return fmt.Errorf("%s", c.Redact(err.Error()))
+	}
+	return nil
+}
