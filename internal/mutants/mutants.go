@@ -41,6 +41,10 @@ type Impl struct {
 	// Declares lists the requirement IDs a mutant must fail (contract order). The selftest
 	// reports a mutant whose failures lack one of them, and lists failures beyond them.
 	Declares []string
+	// Spares lists, for a hostile target, requirement IDs its run must not fail: what the
+	// target did there is legal, only past the harness's own limits (the run may call them
+	// inconclusive, never failed).
+	Spares []string
 	// Build starts nothing: it returns the handler and how to address it. token is the bearer
 	// token the selftest chose for this implementation.
 	Build func(token string) (*Instance, error)

@@ -258,6 +258,11 @@ func Evaluate(t *Target) Result {
 			problem("killed, but not for %s, which it declares", strings.Join(res.Missing, " "))
 		}
 	case mutants.KindHostile:
+		for _, id := range im.Spares {
+			if slices.Contains(res.Failed, id) {
+				problem("fails %s, which the target did not break (the harness's own limits are not the target's fault)", id)
+			}
+		}
 		for _, c := range t.Children {
 			if !c.TimedOut && c.StartErr == nil && c.Exit != exitFails && c.Exit != exitNoVerdict {
 				problem("%s: exit %d, want 1 or 2", c.Label, c.Exit)

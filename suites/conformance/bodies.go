@@ -110,12 +110,14 @@ func missingID(sample string) string {
 	b := []byte(sample)
 	r := make([]byte, len(b))
 	_, _ = rand.Read(r) // crypto/rand.Read never fails on supported platforms
+	digits := "0123456789abcdef"
+	if strings.ContainsAny(sample, "ABCDEF") && !strings.ContainsAny(sample, "abcdef") {
+		digits = "0123456789ABCDEF"
+	}
 	for i, c := range b {
 		switch {
-		case hexOnly && c >= 'A' && c <= 'F':
-			b[i] = "0123456789ABCDEF"[r[i]%16]
-		case hexOnly && (c >= '0' && c <= '9' || c >= 'a' && c <= 'f'):
-			b[i] = "0123456789abcdef"[r[i]%16]
+		case hexOnly && c != '-':
+			b[i] = digits[r[i]%16]
 		case c >= '0' && c <= '9':
 			b[i] = '0' + r[i]%10
 		case c >= 'a' && c <= 'z':
