@@ -52,6 +52,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return runSelftest(ctx, args[1:], stdout, stderr)
 		case "token":
 			return runToken(ctx, args[1:], stdout, stderr)
+		case shardCommand: // one process of a parallel run, started by the runner itself
+			return runShard(ctx, args[1:], stdout, stderr)
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, usage)
 			return exitOK

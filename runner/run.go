@@ -7,13 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/progress"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/suites/conformance"
@@ -87,14 +90,19 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer stop()
 
-	var verdict *report.Conformance
-	conformance.Define(conformance.Options{
-		Config:   cfg,
-		Session:  &sess,
-		OnReport: func(c report.Conformance) { verdict = &c },
-		Log:      stdout,
-		Started:  start,
-	})
+	procs, warnings, err := chooseProcs(cfg, sess)
+	if err != nil {
+		fmt.Fprintf(stderr, "runner: configuration error: %v\n", err)
+		return exitUsage
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "WARNING: %s\n", w)
+	}
+
+	suiteCfg := cfg
+	suiteCfg.ReportDir = "" // written below, once, from the whole run's report
+	var raw *types.Report
+	defineHere(suiteCfg, sess, start, 1, procs)
 	sc, rc := ginkgo.GinkgoConfiguration()
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	sc.RandomizeAllSpecs = opts.randomize
@@ -109,21 +117,86 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	sc.LabelFilter = opts.labelFilter
 	rc.Verbose = opts.verbose
-	rc.NoColor = !isTerminal(os.Stdout)
-	if err := conformance.CheckTree(ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)); err != nil {
+	rc.NoColor = !isTerminal(stdout)
+	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
+	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "runner: %v\n", err)
 		return exitUsage
 	}
-	ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
-	if verdict == nil {
+	// Verbose serial runs stream Ginkgo's output as it goes; every other run shows a progress
+	// line and prints Ginkgo's account of the run at its end.
+	stream := opts.verbose && procs == 1
+	prog := progress.New(stderr, preview.PreRunStats.SpecsThatWillRun, progress.Options{Terminal: isTerminal(stderr)})
+	hookReports(prog.Add, func(r types.Report) { raw = &r })
+	if !stream {
+		prog.Start()
+	}
+	fmt.Fprintf(stdout, "running %d specs in %d process(es)\n", preview.PreRunStats.SpecsThatWillRun, procs)
+	if procs == 1 {
+		if !stream {
+			formatter.ColorableStdOut = io.Discard
+		}
+		ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
+	} else {
+		exe, err := os.Executable()
+		if err != nil {
+			prog.Stop()
+			fmt.Fprintf(stderr, "runner: cannot find this executable to run it in %d processes: %v (use --procs 1)\n", procs, err)
+			return exitUsage
+		}
+		pr := parallelRun{cfg: cfg, sess: sess, started: start, procs: procs, sc: sc, preview: preview, progress: prog, stderr: stderr, exe: exe}
+		merged, err := pr.run(ctx)
+		if err != nil {
+			prog.Stop()
+			fmt.Fprintf(stderr, "runner: %v\n", err)
+			return exitUsage
+		}
+		raw = &merged
+	}
+	prog.Stop()
+	if raw == nil {
 		fmt.Fprintln(stderr, "runner: the suite ended without a report")
 		return exitUsage
 	}
-	fmt.Fprint(stdout, redactor(cfg)(verdict.Text()))
+	run := withoutReportNodes(*raw)
+	redact := redactor(sess.Config(cfg))
+	if !stream {
+		replay(redactWriter{stdout, redact}, rc, run)
+	}
+	verdict := report.Build(run, report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start})
+	if cfg.ReportDir != "" {
+		if err := report.WriteFiles(cfg.ReportDir, run, verdict, redact); err != nil {
+			fmt.Fprintf(stderr, "runner: %v\n", err)
+			return exitUsage
+		}
+	}
+	fmt.Fprint(stdout, redact(verdict.Text()))
 	if cfg.ReportDir != "" {
 		fmt.Fprintf(stdout, "reports written to %s\n", cfg.ReportDir)
 	}
 	return verdict.ExitCode()
+}
+
+// withoutReportNodes drops the reports of ReportAfterSuite nodes (the suite's own, which build
+// nothing here, and the runner's): the report describes the specs and the suite set-up only.
+func withoutReportNodes(r types.Report) types.Report {
+	r.SpecReports = slices.DeleteFunc(slices.Clone(r.SpecReports), func(s types.SpecReport) bool {
+		return s.LeafNodeType.Is(types.NodeTypeReportAfterSuite | types.NodeTypeReportBeforeSuite)
+	})
+	return r
+}
+
+// redactWriter passes what it writes through redact.
+type redactWriter struct {
+	w      io.Writer
+	redact func(string) string
+}
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, r.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // suiteT stands in for *testing.T: RunSpecs only needs to be told the suite failed, and the
@@ -148,7 +221,12 @@ func redactor(cfg config.Config) func(string) string {
 	return c.Redact
 }
 
-func isTerminal(f *os.File) bool {
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/progress"
+	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/suites/conformance"
+)
+
+// runShard is the hidden `runner shard-child PLAN`: one process of a parallel run. It reads
+// its plan, takes the configuration from its environment, runs its share of the specs, writes
+// a progress line on stderr per finished spec and its Ginkgo report to the plan's file.
+func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "runner "+shardCommand+": started by the runner itself, with one plan file")
+		return exitUsage
+	}
+	b, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "runner %s: %v\n", shardCommand, err)
+		return exitUsage
+	}
+	var plan shardPlan
+	if err := json.Unmarshal(b, &plan); err != nil {
+		fmt.Fprintf(stderr, "runner %s: plan: %v\n", shardCommand, err)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet(shardCommand, flag.ContinueOnError)
+	flags := config.Bind(fs)
+	cfg, err := flags.Load(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "runner %s: configuration errors:\n%v\n", shardCommand, err)
+		return exitUsage
+	}
+	cfg.ReportDir = "" // the parent writes the reports
+	cfg.RateLimit, cfg.MaxInFlight = plan.RateLimit, plan.MaxInFlight
+
+	sc, rc := ginkgo.GinkgoConfiguration()
+	sc.Timeout = time.Until(plan.Deadline)
+	sc.RandomizeAllSpecs, sc.RandomSeed = plan.Randomize, plan.Seed
+	sc.FocusStrings, sc.SkipStrings, sc.LabelFilter = plan.Focus, plan.Skip, plan.LabelFilter
+	if plan.Others != "" {
+		sc.SkipStrings = append(sc.SkipStrings, plan.Others)
+	}
+	rc.NoColor = true
+	var raw *types.Report
+	defineHere(cfg, plan.Session, plan.Started, plan.Shard, plan.Shards)
+	hookReports(func(s progress.Spec) { _ = progress.Encode(stderr, s) }, func(r types.Report) { raw = &r })
+	ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
+	if raw == nil {
+		fmt.Fprintln(stderr, "the suite ended without a report")
+		return exitUsage
+	}
+	if err := writePrivateJSON(plan.Report, raw); err != nil {
+		fmt.Fprintf(stderr, "writing the report: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// defineHere builds the spec tree in this process for a run against sess, as process proc of
+// procs; the runner builds the verdict from the Ginkgo report, not the suite.
+func defineHere(cfg config.Config, sess conformance.Session, started time.Time, proc, procs int) {
+	conformance.Define(conformance.Options{
+		Config:    cfg,
+		Session:   &sess,
+		OnReport:  func(report.Conformance) {},
+		Log:       io.Discard,
+		Started:   started,
+		Process:   proc,
+		Processes: procs,
+	})
+}
+
+// hookReports hands each finished spec to onSpec and the Ginkgo report of the whole run to
+// onReport. Register it after any PreviewSpecs: nodes registered before a preview see the
+// preview's clone of the suite, without the specs' report entries.
+func hookReports(onSpec func(progress.Spec), onReport func(types.Report)) {
+	ginkgo.ReportAfterEach(func(s types.SpecReport) {
+		if p, ok := specProgress(s); ok {
+			onSpec(p)
+		}
+	})
+	ginkgo.ReportAfterSuite("callconf run report", onReport)
+}
