@@ -134,7 +134,7 @@ func serve(impls []mutants.Impl, work string) ([]*Target, error) {
 				c.Dir = filepath.Join(t.Dir, "shard-"+strconv.Itoa(i+1))
 				c.Label = fmt.Sprintf("%s (%s)", im.Name, filepath.Base(c.Dir))
 			}
-			c.Args = childArgs(inst, srv.URL(), c.Dir, f)
+			c.Args = childArgs(inst, srv.URL(), c.Dir, f, childProcs(len(shards), len(inst.Shards) > 0))
 			t.Children = append(t.Children, c)
 		}
 		targets = append(targets, t)
@@ -158,9 +158,23 @@ func stop(targets []*Target) {
 	wg.Wait()
 }
 
+// slowProcs is how many processes the children of one slow (sharded) implementation run in
+// together: its answers take long, so the runner's parallel mode shortens its run the most.
+const slowProcs = 16
+
+// childProcs is the --procs of one child: a fast loopback target is run serially (processes
+// would only add start-up time, and hostile targets keep their timing); each of the shards of
+// a slow one gets its part of slowProcs.
+func childProcs(shards int, slow bool) int {
+	if !slow {
+		return 1
+	}
+	return max(1, slowProcs/shards)
+}
+
 // childArgs are the arguments of a child run against url, after the command's prefix.
-func childArgs(in *mutants.Instance, url, dir, filter string) []string {
-	args := []string{"run", "--strict", "--base-url", url, "--report-dir", dir, "--randomize-all=false"}
+func childArgs(in *mutants.Instance, url, dir, filter string, procs int) []string {
+	args := []string{"run", "--strict", "--base-url", url, "--report-dir", dir, "--randomize-all=false", "--procs", strconv.Itoa(procs)}
 	for _, id := range in.CallIDs {
 		args = append(args, "--call-id", id)
 	}

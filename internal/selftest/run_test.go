@@ -44,6 +44,7 @@ func fakeChild(args []string, stdout, stderr io.Writer) int {
 	fs.Bool("strict", false, "")
 	fs.Bool("randomize-all", true, "")
 	fs.String("capabilities", "", "")
+	fs.Int("procs", 0, "")
 	fs.Func("call-id", "", func(string) error { return nil })
 	fail := fs.String("fake-fail", "", "requirement IDs that fail")
 	inconclusive := fs.String("fake-inconclusive", "", "requirement IDs the run cannot decide")
@@ -161,6 +162,9 @@ func TestRun(t *testing.T) {
 	if good.Exit != 0 || good.Report == nil || good.StartErr != nil || good.Dir != filepath.Join(o.WorkDir, "good") || good.Label != "good" {
 		t.Errorf("good: %+v", good)
 	}
+	if i := slices.Index(good.Args, "--procs"); i < 0 || good.Args[i+1] != "1" {
+		t.Errorf("good (a fast target) does not run serially: args %q", good.Args)
+	}
 	if !slices.Contains(good.Args, "--strict") || !slices.Contains(good.Args, "--report-dir") || good.Report.Target != got["good"].server.URL() {
 		t.Errorf("good: args %q, report target %q", good.Args, good.Report.Target)
 	}
@@ -179,6 +183,9 @@ func TestRun(t *testing.T) {
 		}
 		if i := slices.Index(c.Args, "--label-filter"); i < 0 || c.Args[i+1] != c.Filter || c.Filter == "" {
 			t.Errorf("shard args %q", c.Args)
+		}
+		if i := slices.Index(c.Args, "--procs"); i < 0 || c.Args[i+1] != "8" {
+			t.Errorf("a shard of a slow target runs in %d of 16 processes: args %q", 8, c.Args)
 		}
 	}
 	if errs := []error{sharded.Children[0].CheckErr, sharded.Children[1].CheckErr}; (errs[0] == nil) == (errs[1] == nil) {
