@@ -61,3 +61,40 @@ func BenchmarkUnmarshalSeedResponse(b *testing.B) {
 		}
 	}
 }
+
+// sdkRequest is a request body as the Graph Go SDK v1.89.0 serializes it: valid in the request
+// form, with nine Graph v1.0 notes.
+func sdkRequest(tb testing.TB) []byte {
+	tb.Helper()
+	f, err := fixtures.Get("request-graph-sdk-v1-targets-invitation")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f.Body
+}
+
+// BenchmarkValidateSDKRequest validates a request with Graph v1.0 notes (fast path).
+func BenchmarkValidateSDKRequest(b *testing.B) {
+	v, doc := validator(b), sdkRequest(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		res, err := v.Validate(schemas.KindRequest, doc)
+		if err != nil || !res.Valid() || len(res.Notes) != 9 {
+			b.Fatalf("got %+v, %v", res, err)
+		}
+	}
+}
+
+// BenchmarkUnmarshalSDKRequest decodes the same bytes into any.
+func BenchmarkUnmarshalSDKRequest(b *testing.B) {
+	doc := sdkRequest(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		var v any
+		if err := json.Unmarshal(doc, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -320,6 +320,7 @@ type fnode struct {
 	thenN    *fnode
 	elseN    *fnode
 	giveUp   bool // a keyword the fast path does not judge
+	v1       bool // a property the seed's table lacks and Graph v1.0 has: noted in a request
 }
 
 type fpattern struct {
@@ -337,6 +338,9 @@ func (m *model) compileFast(root string, closed bool) (*fnode, error) {
 		for k, v := range n {
 			switch k {
 			case "$schema", "$id", "title", "description", "definitions", "default":
+			case graphV1Keyword: // an overlay: requestForm has applied it, or the form ignores it
+			case graphV1Note:
+				f.v1 = true
 			case "$ref":
 				target, node, err := m.resolve(base, v.(string))
 				if err != nil {
@@ -563,7 +567,7 @@ func (r *fastRun) checkAt(f *fnode, i int32, report bool) (bool, error) {
 				return false, nil
 			}
 			if f.enum != nil && !inEnum(f.enum, raw) {
-				if !report || r.kind != KindResponse || f.declared == "" || !r.tolerate(f.declared, string(raw)) {
+				if !report || f.declared == "" || !r.tolerate(f.declared, string(raw)) {
 					return false, nil
 				}
 			}
@@ -611,6 +615,10 @@ func (r *fastRun) object(f *fnode, i int32, report bool) (bool, error) {
 			if ok, err := r.check(sub, v, report); !ok || err != nil {
 				return ok, err
 			}
+			if sub.v1 && report && r.kind == KindRequest {
+				vt := r.s.tape[v]
+				r.notes = append(r.notes, Note{Pointer: r.pointer(), Message: v1Message(string(name), string(r.s.doc[vt.start:vt.stop]))})
+			}
 		}
 		for _, p := range f.patterns {
 			if p.re.Match(name) {
@@ -646,7 +654,7 @@ func (r *fastRun) member(i int32, name string) int32 {
 }
 
 func (r *fastRun) tolerate(declared, value string) bool {
-	msg, ok := r.types.tolerated(declared, value)
+	msg, ok := r.types.toleratedIn(r.kind, declared, value)
 	if ok {
 		r.notes = append(r.notes, Note{Pointer: r.pointer(), Message: msg})
 	}

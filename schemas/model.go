@@ -177,22 +177,109 @@ func (m *model) compile(root string, closed bool) (*gojsonschema.Schema, error) 
 	sl.Draft = gojsonschema.Draft7
 	sl.AutoDetect = false
 	for _, name := range m.names {
-		b := m.raw[name]
+		doc, err := decodeNumber(m.raw[name])
+		if err != nil {
+			return nil, err
+		}
 		if closed {
-			doc, err := decodeNumber(b)
-			if err != nil {
-				return nil, err
-			}
 			closeObjects(doc)
-			if b, err = json.Marshal(doc); err != nil {
-				return nil, err
-			}
+		}
+		noteFailures(doc)
+		b, err := json.Marshal(doc)
+		if err != nil {
+			return nil, err
 		}
 		if err := sl.AddSchemas(gojsonschema.NewBytesLoader(b)); err != nil {
 			return nil, fmt.Errorf("register %s: %w", name, err)
 		}
 	}
 	return sl.Compile(gojsonschema.NewReferenceLoader(documentID(root)))
+}
+
+// graphV1Keyword names, in a schema of an embedded document, an overlay: what Microsoft Graph
+// v1.0 has there that the seed's table lacks. It is an annotation to JSON Schema, so the documents
+// as written judge by the seed's table; only the Validator's request form applies it
+// (requestForm).
+const graphV1Keyword = "x-graph-v1.0"
+
+// graphV1Note marks, in the request form, a property schema that came from an overlay: the fast
+// path notes the property, and compile turns the schema into one whose failure is a note.
+const graphV1Note = "x-callconf-noted"
+
+// requestForm returns the model with every overlay applied: the members of its "properties" are
+// added to the schema's "properties", each marked graphV1Note (a name the schema already has is
+// an error), and any other member replaces the schema's keyword of the same name (e.g. "items").
+func (m *model) requestForm() (*model, error) {
+	out := &model{names: m.names, byID: map[string]any{}, raw: map[string][]byte{}}
+	for _, name := range m.names {
+		doc, err := decodeNumber(m.raw[name])
+		if err != nil {
+			return nil, err
+		}
+		var errs []string
+		walkJSON(doc, func(node map[string]any) {
+			ov, ok := node[graphV1Keyword]
+			if !ok {
+				return
+			}
+			delete(node, graphV1Keyword)
+			overlay, ok := ov.(map[string]any)
+			if !ok {
+				errs = append(errs, graphV1Keyword+" is not an object")
+				return
+			}
+			for kw, val := range overlay {
+				if kw != "properties" {
+					node[kw] = val
+					continue
+				}
+				add, ok := val.(map[string]any)
+				props, ok2 := node["properties"].(map[string]any)
+				if !ok || !ok2 {
+					errs = append(errs, graphV1Keyword+" adds properties to a schema without properties")
+					continue
+				}
+				for p, sub := range add {
+					subObj, ok := sub.(map[string]any)
+					if _, dup := props[p]; dup || !ok {
+						errs = append(errs, fmt.Sprintf("%s: property %q is already declared, or not a schema", graphV1Keyword, p))
+						continue
+					}
+					subObj[graphV1Note] = true
+					props[p] = subObj
+				}
+			}
+		})
+		if len(errs) > 0 {
+			sort.Strings(errs)
+			return nil, fmt.Errorf("schema %s: %s", name, strings.Join(errs, "; "))
+		}
+		b, err := json.Marshal(doc)
+		if err != nil {
+			return nil, err
+		}
+		out.byID[documentID(name)] = doc
+		out.raw[name] = b
+	}
+	return out, nil
+}
+
+// noteFailures turns every property schema marked graphV1Note into {"allOf": [s, false]} for the
+// schema library: the value is still judged by s, and the "false" failure, which nothing else in
+// the documents produces, tells validateFull to note the property.
+func noteFailures(v any) {
+	walkJSON(v, func(node map[string]any) {
+		props, ok := node["properties"].(map[string]any)
+		if !ok {
+			return
+		}
+		for p, sub := range props {
+			if s, ok := sub.(map[string]any); ok && s[graphV1Note] == true {
+				delete(s, graphV1Note)
+				props[p] = map[string]any{"allOf": []any{s, false}}
+			}
+		}
+	})
 }
 
 // closeObjects walks a schema (only through schema-valued keywords, never into the names under
@@ -235,7 +322,8 @@ type Field struct {
 }
 
 // RequestFields lists every property reachable in an update-call request body, sorted by
-// pointer. Annotations ("@odata.type") are not listed. For the abstract types mediaConfig and
+// pointer. Annotations ("@odata.type") are not listed, nor the properties the seed's table lacks
+// that Microsoft Graph v1.0 has (noted in a request, never generated). For the abstract types mediaConfig and
 // meetingInfo it lists the base type's properties (a body without "@odata.type" is the base
 // type), so a value built from one Field is judged by the rules that Field describes.
 func (v *Validator) RequestFields() []Field { return cloneFields(v.request) }

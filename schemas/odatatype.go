@@ -132,3 +132,30 @@ func (ti *typeInfo) tolerated(declared, value string) (string, bool) {
 	}
 	return fmt.Sprintf("unknown type %q: validated as the declared type %s (tolerated in a response)", value, declared), true
 }
+
+// toleratedIn is tolerated for a document of the given kind. A request tolerates only the types
+// Graph v1.0 derives from an open declared type without a schema in the contract (validated as the
+// declared type, with a note); any other type it does not know stays a violation, so a misspelt
+// type is caught.
+func (ti *typeInfo) toleratedIn(kind Kind, declared, value string) (string, bool) {
+	switch kind {
+	case KindResponse:
+		return ti.tolerated(declared, value)
+	case KindRequest:
+		typ := graphTypeName(value)
+		if typ == "" || !ti.open[declared] || !slices.Contains(derivedWithoutSchema[declared], typ) {
+			return "", false
+		}
+		return fmt.Sprintf("type %q is not in the seed's table; known in Graph v1.0, derived from %s: validated as %s", value, declared, declared), true
+	}
+	return "", false
+}
+
+// v1Message is the note on a request property the seed's table lacks and Graph v1.0 has; for
+// "@odata.type", value is the type it names.
+func v1Message(name, value string) string {
+	if name == "@odata.type" {
+		return fmt.Sprintf("type %q is not in the seed's table; known in Graph v1.0", value)
+	}
+	return fmt.Sprintf("property %q is not in the seed's table; known in Graph v1.0", name)
+}
