@@ -178,7 +178,7 @@ func Build(r types.Report, in Input) Conformance {
 			t.unsupported++
 			req.Notes = append(req.Notes, "unsupported: "+res.Unsupported)
 		case spec.State == types.SpecStateSkipped || spec.State == types.SpecStatePending:
-			if len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteConfig, spec) {
+			if len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteDescription, r.SuiteConfig, spec) {
 				// The user wanted this spec, but the suite ended (deadline, interrupt) before it ran.
 				t.inconclusive++
 				reason := "not run: " + strings.Join(r.SpecialSuiteFailureReasons, "; ")
@@ -226,8 +226,14 @@ func Build(r types.Report, in Input) Conformance {
 			slices.SortFunc(l, func(a, b Failure) int { return cmp.Or(cmp.Compare(a.Spec, b.Spec), cmp.Compare(a.Message, b.Message)) })
 		}
 	}
-	c.Conforms = c.SuiteError == "" && c.gate()
+	c.Conforms = c.SuiteError == "" && c.Judged() && c.gate()
 	return c
+}
+
+// Judged reports whether the run judged anything at all: a filter that selects no spec (a
+// mistyped --focus) must not read as a green verdict.
+func (c Conformance) Judged() bool {
+	return c.Summary.Passed+c.Summary.Failed+c.Summary.Inconclusive > 0
 }
 
 // judgeSpec counts a spec that ran: for its own requirement by its own findings (or by Ginkgo's
@@ -280,8 +286,8 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, byID map[strin
 }
 
 // selected reports whether the user's focus, skip and label filters select spec.
-func selected(sc types.SuiteConfig, spec types.SpecReport) bool {
-	text := spec.FullText()
+func selected(suite string, sc types.SuiteConfig, spec types.SpecReport) bool {
+	text := suite + " " + spec.FullText() // what Ginkgo matches --focus and --skip against
 	for _, f := range sc.FocusStrings {
 		if re, err := regexp.Compile(f); err == nil && !re.MatchString(text) {
 			return false
@@ -314,8 +320,8 @@ func (c Conformance) gate() bool {
 }
 
 // ExitCode is the runner's exit status for this verdict: 0 conforms, 1 a gating requirement
-// failed, 2 when the suite itself could not run or a gating requirement is inconclusive (the
-// target could not be judged: neither a pass nor a failure).
+// failed, 2 when the suite itself could not run, a gating requirement is inconclusive (the
+// target could not be judged: neither a pass nor a failure) or no spec ran at all.
 func (c Conformance) ExitCode() int {
 	if c.SuiteError != "" {
 		return 2
@@ -332,7 +338,7 @@ func (c Conformance) ExitCode() int {
 			inconclusive = true
 		}
 	}
-	if inconclusive {
+	if inconclusive || !c.Judged() {
 		return 2
 	}
 	return 0
@@ -349,7 +355,10 @@ func (c Conformance) Text() string {
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
 	}
 	verdict := "CONFORMS"
-	if !c.Conforms {
+	switch {
+	case !c.Judged():
+		verdict = "NOTHING JUDGED (no spec ran: check --focus, --skip and --label-filter)"
+	case !c.Conforms:
 		verdict = "DOES NOT CONFORM"
 	}
 	mode := "every applicable MUST"

@@ -189,3 +189,16 @@ func TestUnpreparedTargetIsInconclusive(t *testing.T) {
 		t.Fatalf("the cause is not named: %+v", c.Requirements[0].Inconclusives)
 	}
 }
+
+func TestNothingJudgedIsNoGreen(t *testing.T) {
+	var r types.Report
+	for _, req := range requirements.All() {
+		s := spec(req.ID, "filtered out", types.SpecStateSkipped, "")
+		s.ReportEntries = nil
+		r.SpecReports = append(r.SpecReports, s)
+	}
+	c := Build(r, Input{Started: time.Now()})
+	if c.Conforms || c.ExitCode() != 2 || !strings.Contains(c.Text(), "NOTHING JUDGED") {
+		t.Fatalf("a run that judged nothing: conforms=%v exit=%d\n%s", c.Conforms, c.ExitCode(), c.Text())
+	}
+}

@@ -386,7 +386,8 @@ func (p *probe) failureMessage() string {
 	for i, ex := range p.exchanges {
 		fmt.Fprintf(&b, "\n--- exchange %d ---\n%s\nreproduce: %s\n", i+1, p.s.client.Transcript(ex, maxTranscriptBody), p.s.client.Curl(ex))
 	}
-	focus := "^" + regexp.QuoteMeta(spec.FullText()) + "$"
+	// Ginkgo matches --focus against the suite's description and the spec's full text.
+	focus := "^" + regexp.QuoteMeta(SuiteName+" "+spec.FullText()) + "$"
 	fmt.Fprintf(&b, "\nre-run only this spec:\n  %s\n  %s\n", rerunRunner(p.s, focus), rerunGinkgo(p.s, focus))
 	return b.String()
 }
