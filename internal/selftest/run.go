@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/mutants"
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/report"
@@ -112,7 +112,7 @@ func Run(ctx context.Context, impls []mutants.Impl, o Options) ([]*Target, error
 func serve(impls []mutants.Impl, work string) ([]*Target, error) {
 	var targets []*Target
 	for _, im := range impls {
-		inst, err := im.Build("selftest-" + rand.Text())
+		inst, err := im.Build(ids.Token("selftest-"))
 		if err != nil {
 			return targets, fmt.Errorf("building %s: %w", im.Name, err)
 		}

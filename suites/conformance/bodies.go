@@ -2,13 +2,11 @@ package conformance
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/verdict"
 )
 
@@ -100,43 +98,8 @@ var serverGenerated = []struct{ name, body string }{
 }
 
 // missingID returns a call id no target has issued, shaped like sample (an id the target gave
-// out), so a target that checks the shape of ids answers 404, not 400: a fresh GUID when sample
-// is empty or hexadecimal, else sample with every letter and digit drawn anew.
-func missingID(sample string) string {
-	hexOnly := strings.Trim(sample, "0123456789abcdefABCDEF-") == ""
-	if sample == "" || hexOnly && len(sample) == 36 {
-		return newGUID()
-	}
-	b := []byte(sample)
-	r := make([]byte, len(b))
-	_, _ = rand.Read(r) // crypto/rand.Read never fails on supported platforms
-	digits := "0123456789abcdef"
-	if strings.ContainsAny(sample, "ABCDEF") && !strings.ContainsAny(sample, "abcdef") {
-		digits = "0123456789ABCDEF"
-	}
-	for i, c := range b {
-		switch {
-		case hexOnly && c != '-':
-			b[i] = digits[r[i]%16]
-		case c >= '0' && c <= '9':
-			b[i] = '0' + r[i]%10
-		case c >= 'a' && c <= 'z':
-			b[i] = 'a' + r[i]%26
-		case c >= 'A' && c <= 'Z':
-			b[i] = 'A' + r[i]%26
-		}
-	}
-	return string(b)
-}
-
-// newGUID returns a random (version 4) GUID in its canonical lower-case form.
-func newGUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
+// out), so a target that checks the shape of ids answers 404, not 400.
+func missingID(sample string) string { return ids.Like(sample) }
 
 // escapeID escapes a call id for use as one path segment.
 func escapeID(id string) string { return url.PathEscape(id) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/callconf/callconf/fixtures"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
@@ -184,7 +185,7 @@ func provocations() []request {
 			return target.Request{Method: http.MethodPut, Path: itemPath(id), Header: jsonHeader(), Body: []byte(baselineCall)}
 		}},
 		{"a malformed call id", func(_, _ string) target.Request {
-			return target.Request{Method: http.MethodPatch, Path: CollectionPath + "/" + malformedIDs[0].body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
+			return target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + malformedIDs[0].body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
 		}},
 		// Without authentication this is an ordinary PATCH; with it, a 401 to judge.
 		{"a missing bearer token", func(id, _ string) target.Request {
@@ -227,7 +228,7 @@ func hostileRequests() []request {
 	}
 	for _, m := range malformedIDs {
 		out = append(out, request{"malformed id: " + m.name, func(_, _ string) target.Request {
-			return target.Request{Method: http.MethodPatch, Path: CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
+			return target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
 		}})
 	}
 	return append(out, provocations()...)

@@ -2,8 +2,6 @@ package conformance
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,14 +12,12 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/verdict"
 )
-
-// CollectionPath is the calls collection below a target's base URL.
-const CollectionPath = "/communications/calls"
 
 // Session is a resolved target: where it is, how to authenticate, which optional routes it
 // serves and which calls the user named. It is what process 1 hands the other processes of a
@@ -97,10 +93,7 @@ func Prepare(ctx context.Context, cfg config.Config, log io.Writer) (Session, fu
 	s := Session{BaseURL: cfg.BaseURL, Token: cfg.Token, CallIDs: slices.Clone(cfg.CallIDs)}
 	stop := noop
 	if s.BaseURL == "" {
-		tok, err := randomToken()
-		if err != nil {
-			return Session{}, noop, err
-		}
+		tok := ids.Token("callconf-")
 		srv, err := reference.New(reference.Options{Token: tok})
 		if err != nil {
 			return Session{}, noop, fmt.Errorf("embedded reference: %w", err)
@@ -156,20 +149,12 @@ func (s Session) Config(cfg config.Config) config.Config {
 	return cfg
 }
 
-func randomToken() (string, error) {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("embedded reference token: %w", err)
-	}
-	return "callconf-" + hex.EncodeToString(b), nil
-}
-
 // authRequired learns whether the target refuses a request without Authorization: a PATCH of a
 // call that does not exist, sent without the header, answered 401 (or 403, which refuses too,
 // with the wrong status: ERR-04 then applies and fails). A configured token alone proves
 // nothing: a target may take it and never check it.
 func authRequired(ctx context.Context, c *target.Client) (bool, error) {
-	ex := c.Do(ctx, target.Request{Method: http.MethodPatch, Path: CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
+	ex := c.Do(ctx, target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
 	if ex.Err != nil && !ex.Truncated { // a body past the harness's limit still brings a status
 		return false, fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
 	}
@@ -181,7 +166,7 @@ func authRequired(ctx context.Context, c *target.Client) (bool, error) {
 func (s *Session) discover(ctx context.Context, c *target.Client) error {
 	s.Capabilities = map[requirements.Capability]bool{}
 	s.Discovered = true
-	ex := c.Do(ctx, target.Request{Method: http.MethodPost, Path: CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
+	ex := c.Do(ctx, target.Request{Method: http.MethodPost, Path: requirements.CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
 	if ex.Err != nil && !ex.Truncated {
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
 	}
@@ -200,7 +185,7 @@ func (s *Session) discover(ctx context.Context, c *target.Client) error {
 	} else {
 		s.Capabilities[requirements.Create] = true
 	}
-	path := CollectionPath + "/" + escapeID(id)
+	path := requirements.CollectionPath + "/" + escapeID(id)
 	if ex := c.Do(ctx, target.Request{Method: http.MethodGet, Path: path}); ex.Err == nil && ex.Status == http.StatusOK {
 		s.Capabilities[requirements.Read] = true
 	}

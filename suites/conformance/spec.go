@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
@@ -176,7 +177,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		r.Header = http.Header{}
 	}
 	if r.Header.Get("client-request-id") == "" {
-		r.Header.Set("client-request-id", newGUID())
+		r.Header.Set("client-request-id", ids.GUID())
 	}
 	patchOf := patchTarget(r)
 	backoff, waited := 500*time.Millisecond, time.Duration(0)
@@ -257,7 +258,7 @@ func (p *probe) learn(r target.Request, ex *target.Exchange, patchOf string) {
 
 // patchTarget returns the call id r PATCHes, "" when r is not a PATCH of a call item.
 func patchTarget(r target.Request) string {
-	rest, ok := strings.CutPrefix(r.Path, CollectionPath+"/")
+	rest, ok := strings.CutPrefix(r.Path, requirements.CollectionPath+"/")
 	if r.Method != http.MethodPatch || !ok || rest == "" || strings.ContainsAny(rest, "/?") {
 		return ""
 	}
@@ -277,7 +278,7 @@ func (p *probe) get(id string) *target.Exchange {
 	return p.do(target.Request{Method: http.MethodGet, Path: itemPath(id)})
 }
 
-func itemPath(id string) string { return CollectionPath + "/" + escapeID(id) }
+func itemPath(id string) string { return requirements.CollectionPath + "/" + escapeID(id) }
 
 // violate records violations of the spec's requirement shown by exchange ex (nil: none).
 func (p *probe) violate(ex *target.Exchange, vs ...verdict.Violation) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/verdict"
 	"github.com/callconf/callconf/schemas"
@@ -91,7 +92,7 @@ func defineErrorSpecs(s *suite) {
 
 	for _, m := range malformedIDs {
 		s.Spec("ERR-09", "answers 400 or 404, never a redirect, to "+m.name, func(p *probe) {
-			ex := p.do(target.Request{Method: http.MethodPatch, Path: CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)})
+			ex := p.do(target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)})
 			if ex.Status >= 300 && ex.Status < 400 {
 				p.violate(ex, verdict.Violation{Expected: "400 or 404, never a redirect", Actual: fmt.Sprintf("%d Location: %s", ex.Status, ex.Header.Get("Location"))})
 				return

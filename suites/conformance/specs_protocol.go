@@ -1,5 +1,7 @@
 package conformance
 
+import "github.com/callconf/callconf/internal/ids"
+
 // request-id (HTTP-01), the client-request-id echo (HTTP-02) and Retry-After (HTTP-03) are judged
 // on every exchange of every spec (package judge); these specs exercise each on a valid PATCH
 // and on the 4xx answers the contract provokes.
@@ -14,7 +16,7 @@ func defineProtocolSpecs(s *suite) {
 	for _, c := range cases[:3] {
 		s.Spec("HTTP-02", "echoes client-request-id: "+c.name, func(p *probe) {
 			r := c.build(p.newCall(), p.missingID())
-			r.Header.Set("client-request-id", "callconf-"+newGUID())
+			r.Header.Set("client-request-id", "callconf-"+ids.GUID())
 			p.do(r)
 		})
 	}

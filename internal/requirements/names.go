@@ -15,3 +15,8 @@ func FromLabels(labels []string) (id string, n int) {
 	}
 	return id, n
 }
+
+// CollectionPath is the calls collection below a target's base URL: the contract judges
+// PATCH {base}/communications/calls/{callId}, and optionally POST on the collection and GET and
+// DELETE on an item.
+const CollectionPath = "/communications/calls"
