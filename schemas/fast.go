@@ -337,7 +337,7 @@ func (m *model) compileFast(root string, closed bool) (*fnode, error) {
 		f := &fnode{minLen: -1}
 		for k, v := range n {
 			switch k {
-			case "$schema", "$id", "title", "description", "definitions", "default":
+			case "$schema", "$id", "title", "description", "definitions", "default", "readOnly":
 			case graphV1Keyword: // an overlay: requestForm has applied it, or the form ignores it
 			case graphV1Note:
 				f.v1 = true

@@ -8,6 +8,7 @@ import (
 
 	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/schemas"
 )
 
 // baselineCall is the call every spec starts from: only updatable properties, so that targets
@@ -63,11 +64,9 @@ const fullUpdate = `{
   "mediaState": {"audio": "inactive"}
 }`
 
-// updatable lists the properties PATCH-04 covers, in contract order.
-var updatable = []string{"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState"}
-
-// serverGeneratedNames are the call's server-generated properties (PATCH-06).
-var serverGeneratedNames = []string{"state", "direction", "myParticipantId", "resultInfo", "toneInfo"}
+// updatable lists the properties PATCH-04 covers and serverGeneratedNames those PATCH-06 covers,
+// both as the call schema marks them.
+var updatable, serverGeneratedNames = schemas.Updatable(), schemas.ServerGenerated()
 
 // alternates are values of the updatable properties that the baseline lacks, different from
 // fullUpdate's; with the baseline's own values they give PATCH-05 a second value for each.
