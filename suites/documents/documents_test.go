@@ -1,4 +1,4 @@
-package schemas_test
+package documents_test
 
 import (
 	"encoding/json"

@@ -1,9 +1,9 @@
-// Package schemas_test is the offline suite that proves the harness's own schemas: every fixture
+// Package documents_test is the offline suite that proves the harness's own documents: every fixture
 // of package fixtures is one Entry, and the schema documents are checked against the seed's table.
 // It needs no network and no target:
 //
-//	go tool ginkgo -p --randomize-all ./suites/schemas
-package schemas_test
+//	go tool ginkgo -p --randomize-all ./suites/documents
+package documents_test
 
 import (
 	"flag"
@@ -19,7 +19,7 @@ import (
 // `go tool ginkgo run ./suites/... -- --base-url=URL`, runs every suite.
 var _ = config.Bind(flag.CommandLine)
 
-func TestSchemas(t *testing.T) {
+func TestDocuments(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Schemas and fixtures")
 }
