@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -17,8 +16,9 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/progress"
+	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
-	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/suites/conformance"
 )
 
@@ -205,20 +205,13 @@ type suiteT struct{ failed bool }
 
 func (t *suiteT) Fail() { t.failed = true }
 
-// redactor scrubs the configured secrets from text the runner prints itself.
+// redactor scrubs the configured secrets, and every token fetched so far, from text the runner
+// prints itself: the redactor of the run's token source.
 func redactor(cfg config.Config) func(string) string {
-	c, err := target.New(cfg)
-	if err != nil {
-		return func(s string) string {
-			for _, sec := range cfg.Secrets() {
-				if sec != "" {
-					s = strings.ReplaceAll(s, sec, config.Redacted)
-				}
-			}
-			return s
-		}
+	if src, err := token.ForConfig(cfg); err == nil {
+		return src.Redactor().String
 	}
-	return c.Redact
+	return redact.New(cfg.Secrets()...).String
 }
 
 // isTerminal reports whether w is a terminal (a character device).

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/reference"
 )
 
@@ -146,11 +147,10 @@ func serveIssuer(addr, token, clientID, secretFile string, lifetime time.Duratio
 	}
 	secret := strings.TrimSpace(os.Getenv("CALLCONF_OAUTH_CLIENT_SECRET"))
 	if secretFile != "" {
-		b, err := os.ReadFile(secretFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading --oauth-client-secret-file: %w", err)
+		var err error
+		if secret, err = config.ReadSecretFile(secretFile, "client secret"); err != nil {
+			return nil, fmt.Errorf("--oauth-client-secret-file: %w", err)
 		}
-		secret = strings.TrimSpace(string(b))
 	}
 	if secret == "" {
 		return nil, errors.New("--oauth-issuer needs the client secret: set CALLCONF_OAUTH_CLIENT_SECRET or --oauth-client-secret-file")
@@ -158,22 +158,16 @@ func serveIssuer(addr, token, clientID, secretFile string, lifetime time.Duratio
 	return newIssuer(clientID, secret, lifetime, nil, log)
 }
 
-// serveToken reads the bearer token from file (trimmed) or, without a file, from
-// $CALLCONF_TOKEN. An empty token from a file is an error: auth was asked for.
+// serveToken reads the bearer token from file or, without a file, from $CALLCONF_TOKEN, by the
+// same rules as a run's --token-file. An empty or malformed token from a file is an error:
+// auth was asked for.
 func serveToken(file string) (string, error) {
 	if file == "" {
-		return strings.TrimSpace(os.Getenv("CALLCONF_TOKEN")), nil
+		return strings.TrimSpace(os.Getenv(config.EnvToken)), nil
 	}
-	b, err := os.ReadFile(file)
+	tok, err := config.ReadSecretFile(file, "token")
 	if err != nil {
-		return "", fmt.Errorf("reading --token-file: %w", err)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", fmt.Errorf("--token-file %s is empty", file)
-	}
-	if strings.ContainsAny(tok, "\r\n") {
-		return "", fmt.Errorf("--token-file %s holds more than one line", file)
+		return "", fmt.Errorf("--token-file: %w", err)
 	}
 	return tok, nil
 }

@@ -28,6 +28,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/callconf/callconf/internal/redact"
 )
 
 // Defaults and bounds.
@@ -57,8 +59,8 @@ const (
 	// EnvOAuthClientSecret is the environment variable that carries the OAuth 2.0 client secret.
 	EnvOAuthClientSecret = "CALLCONF_OAUTH_CLIENT_SECRET"
 
-	// Redacted replaces a secret wherever one would be printed.
-	Redacted = "[REDACTED]"
+	// Redacted replaces a secret wherever one would be printed (redact.Placeholder).
+	Redacted = redact.Placeholder
 )
 
 // Capability names a target's optional routes (docs/contract.md, "Capabilities").

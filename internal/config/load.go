@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/callconf/callconf/internal/redact"
 )
 
 // flagValue records a flag's raw value(s); parsing and validation happen in Load so that every
@@ -190,7 +192,7 @@ func (l *loader) loadSecret(c *Config, secretKey, fileKey, noun string, fields f
 			delete(l.sources, fileKey)
 		}
 	case haveFile && *filePtr != "":
-		sec, err := readSecretFile(*filePtr, noun)
+		sec, err := ReadSecretFile(*filePtr, noun)
 		if err != nil {
 			l.report(fileRaw)("%v", err)
 			return
@@ -243,7 +245,10 @@ func (l *loader) checkTokenSources(c *Config) {
 	}
 }
 
-func readSecretFile(path, noun string) (string, error) {
+// ReadSecretFile reads a secret (a bearer token, a client secret: noun says which) from path by
+// the harness's one set of rules: at most MaxTokenFileBytes, whitespace trimmed, not empty, no
+// inner whitespace or control characters. Its errors never contain the secret.
+func ReadSecretFile(path, noun string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("cannot read the %s file: %v", noun, err)
@@ -320,11 +325,11 @@ func normaliseBaseURL(s string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return "", fmt.Errorf("invalid URL: %v", stripURL(err))
+		return "", fmt.Errorf("invalid URL: %v", redact.URLError(err))
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("the base URL must be absolute with scheme http or https, got %q", redactUserinfo(u))
+		return "", fmt.Errorf("the base URL must be absolute with scheme http or https, got %q", redact.Userinfo(u.String()))
 	case u.User != nil:
 		return "", errors.New("the base URL must not carry credentials (user:password@); set the token with " + EnvToken + " or --token-file")
 	case u.Host == "" || u.Hostname() == "":
@@ -347,23 +352,6 @@ func normaliseBaseURL(s string) (string, error) {
 		u.RawPath = strings.TrimRight(u.RawPath, "/")
 	}
 	return u.String(), nil
-}
-
-// stripURL keeps a url.Error from echoing the URL (which may carry userinfo) in a message.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-func redactUserinfo(u *url.URL) string {
-	c := *u
-	if c.User != nil {
-		c.User = url.User(Redacted)
-	}
-	return c.String()
 }
 
 func readCAFile(path string) error {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callconf/callconf/internal/redact"
 )
 
 // Setting keys: the flag names (the token and the OAuth client secret have no flag; "token" and
@@ -188,9 +190,9 @@ func checkTokenURL(s string, report reportFunc) string {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		report("invalid URL: %v", stripURL(err))
+		report("invalid URL: %v", redact.URLError(err))
 	case u.Scheme != "http" && u.Scheme != "https":
-		report("the token URL must be absolute with scheme http or https, got %q", redactUserinfo(u))
+		report("the token URL must be absolute with scheme http or https, got %q", redact.Userinfo(u.String()))
 	case u.User != nil:
 		report("the token URL must not carry credentials (user:password@); set the client secret with %s or --oauth-client-secret-file", EnvOAuthClientSecret)
 	case u.Hostname() == "":

@@ -21,11 +21,11 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/throttle"
 	"github.com/callconf/callconf/internal/token"
 )
@@ -124,14 +124,9 @@ type Client struct {
 	hc       *http.Client
 	timeout  time.Duration
 	maxBody  int64
-	secrets  []string // token and secret header values (and their escaped forms), longest first
 	requests atomic.Int64
 	limit    *throttle.Limiter // cfg.RateLimit and cfg.MaxInFlight; nil = none
 	tokens   *token.Source     // the bearer token: fixed, or fetched during the run
-
-	formsMu sync.Mutex
-	forms   []string // secrets plus every token fetched so far, escaped forms too, longest first
-	formsN  int      // how many of the source's secrets forms covers
 }
 
 // New builds a client for cfg.BaseURL. TLS trusts the system roots plus cfg.CAFile; redirects are
@@ -144,7 +139,7 @@ func New(cfg config.Config) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("target: invalid base URL %q: want http(s)://host[:port][/path] without credentials", stripUserinfo(cfg.BaseURL))
+		return nil, fmt.Errorf("target: invalid base URL %q: want http(s)://host[:port][/path] without credentials", redact.Userinfo(cfg.BaseURL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = config.DefaultTimeout
@@ -196,7 +191,6 @@ func New(cfg config.Config) (*Client, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
-	c.secrets = secretForms(cfg.Secrets())
 	c.limit = throttle.New(cfg.RateLimit, cfg.MaxInFlight)
 	if c.tokens, err = token.ForConfig(cfg); err != nil {
 		return nil, fmt.Errorf("target: %v", err)
@@ -253,7 +247,7 @@ func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL()+"/", body)
 	if err != nil {
-		e.Err = fmt.Errorf("cannot build the request: %v", stripURLError(err))
+		e.Err = fmt.Errorf("cannot build the request: %v", redact.URLError(err))
 		return e
 	}
 	// Opaque carries the escaped path verbatim into the request line.
@@ -347,7 +341,7 @@ func (c *Client) transportError(ctx context.Context, start time.Time, err error)
 			return cause // the caller's own cause, e.g. a deadline it named
 		}
 	}
-	err = stripURLError(err)
+	err = redact.URLError(err)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return &TimeoutError{After: c.timeout, Which: "per-request timeout"}
@@ -360,23 +354,6 @@ func (c *Client) transportError(ctx context.Context, start time.Time, err error)
 		return fmt.Errorf("%w (trust a private CA with --ca-file, or skip verification with --insecure-skip-tls-verify)", err)
 	}
 	return err
-}
-
-// stripURLError drops url.Error's "Patch \"URL\": " prefix (the exchange already has the URL).
-func stripURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
-func stripUserinfo(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		u.User = url.User(config.Redacted)
-		return u.String()
-	}
-	return s
 }
 
 // checkPath refuses bytes that cannot appear in a request line.

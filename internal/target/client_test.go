@@ -441,7 +441,7 @@ func TestTLS(t *testing.T) {
 	if e := c.Do(context.Background(), Request{Method: "GET", Path: "/c/1"}); e.Err != nil || e.Status != 200 {
 		t.Fatalf("with --ca-file: %v", e.Err)
 	}
-	if curl := c.Curl(c.Do(context.Background(), Request{Method: "GET", Path: "/c/1"})); !strings.Contains(curl, "--cacert "+shellQuote(ca)) {
+	if curl := c.Curl(c.Do(context.Background(), Request{Method: "GET", Path: "/c/1"})); !strings.Contains(curl, "--cacert "+ShellQuote(ca)) {
 		t.Errorf("curl: %s", curl)
 	}
 

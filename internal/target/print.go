@@ -1,10 +1,8 @@
 package target
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/redact"
 )
 
 // TokenVar is the shell variable curl lines use in place of the token.
@@ -20,54 +19,12 @@ const TokenVar = "$CALLCONF_TOKEN"
 // DefaultTranscriptBody is the body cut Transcript uses when given maxBody <= 0.
 const DefaultTranscriptBody = 4 << 10
 
-// secretForms returns each secret with its URL- and JSON-escaped forms, longest first.
-func secretForms(secrets []string) []string {
-	var forms []string
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s))
-		if b, err := json.Marshal(s); err == nil {
-			forms = append(forms, string(b[1:len(b)-1]))
-		}
-		q := strconv.Quote(s)
-		forms = append(forms, q[1:len(q)-1])
-	}
-	slices.SortFunc(forms, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
-	return slices.Compact(forms)
-}
-
 // Redact replaces the token, every token fetched so far, the OAuth client secret and every secret
 // header value (and their URL- and JSON-escaped forms) wherever they occur in s.
-func (c *Client) Redact(s string) string {
-	for _, f := range c.redactForms() {
-		if strings.Contains(s, f) {
-			s = strings.ReplaceAll(s, f, config.Redacted)
-		}
-	}
-	return s
-}
+func (c *Client) Redact(s string) string { return c.tokens.Redactor().String(s) }
 
-// redactForms returns the forms Redact replaces: the configuration's secrets, plus, when tokens
-// are fetched during the run, every one fetched so far (recomputed only when there are new ones).
-func (c *Client) redactForms() []string {
-	if c.tokens == nil || !c.tokens.Fetching() {
-		return c.secrets
-	}
-	secs := c.tokens.Secrets()
-	c.formsMu.Lock()
-	defer c.formsMu.Unlock()
-	if c.forms == nil || len(secs) != c.formsN {
-		c.forms, c.formsN = secretForms(append(c.cfg.Secrets(), secs...)), len(secs)
-	}
-	return c.forms
-}
+// Redactor returns the redactor the client uses: the run's, when its token source is shared.
+func (c *Client) Redactor() *redact.Redactor { return c.tokens.Redactor() }
 
 // redactHeader copies h with secret values redacted. For a request header, Authorization is
 // written from the exchange's parts by the caller; here it is replaced wholesale unless request.
@@ -101,7 +58,7 @@ func (c *Client) Curl(e *Exchange) string {
 	args := []string{"curl", "-sS", "-i", "--globoff", "--path-as-is"}
 	if c.scheme == "https" {
 		if c.cfg.CAFile != "" {
-			args = append(args, "--cacert", shellQuote(c.cfg.CAFile))
+			args = append(args, "--cacert", ShellQuote(c.cfg.CAFile))
 		}
 		if c.cfg.InsecureSkipTLSVerify {
 			args = append(args, "--insecure")
@@ -112,9 +69,9 @@ func (c *Client) Curl(e *Exchange) string {
 	if e.Method == http.MethodHead {
 		args = append(args, "--head")
 	} else {
-		args = append(args, "-X", shellQuote(e.Method))
+		args = append(args, "-X", ShellQuote(e.Method))
 	}
-	args = append(args, shellQuote(e.URL))
+	args = append(args, ShellQuote(e.URL))
 
 	names := make([]string, 0, len(e.RequestHeader))
 	for k := range e.RequestHeader {
@@ -127,9 +84,9 @@ func (c *Client) Curl(e *Exchange) string {
 		}
 		for _, v := range e.RequestHeader[k] {
 			if v == "" {
-				args = append(args, "-H", shellQuote(k+";")) // curl's syntax for an empty header
+				args = append(args, "-H", ShellQuote(k+";")) // curl's syntax for an empty header
 			} else {
-				args = append(args, "-H", shellQuote(k+": "+v))
+				args = append(args, "-H", ShellQuote(k+": "+v))
 			}
 		}
 	}
@@ -139,15 +96,15 @@ func (c *Client) Curl(e *Exchange) string {
 		args = append(args, "-H", `"Authorization: Bearer `+TokenVar+`"`)
 	default:
 		var b strings.Builder
-		b.WriteString(shellQuote("Authorization: " + e.authParts[0]))
+		b.WriteString(ShellQuote("Authorization: " + e.authParts[0]))
 		for _, p := range e.authParts[1:] {
 			b.WriteString(`"` + TokenVar + `"`)
 			if p != "" {
-				b.WriteString(shellQuote(p))
+				b.WriteString(ShellQuote(p))
 			}
 		}
 		if len(e.authParts) == 1 && e.authParts[0] == "" {
-			args = append(args, "-H", shellQuote("Authorization;"))
+			args = append(args, "-H", ShellQuote("Authorization;"))
 		} else {
 			args = append(args, "-H", b.String())
 		}
@@ -160,16 +117,16 @@ func (c *Client) Curl(e *Exchange) string {
 			args = append(args, "--data-binary", "''")
 		}
 	case oneLineSafe(e.RequestBody):
-		args = append(args, "--data-binary", shellQuote(string(e.RequestBody)))
+		args = append(args, "--data-binary", ShellQuote(string(e.RequestBody)))
 	default:
-		prefix = "printf " + shellQuote(printfFormat(e.RequestBody)) + " | "
+		prefix = "printf " + ShellQuote(printfFormat(e.RequestBody)) + " | "
 		args = append(args, "--data-binary", "@-")
 	}
 	return c.Redact(prefix + strings.Join(args, " "))
 }
 
 // shellQuote single-quotes s for POSIX sh.
-func shellQuote(s string) string {
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
 	}) < 0 {

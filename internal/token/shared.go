@@ -10,6 +10,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/redact"
 )
 
 // shared holds this process's fetching sources, one per way of obtaining tokens, so that every
@@ -26,7 +27,7 @@ var shared = struct {
 // or fetched here: the first Token call does that.
 func ForConfig(cfg config.Config) (*Source, error) {
 	if cfg.Token != "" || cfg.TokenSource() == "" {
-		return Static(cfg.Token), nil
+		return Static(cfg.Token, redact.New(cfg.Secrets()...)), nil
 	}
 	h := sha256.New()
 	for _, part := range []string{cfg.TokenSource(), cfg.TokenCommand, cfg.TokenRefreshInterval.String(), cfg.OAuthTokenURL,
@@ -43,7 +44,7 @@ func ForConfig(cfg config.Config) (*Source, error) {
 	var s *Source
 	switch cfg.TokenSource() {
 	case "command":
-		s = New(Command(cfg.TokenCommand, 0), Options{Name: "--token-command", Interval: cfg.TokenRefreshInterval})
+		s = New(Command(cfg.TokenCommand, 0), Options{Name: "--token-command", Interval: cfg.TokenRefreshInterval, Secrets: cfg.Secrets()})
 	case "oauth":
 		pool, err := caPool(cfg.CAFile)
 		if err != nil {
@@ -52,7 +53,7 @@ func ForConfig(cfg config.Config) (*Source, error) {
 		cc := &clientcredentials.Config{ClientID: cfg.OAuthClientID, ClientSecret: cfg.OAuthClientSecret,
 			TokenURL: cfg.OAuthTokenURL, Scopes: cfg.OAuthScopes}
 		s = New(ClientCredentials(cc, endpointClient(pool)), Options{Name: "the OAuth token endpoint " + cfg.OAuthTokenURL,
-			Interval: cfg.TokenRefreshInterval, Secrets: []string{cfg.OAuthClientSecret}})
+			Interval: cfg.TokenRefreshInterval, Secrets: cfg.Secrets()})
 	default:
 		return nil, fmt.Errorf("token: unknown token source %q", cfg.TokenSource())
 	}

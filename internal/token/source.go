@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/redact"
 )
 
 // Timing defaults of a Source.
@@ -48,6 +47,8 @@ type Options struct {
 	Now func() time.Time
 	// Secrets are other secrets the source knows (the client secret), redacted by Redact.
 	Secrets []string
+	// Redactor learns every token the source hands out and Secrets; nil = a redactor of its own.
+	Redactor *redact.Redactor
 }
 
 // Error is a failure to obtain a token; it never holds a token or a secret.
@@ -64,9 +65,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Source hands out the current bearer token, fetching a new one when it is due. It is safe for
 // concurrent use; concurrent callers share one fetch.
 type Source struct {
-	fetch   FetchFunc // nil for a fixed token
-	opts    Options
-	secrets []string
+	fetch FetchFunc // nil for a fixed token
+	opts  Options
+	red   *redact.Redactor // every token handed out and every other secret of the source
 
 	mu        sync.Mutex
 	cur       string        // the current token; "" before the first fetch
@@ -86,11 +87,16 @@ type flight struct {
 	err  error
 }
 
-// Static returns a Source that always hands out tok ("" = no token, no Authorization header).
-func Static(tok string) *Source {
-	s := &Source{opts: Options{Name: "the configured token"}, cur: tok}
+// Static returns a Source that always hands out tok ("" = no token, no Authorization header),
+// and adds it to red (nil = a redactor of its own).
+func Static(tok string, red *redact.Redactor) *Source {
+	if red == nil {
+		red = redact.New()
+	}
+	s := &Source{opts: Options{Name: "the configured token"}, cur: tok, red: red}
 	if tok != "" {
 		s.issued = []string{tok}
+		red.Add(tok)
 	}
 	return s
 }
@@ -110,13 +116,12 @@ func New(fetch FetchFunc, opts Options) *Source {
 	if opts.Name == "" {
 		opts.Name = "the token source"
 	}
-	var secrets []string
-	for _, sec := range opts.Secrets {
-		if sec != "" {
-			secrets = append(secrets, sec)
-		}
+	red := opts.Redactor
+	if red == nil {
+		red = redact.New()
 	}
-	return &Source{fetch: fetch, opts: opts, secrets: secrets}
+	red.Add(opts.Secrets...)
+	return &Source{fetch: fetch, opts: opts, red: red}
 }
 
 // Fetching reports whether the source fetches its tokens (false for a fixed token).
@@ -181,7 +186,7 @@ func (s *Source) run(ctx context.Context, f *flight) {
 	}
 	if err != nil {
 		// The error text may echo what the command printed: scrub every token known so far.
-		s.lastErr = &Error{Source: s.opts.Name, Err: redactedError{s.redactLocked(err.Error())}}
+		s.lastErr = &Error{Source: s.opts.Name, Err: redactedError{s.red.String(err.Error())}}
 		s.retryAt = now.Add(s.opts.FailureBackoff)
 		f.err = s.lastErr
 		return
@@ -233,6 +238,7 @@ func (s *Source) accept(got Fetched, now time.Time) error {
 func (s *Source) remember(tok string) {
 	if tok != "" && !slices.Contains(s.issued, tok) {
 		s.issued = append(s.issued, tok)
+		s.red.Add(tok)
 	}
 }
 
@@ -243,31 +249,12 @@ func (s *Source) Issued() []string {
 	return slices.Clone(s.issued)
 }
 
-// Secrets returns every token issued so far and the source's other secrets (the client secret):
-// everything output must not show.
-func (s *Source) Secrets() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append(slices.Clone(s.issued), s.secrets...)
-}
+// Redactor returns the redactor that knows every token the source handed out and its other
+// secrets.
+func (s *Source) Redactor() *redact.Redactor { return s.red }
 
 // Redact replaces every token issued so far and the source's other secrets in text.
-func (s *Source) Redact(text string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.redactLocked(text)
-}
-
-func (s *Source) redactLocked(text string) string {
-	all := append(slices.Clone(s.issued), s.secrets...)
-	slices.SortFunc(all, func(a, b string) int { return len(b) - len(a) })
-	for _, sec := range all {
-		if sec != "" {
-			text = strings.ReplaceAll(text, sec, config.Redacted)
-		}
-	}
-	return text
-}
+func (s *Source) Redact(text string) string { return s.red.String(text) }
 
 // redactedError is an error whose text has been scrubbed already.
 type redactedError struct{ msg string }

@@ -238,11 +238,11 @@ func TestWaitingEndsWithTheCallersContext(t *testing.T) {
 }
 
 func TestStatic(t *testing.T) {
-	s := Static("fixed")
+	s := Static("fixed", nil)
 	if tok := mustToken(t, s); tok != "fixed" || s.Fetching() {
 		t.Fatalf("got %q", tok)
 	}
-	if tok := mustToken(t, Static("")); tok != "" {
+	if tok := mustToken(t, Static("", nil)); tok != "" {
 		t.Fatalf("empty static gave %q", tok)
 	}
 }

@@ -394,11 +394,11 @@ func (p *probe) failureMessage() string {
 }
 
 func rerunRunner(s *suite, focus string) string {
-	return "go run ./runner" + targetFlags(s) + " --focus " + shellQuote(focus)
+	return "go run ./runner" + targetFlags(s) + " --focus " + target.ShellQuote(focus)
 }
 
 func rerunGinkgo(s *suite, focus string) string {
-	return "go tool ginkgo run --focus " + shellQuote(focus) + " ./suites/conformance --" + targetFlags(s)
+	return "go tool ginkgo run --focus " + target.ShellQuote(focus) + " ./suites/conformance --" + targetFlags(s)
 }
 
 // targetFlags names the target for a re-run; the token comes from the environment, never a flag.
@@ -406,11 +406,9 @@ func targetFlags(s *suite) string {
 	if s.session.Embedded {
 		return ""
 	}
-	out := " --base-url " + shellQuote(s.session.BaseURL)
+	out := " --base-url " + target.ShellQuote(s.session.BaseURL)
 	for _, id := range s.session.CallIDs {
-		out += " --call-id " + shellQuote(id)
+		out += " --call-id " + target.ShellQuote(id)
 	}
 	return out
 }
-
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
