@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/callconf/callconf/schemas"
 )
 
 // Violation is one way a response differs from what a requirement expects.
@@ -138,12 +140,9 @@ func IsJSONMediaType(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// Pointer appends one reference token to an RFC 6901 pointer, escaping "~" and "/".
-func Pointer(parent, token string) string {
-	token = strings.ReplaceAll(token, "~", "~0")
-	token = strings.ReplaceAll(token, "/", "~1")
-	return parent + "/" + token
-}
+// Pointer appends one reference token to an RFC 6901 pointer, escaping "~" and "/" as
+// schemas.Pointer does.
+func Pointer(parent, token string) string { return parent + schemas.Pointer(token) }
 
 // Contains checks that got contains what was sent (contract PATCH-04): objects recursively by
 // key, arrays element by element with equal length, scalars exactly. Numbers compare by exact

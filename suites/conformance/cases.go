@@ -117,10 +117,13 @@ func addInt(decimal string, delta int64) string {
 
 // bodyAt builds the smallest JSON document with value at pointer (array items as "/0").
 func bodyAt(pointer, value string) string {
-	tokens := strings.Split(strings.TrimPrefix(pointer, "/"), "/")
+	tokens, err := schemas.SplitPointer(pointer)
+	if err != nil {
+		panic(fmt.Sprintf("conformance: the request schema yields pointer %q: %v", pointer, err)) // embedded data: a build error
+	}
 	doc := value
 	for i := len(tokens) - 1; i >= 0; i-- {
-		tok := strings.ReplaceAll(strings.ReplaceAll(tokens[i], "~1", "/"), "~0", "~")
+		tok := tokens[i]
 		if _, err := strconv.Atoi(tok); err == nil && i > 0 {
 			doc = "[" + doc + "]"
 			continue
