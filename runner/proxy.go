@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
@@ -82,6 +83,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// The proxy keeps little alive (bounded copies of the bodies in flight): a few MiB more
+		// heap for fewer collections leaves more of the CPU to forwarding.
+		debug.SetGCPercent(400)
 	}
 	p, err := proxy.New(proxy.Options{Config: cfg, FindingsHeader: *findingsHeader, Log: stdout})
 	if err != nil {

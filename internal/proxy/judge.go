@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/verdict"
@@ -22,7 +22,7 @@ var updatable = []string{"subject", "callbackUri", "source", "targets", "request
 // (client findings, PATCH-01), the answer with the exchange judge, and the 200 answer to such a
 // PATCH with PATCH-04 on the request seen (service findings).
 func (p *Proxy) judgeRecord(rec *record) report.Judged {
-	j := report.Judged{Label: fmt.Sprintf("#%d %s %s → %d", rec.n, rec.method, rec.path, rec.status)}
+	var j report.Judged
 	add := func(side string, fs ...verdict.Finding) {
 		for _, f := range fs {
 			j.Findings = append(j.Findings, report.Attributed{Side: side, Finding: f})
@@ -41,7 +41,7 @@ func (p *Proxy) judgeRecord(rec *record) report.Judged {
 
 	ex := &target.Exchange{
 		Method:        rec.method,
-		URL:           p.client.BaseURL() + rec.path,
+		URL:           p.baseURL + rec.path,
 		RequestHeader: rec.reqHeader,
 		Status:        rec.status,
 		Header:        rec.respHeader,
@@ -78,7 +78,10 @@ func (p *Proxy) judgeRecord(rec *record) report.Judged {
 			add(report.SideService, fs...)
 		}
 	}
-	p.scrub(&j, rec.reqHeader)
+	if len(j.Findings) > 0 || len(j.Notes) > 0 { // only reports of findings and notes name it
+		j.Label = fmt.Sprintf("#%d %s %s → %d", rec.n, rec.method, rec.path, rec.status)
+		p.scrub(&j, rec.reqHeader)
+	}
 	return j
 }
 
@@ -213,7 +216,7 @@ func (p *Proxy) scrub(j *report.Judged, h http.Header) {
 	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
 	clean := func(s string) string {
 		for _, sec := range secrets {
-			s = strings.ReplaceAll(s, sec, config.Redacted)
+			s = strings.ReplaceAll(s, sec, redact.Placeholder)
 		}
 		return p.Redact(s)
 	}

@@ -13,8 +13,8 @@
 // it adds is exact for that same answer.
 //
 // It imports the configuration, the exchange judge, the schemas, package verdict, the exchange
-// type and redaction of internal/target and the tally of internal/report; it knows nothing of
-// Ginkgo or of the command line.
+// type of internal/target, internal/redact and the tally of internal/report; it knows nothing
+// of Ginkgo or of the command line.
 package proxy
 
 import (
@@ -39,8 +39,8 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/judge"
+	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
-	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -63,6 +63,9 @@ type Options struct {
 	// FindingsHeader adds FindingsHeader to every answer on the calls routes, exact for that
 	// answer: each such exchange is then buffered and judged before it is answered.
 	FindingsHeader bool
+	// Redactor keeps secrets out of the log lines, the findings and the reports; nil takes one
+	// built from Config.Secrets() (the token and the secret header values).
+	Redactor *redact.Redactor
 	// Log receives one line per exchange, already redacted; nil discards them.
 	Log io.Writer
 	// Workers judge exchanges off the hot path; 0 takes GOMAXPROCS.
@@ -77,12 +80,14 @@ type Proxy struct {
 	opts     Options
 	base     *url.URL
 	basePath string // escaped, without a trailing slash
+	baseURL  string // scheme://host/path, without a trailing slash
 	limit    int64
 	timeout  time.Duration
 	rp       *httputil.ReverseProxy
 	judge    *judge.Judge
 	v        *schemas.Validator
-	client   *target.Client // for its redaction only: the same rules as the runner's
+	red      *redact.Redactor
+	tr       *http.Transport
 	tally    *report.Tally
 	seq      atomic.Int64
 
@@ -102,7 +107,7 @@ func New(o Options) (*Proxy, error) {
 	}
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("proxy: invalid base URL: want http(s)://host[:port][/path] without credentials")
+		return nil, fmt.Errorf("proxy: invalid base URL %q: want http(s)://host[:port][/path] without credentials", redact.Userinfo(cfg.BaseURL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = config.DefaultTimeout
@@ -125,9 +130,8 @@ func New(o Options) (*Proxy, error) {
 	if o.Queue <= 0 {
 		o.Queue = 256
 	}
-	client, err := target.New(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("proxy: %w", err)
+	if o.Redactor == nil {
+		o.Redactor = redact.New(cfg.Secrets()...)
 	}
 	tr, err := transport(cfg)
 	if err != nil {
@@ -137,18 +141,21 @@ func New(o Options) (*Proxy, error) {
 		opts:     o,
 		base:     u,
 		basePath: strings.TrimRight(u.EscapedPath(), "/"),
+		baseURL:  u.Scheme + "://" + u.Host + strings.TrimRight(u.EscapedPath(), "/"),
 		limit:    cfg.MaxResponseBytes,
 		timeout:  cfg.Timeout,
 		judge:    judge.New(o.Validator),
 		v:        o.Validator,
-		client:   client,
+		red:      o.Redactor,
+		tr:       tr,
 		tally:    report.NewTally(),
 		queue:    make(chan *record, o.Queue),
 	}
 	p.rp = &httputil.ReverseProxy{
 		Director:       p.direct,
 		Transport:      tr,
-		FlushInterval:  -1, // every write reaches the client at once: nothing waits in the proxy
+		FlushInterval:  0, // an answer of known length is written whole; one of unknown length (streamed) is flushed as it comes
+		BufferPool:     bufferPool{},
 		ErrorLog:       log.New(io.Discard, "", 0),
 		ErrorHandler:   p.noAnswer,
 		ModifyResponse: p.answer,
@@ -197,15 +204,28 @@ func transport(cfg config.Config) (*http.Transport, error) {
 		MaxIdleConnsPerHost:    256,
 		MaxResponseHeaderBytes: 256 << 10,
 		ForceAttemptHTTP2:      true,
+		// The client's Accept-Encoding goes through as sent; without one, net/http would ask
+		// for gzip itself and hand the client a decompressed answer: not the target's.
+		DisableCompression: true,
 	}, nil
 }
 
-// Redact replaces the configured token and secret header values wherever they occur in s.
-func (p *Proxy) Redact(s string) string { return p.client.Redact(s) }
+// bufferPool lends ReverseProxy its copy buffers, which it would otherwise allocate (32 KiB)
+// for every answer.
+type bufferPool struct{}
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
+func (bufferPool) Put(b []byte) { buffers.Put(&b) }
+
+// Redact replaces every secret of the redactor (the configured token and secret header values)
+// wherever it occurs in s.
+func (p *Proxy) Redact(s string) string { return p.red.String(s) }
 
 // Conformance is the verdict on every exchange judged so far (call Close first for all of them).
 func (p *Proxy) Conformance(started time.Time, strict bool) report.Conformance {
-	return p.tally.Conformance(report.Input{Target: p.client.BaseURL(), Strict: strict, Started: started})
+	return p.tally.Conformance(report.Input{Target: p.baseURL, Strict: strict, Started: started})
 }
 
 // Close waits until every exchange handed to the judge has been judged and stops the workers.
@@ -220,7 +240,7 @@ func (p *Proxy) Close() {
 	p.mu.Unlock()
 	p.workers.Wait()
 	p.inline.Wait()
-	p.client.Close()
+	p.tr.CloseIdleConnections()
 }
 
 // recordKey carries an exchange's record from ServeHTTP to the ReverseProxy's hooks.
@@ -234,7 +254,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		method:    r.Method,
 		path:      rawPath(r),
 		query:     r.URL.RawQuery,
-		reqHeader: r.Header.Clone(),
+		reqHeader: r.Header, // never changed: ReverseProxy sends a clone
 	}
 	rec.route, rec.id = routeOf(rec.path)
 	rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
@@ -294,7 +314,7 @@ func (p *Proxy) direct(out *http.Request) {
 // answer records the target's answer and sets up the copy the judge reads.
 func (p *Proxy) answer(resp *http.Response) error {
 	rec := resp.Request.Context().Value(recordKey{}).(*record)
-	rec.status, rec.respHeader = resp.StatusCode, resp.Header.Clone()
+	rec.status, rec.respHeader = resp.StatusCode, resp.Header // ReverseProxy changes it no more
 	if rec.route == routeNone {
 		return nil
 	}
@@ -302,6 +322,7 @@ func (p *Proxy) answer(resp *http.Response) error {
 		resp.Body = &tee{ReadCloser: resp.Body, c: &rec.respBody}
 		return nil
 	}
+	rec.respHeader = resp.Header.Clone() // the judge's copy, without the header added below
 	rec.respBody.fill(resp.Body)
 	resp.Body = rec.respBody.replay(resp.Body)
 	j := p.judgeRecord(rec)
@@ -374,6 +395,9 @@ func (p *Proxy) record(rec *record, j report.Judged) {
 
 // logLine writes the exchange's one line: number, method, path, status, milliseconds, verdict.
 func (p *Proxy) logLine(rec *record, verdict string) {
+	if p.opts.Log == io.Discard {
+		return
+	}
 	path := rec.path
 	if rec.query != "" {
 		path += "?" + rec.query

@@ -331,8 +331,22 @@ func TestForwardsUnchanged(t *testing.T) {
 		t.Errorf("Host %q is not the target's", got.Host)
 	}
 
+	// Without Accept-Encoding from the client, none reaches the target (net/http would add gzip).
+	plain := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	resp, err = plain.Get(f.url + "/v1.0/communications/calls/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = echoed{}
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if ae, ok := got.Header["Accept-Encoding"]; ok {
+		t.Errorf("Accept-Encoding %q added on the way", ae)
+	}
+
 	// The client's own Authorization goes through as sent, even a wrong one.
 	resp, b := do(t, http.MethodGet, f.url+"/v1.0/communications/calls/x", "", map[string]string{"Authorization": "Bearer client-own-token"})
+	got = echoed{}
 	json.Unmarshal(b, &got)
 	if got.Header.Get("Authorization") != "Bearer client-own-token" || got.Header.Get("X-Extra") != "configured" {
 		t.Errorf("headers: %v", got.Header)

@@ -1,0 +1,148 @@
+package proxy
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/reference"
+)
+
+// benchBody is the PATCH every benchmark request sends: a valid update, so that the proxy
+// judges the request, the answer's schema, its id and PATCH-04.
+const benchBody = `{"subject":"callconf bench","requestedModalities":["audio","video"]}`
+
+// BenchmarkProxy PATCHes calls of the reference implementation with 1 and 32 concurrent
+// clients, directly and through the proxy, in one run, over loopback sockets. Each sub-benchmark
+// reports requests per second and the p50 and p99 latency of one request as its client saw it.
+// The proxy's time includes judging every exchange: its judge is drained before the clock stops.
+// scripts/bench-proxy.sh runs it and prints the table.
+func BenchmarkProxy(b *testing.B) {
+	srv, err := reference.New(reference.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ref, err := reference.Listen("127.0.0.1:0", srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ref.Shutdown(b.Context()) //nolint:errcheck // the benchmark is over
+	refURL := ref.URL()
+	for _, clients := range []int{1, 32} {
+		ids := make([]string, clients)
+		for i := range ids {
+			ids[i] = benchCreate(b, refURL)
+		}
+		for _, via := range []string{"direct", "proxy"} {
+			b.Run(fmt.Sprintf("clients=%d/%s", clients, via), func(b *testing.B) {
+				base := refURL
+				var p *Proxy
+				if via == "proxy" {
+					cfg := config.Default()
+					cfg.BaseURL = refURL
+					if p, err = New(Options{Config: cfg}); err != nil {
+						b.Fatal(err)
+					}
+					front := httptest.NewServer(p)
+					defer front.Close()
+					base = front.URL
+				}
+				hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxIdleConns: 64}}
+				defer hc.CloseIdleConnections()
+				lat := make([][]time.Duration, clients)
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				var failed atomic.Value
+				b.ResetTimer()
+				start := time.Now()
+				for c := range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						url := base + "/communications/calls/" + ids[c]
+						for next.Add(1) <= int64(b.N) {
+							t0 := time.Now()
+							if err := benchPatch(hc, url); err != nil {
+								failed.Store(err.Error())
+								return
+							}
+							lat[c] = append(lat[c], time.Since(t0))
+						}
+					}()
+				}
+				wg.Wait()
+				if p != nil {
+					p.Close() // every exchange judged
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				if msg := failed.Load(); msg != nil {
+					b.Fatal(msg)
+				}
+				if p != nil {
+					// The proxy judged every exchange, and found nothing: the figures are those
+					// of a proxy doing its whole job.
+					c := p.Conformance(start, false)
+					if r := outcomeOf(c, "PATCH-04"); r.Specs != b.N || r.Passed != b.N || c.Summary.Failed+c.Summary.Inconclusive > 0 {
+						b.Fatalf("PATCH-04 judged %d of %d exchanges, %d passed; summary %+v", r.Specs, b.N, r.Passed, c.Summary)
+					}
+				}
+				all := slices.Concat(lat...)
+				slices.Sort(all)
+				b.ReportMetric(float64(len(all))/elapsed.Seconds(), "req/s")
+				b.ReportMetric(float64(percentile(all, 50).Microseconds()), "p50-µs")
+				b.ReportMetric(float64(percentile(all, 99).Microseconds()), "p99-µs")
+			})
+		}
+	}
+}
+
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, len(sorted)*p/100)]
+}
+
+func benchPatch(hc *http.Client, url string) error {
+	req, err := http.NewRequest(http.MethodPatch, url, strings.NewReader(benchBody))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("client-request-id", "bench")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("PATCH answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func benchCreate(b *testing.B, base string) string {
+	resp, err := http.Post(base+"/communications/calls", "application/json", strings.NewReader(benchBody))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var call struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&call); err != nil || call.ID == "" {
+		b.Fatalf("create: %d %v", resp.StatusCode, err)
+	}
+	return call.ID
+}
