@@ -16,7 +16,6 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/progress"
-	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/suites/conformance"
@@ -63,32 +62,32 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
-	if err := firstToken(ctx, cfg); err != nil {
+	tokens, err := token.ForConfig(cfg)
+	if err == nil {
+		err = firstToken(ctx, cfg, tokens)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "runner: configuration error: %v\n", err)
 		return exitUsage
 	}
+	redact := tokens.Redactor().String // the run's one redactor: every secret, every token
 	start := time.Now()
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)
 	defer cancel()
-	sess, stop, err := conformance.Prepare(pctx, cfg, stdout)
+	tgt, err := conformance.Prepare(pctx, cfg, tokens, stdout)
 	if err != nil {
-		redact := redactor(cfg)
 		fmt.Fprintf(stderr, "runner: %v\n", redact(err.Error()))
 		if errors.Is(err, conformance.ErrUnreachable) {
 			fmt.Fprintln(stderr, "runner: the target gave no HTTP answer; check --base-url, TLS settings and --timeout")
 		}
-		if cfg.ReportDir != "" {
-			// CI keeps the reports as artifacts: say there why nothing ran.
-			r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()}}
-			c := report.Build(r, report.Input{Target: cfg.BaseURL, Strict: cfg.Strict, Started: start})
-			if werr := report.WriteFiles(cfg.ReportDir, r, c, redact); werr != nil {
-				fmt.Fprintf(stderr, "runner: %v\n", werr)
-			}
-		}
+		// CI keeps the reports as artifacts: say there why nothing ran.
+		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()}}
+		conclude(r, report.Input{Target: cfg.BaseURL, Strict: cfg.Strict, Started: start}, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
-	defer stop()
+	defer tgt.Close()
+	sess := tgt.Session
 
 	procs, warnings, err := chooseProcs(cfg, sess)
 	if err != nil {
@@ -102,7 +101,8 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	suiteCfg := cfg
 	suiteCfg.ReportDir = "" // written below, once, from the whole run's report
 	var raw *types.Report
-	defineHere(suiteCfg, sess, start, 1, procs)
+	conformance.Define(conformance.Options{Config: suiteCfg, Target: tgt, OnReport: func(report.Conformance) {},
+		Log: io.Discard, Started: start, Process: 1, Processes: procs})
 	sc, rc := ginkgo.GinkgoConfiguration()
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	sc.RandomizeAllSpecs = opts.randomize
@@ -159,20 +159,25 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	run := withoutReportNodes(*raw)
-	redact := redactor(sess.Config(cfg))
 	if !stream {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
-	verdict := report.Build(run, report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start})
-	if cfg.ReportDir != "" {
-		if err := report.WriteFiles(cfg.ReportDir, run, verdict, redact); err != nil {
+	return conclude(run, report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start}, cfg.ReportDir, redact, stdout, stderr)
+}
+
+// conclude is the one place a run's verdict is built, written to dir (when set) and printed; it
+// returns the exit status.
+func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
+	verdict := report.Build(run, in)
+	if dir != "" {
+		if err := report.WriteFiles(dir, run, verdict, redact); err != nil {
 			fmt.Fprintf(stderr, "runner: %v\n", err)
 			return exitUsage
 		}
 	}
 	fmt.Fprint(stdout, redact(verdict.Text()))
-	if cfg.ReportDir != "" {
-		fmt.Fprintf(stdout, "reports written to %s\n", cfg.ReportDir)
+	if dir != "" {
+		fmt.Fprintf(stdout, "reports written to %s\n", dir)
 	}
 	return verdict.ExitCode()
 }
@@ -204,15 +209,6 @@ func (r redactWriter) Write(p []byte) (int, error) {
 type suiteT struct{ failed bool }
 
 func (t *suiteT) Fail() { t.failed = true }
-
-// redactor scrubs the configured secrets, and every token fetched so far, from text the runner
-// prints itself: the redactor of the run's token source.
-func redactor(cfg config.Config) func(string) string {
-	if src, err := token.ForConfig(cfg); err == nil {
-		return src.Redactor().String
-	}
-	return redact.New(cfg.Secrets()...).String
-}
 
 // isTerminal reports whether w is a terminal (a character device).
 func isTerminal(w io.Writer) bool {

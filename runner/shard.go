@@ -55,7 +55,8 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rc.NoColor = true
 	var raw *types.Report
-	defineHere(cfg, plan.Session, plan.Started, plan.Shard, plan.Shards)
+	conformance.Define(conformance.Options{Config: cfg, Session: &plan.Session, OnReport: func(report.Conformance) {},
+		Log: io.Discard, Started: plan.Started, Process: plan.Shard, Processes: plan.Shards})
 	hookReports(func(s progress.Spec) { _ = progress.Encode(stderr, s) }, func(r types.Report) { raw = &r })
 	ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
 	if raw == nil {
@@ -67,20 +68,6 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitOK
-}
-
-// defineHere builds the spec tree in this process for a run against sess, as process proc of
-// procs; the runner builds the verdict from the Ginkgo report, not the suite.
-func defineHere(cfg config.Config, sess conformance.Session, started time.Time, proc, procs int) {
-	conformance.Define(conformance.Options{
-		Config:    cfg,
-		Session:   &sess,
-		OnReport:  func(report.Conformance) {},
-		Log:       io.Discard,
-		Started:   started,
-		Process:   proc,
-		Processes: procs,
-	})
 }
 
 // hookReports hands each finished spec to onSpec and the Ginkgo report of the whole run to

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/callconf/callconf/internal/config"
-	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
 )
 
@@ -55,23 +54,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // firstToken fetches the run's first token when it comes from --token-command or OAuth, so that
-// a command or endpoint that fails is a configuration error before anything runs. It goes
-// through a target client, whose source every later client of the run shares.
-func firstToken(ctx context.Context, cfg config.Config) error {
-	if cfg.Embedded() || cfg.TokenSource() == "" {
+// a command or endpoint that fails is a configuration error before anything runs. tokens is the
+// run's source, which every client of the run then shares.
+func firstToken(ctx context.Context, cfg config.Config, tokens *token.Source) error {
+	if cfg.Embedded() || !tokens.Fetching() {
 		return nil
 	}
-	c, err := target.New(cfg)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	src, err := token.ForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	if _, err := src.Token(ctx); err != nil {
-		return fmt.Errorf("%s", c.Redact(err.Error()))
+	if _, err := tokens.Token(ctx); err != nil {
+		return fmt.Errorf("%s", tokens.Redact(err.Error()))
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/callconf/callconf/internal/requirements"
 )
 
-var ids = strings.Fields
+var idList = strings.Fields
 
 // outcomes gives the listed requirement IDs an outcome in a child's report; every other one
 // passed.
@@ -50,7 +50,7 @@ func canned(kind mutants.Kind, declares []string, exits []int, each ...outcomes)
 	return t
 }
 
-func failing(list string) outcomes { return outcomes{report.Failed: ids(list)} }
+func failing(list string) outcomes { return outcomes{report.Failed: idList(list)} }
 
 func TestEvaluate(t *testing.T) {
 	for _, c := range []struct {
@@ -63,22 +63,22 @@ func TestEvaluate(t *testing.T) {
 		inconclusive []string
 	}{
 		{"reference passes", canned(mutants.KindReference, nil, []int{0}), 0, false, nil, nil, nil},
-		{"variant fails a SHOULD", canned(mutants.KindVariant, nil, []int{1}, failing("ERR-05")), 2, false, ids("ERR-05"), nil, nil},
+		{"variant fails a SHOULD", canned(mutants.KindVariant, nil, []int{1}, failing("ERR-05")), 2, false, idList("ERR-05"), nil, nil},
 		{"variant shards pass", canned(mutants.KindVariant, nil, []int{0, 0}), 0, false, nil, nil, nil},
-		{"variant shard fails", canned(mutants.KindVariant, nil, []int{0, 1}, nil, failing("HTTP-01")), 2, false, ids("HTTP-01"), nil, nil},
-		{"variant inconclusive", canned(mutants.KindVariant, nil, []int{2}, outcomes{Inconclusive: ids("STATE-03")}), 2, false, nil, nil, ids("STATE-03")},
-		{"variant unsupported", canned(mutants.KindVariant, nil, []int{0}, outcomes{report.Unsupported: ids("ERR-04")}), 0, false, nil, nil, nil},
-		{"variant never runs a requirement", canned(mutants.KindVariant, nil, []int{0}, outcomes{report.Disabled: ids("ERR-04")}), 1, false, nil, nil, nil},
-		{"mutant killed exactly", canned(mutants.KindMutant, ids("PATCH-04 STATE-05"), []int{1}, failing("PATCH-04 STATE-05")), 0, true, nil, nil, nil},
-		{"mutant killed with extras", canned(mutants.KindMutant, ids("PATCH-04"), []int{1}, failing("PATCH-04 STATE-01")), 0, true, ids("STATE-01"), nil, nil},
-		{"mutant killed for the wrong reason", canned(mutants.KindMutant, ids("PATCH-04 STATE-05"), []int{1}, failing("PATCH-04 ERR-01")), 1, true, ids("ERR-01"), ids("STATE-05"), nil},
-		{"mutant declared inconclusive, not failed", canned(mutants.KindMutant, ids("PATCH-04 STATE-05"), []int{1},
-			outcomes{report.Failed: ids("PATCH-04"), Inconclusive: ids("STATE-05")}), 1, true, nil, ids("STATE-05"), ids("STATE-05")},
-		{"mutant extra inconclusive is marked", canned(mutants.KindMutant, ids("PATCH-04"), []int{1},
-			outcomes{report.Failed: ids("PATCH-04"), Inconclusive: ids("STATE-05")}), 0, true, nil, nil, ids("STATE-05")},
-		{"mutant only inconclusive", canned(mutants.KindMutant, ids("PATCH-04"), []int{2}, outcomes{Inconclusive: ids("PATCH-04")}), 1, false, nil, ids("PATCH-04"), ids("PATCH-04")},
-		{"mutant survives", canned(mutants.KindMutant, ids("ERR-07"), []int{0}), 1, false, nil, ids("ERR-07"), nil},
-		{"mutant run ends 2", canned(mutants.KindMutant, ids("ERR-07"), []int{2}, failing("ERR-07")), 1, false, nil, nil, nil},
+		{"variant shard fails", canned(mutants.KindVariant, nil, []int{0, 1}, nil, failing("HTTP-01")), 2, false, idList("HTTP-01"), nil, nil},
+		{"variant inconclusive", canned(mutants.KindVariant, nil, []int{2}, outcomes{Inconclusive: idList("STATE-03")}), 2, false, nil, nil, idList("STATE-03")},
+		{"variant unsupported", canned(mutants.KindVariant, nil, []int{0}, outcomes{report.Unsupported: idList("ERR-04")}), 0, false, nil, nil, nil},
+		{"variant never runs a requirement", canned(mutants.KindVariant, nil, []int{0}, outcomes{report.Disabled: idList("ERR-04")}), 1, false, nil, nil, nil},
+		{"mutant killed exactly", canned(mutants.KindMutant, idList("PATCH-04 STATE-05"), []int{1}, failing("PATCH-04 STATE-05")), 0, true, nil, nil, nil},
+		{"mutant killed with extras", canned(mutants.KindMutant, idList("PATCH-04"), []int{1}, failing("PATCH-04 STATE-01")), 0, true, idList("STATE-01"), nil, nil},
+		{"mutant killed for the wrong reason", canned(mutants.KindMutant, idList("PATCH-04 STATE-05"), []int{1}, failing("PATCH-04 ERR-01")), 1, true, idList("ERR-01"), idList("STATE-05"), nil},
+		{"mutant declared inconclusive, not failed", canned(mutants.KindMutant, idList("PATCH-04 STATE-05"), []int{1},
+			outcomes{report.Failed: idList("PATCH-04"), Inconclusive: idList("STATE-05")}), 1, true, nil, idList("STATE-05"), idList("STATE-05")},
+		{"mutant extra inconclusive is marked", canned(mutants.KindMutant, idList("PATCH-04"), []int{1},
+			outcomes{report.Failed: idList("PATCH-04"), Inconclusive: idList("STATE-05")}), 0, true, nil, nil, idList("STATE-05")},
+		{"mutant only inconclusive", canned(mutants.KindMutant, idList("PATCH-04"), []int{2}, outcomes{Inconclusive: idList("PATCH-04")}), 1, false, nil, idList("PATCH-04"), idList("PATCH-04")},
+		{"mutant survives", canned(mutants.KindMutant, idList("ERR-07"), []int{0}), 1, false, nil, idList("ERR-07"), nil},
+		{"mutant run ends 2", canned(mutants.KindMutant, idList("ERR-07"), []int{2}, failing("ERR-07")), 1, false, nil, nil, nil},
 		{"hostile ends 1", canned(mutants.KindHostile, nil, []int{1}, failing("PATCH-01")), 0, true, nil, nil, nil},
 		{"hostile ends 2", canned(mutants.KindHostile, nil, []int{2}), 0, true, nil, nil, nil},
 		{"hostile ends 0", canned(mutants.KindHostile, nil, []int{0}), 1, false, nil, nil, nil},
@@ -102,8 +102,8 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestEvaluateNamesTheCause(t *testing.T) {
-	res := Evaluate(canned(mutants.KindMutant, ids("PATCH-04 STATE-05"), []int{1},
-		outcomes{report.Failed: ids("PATCH-04 ERR-01"), Inconclusive: ids("STATE-05")}))
+	res := Evaluate(canned(mutants.KindMutant, idList("PATCH-04 STATE-05"), []int{1},
+		outcomes{report.Failed: idList("PATCH-04 ERR-01"), Inconclusive: idList("STATE-05")}))
 	if want := "Update call ERR-01 canned"; res.FailedSpecs["ERR-01"] != want {
 		t.Errorf("unexpected ERR-01 named %q, want the spec %q", res.FailedSpecs["ERR-01"], want)
 	}
@@ -122,10 +122,10 @@ func TestEvaluateMergesShards(t *testing.T) {
 		names = append(names, r.ID)
 	}
 	half := len(names) / 2
-	first := outcomes{report.Disabled: names[half:], report.Unsupported: ids("ERR-04")}
-	second := outcomes{report.Disabled: names[:half], report.Failed: ids("STATE-02")}
+	first := outcomes{report.Disabled: names[half:], report.Unsupported: idList("ERR-04")}
+	second := outcomes{report.Disabled: names[:half], report.Failed: idList("STATE-02")}
 	res := Evaluate(canned(mutants.KindVariant, nil, []int{0, 1}, first, second))
-	if !slices.Equal(res.Failed, ids("STATE-02")) || !slices.Equal(res.Unsupported, ids("ERR-04")) {
+	if !slices.Equal(res.Failed, idList("STATE-02")) || !slices.Equal(res.Unsupported, idList("ERR-04")) {
 		t.Errorf("failed %v unsupported %v", res.Failed, res.Unsupported)
 	}
 	if len(res.Problems) != 2 {
@@ -170,8 +170,8 @@ func TestEvaluateChildTrouble(t *testing.T) {
 func TestScore(t *testing.T) {
 	targets := []*Target{
 		canned(mutants.KindReference, nil, []int{0}),
-		canned(mutants.KindMutant, ids("ERR-07"), []int{1}, failing("ERR-07")),
-		canned(mutants.KindMutant, ids("ERR-08"), []int{0}),
+		canned(mutants.KindMutant, idList("ERR-07"), []int{1}, failing("ERR-07")),
+		canned(mutants.KindMutant, idList("ERR-08"), []int{0}),
 	}
 	m := Score(targets, false)
 	if m.OK || m.Mutants != 2 || m.Killed != 1 || m.Exact != 1 || m.Score != 0.5 {

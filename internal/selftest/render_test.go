@@ -17,21 +17,21 @@ var errAbsent = errors.New("absent")
 
 // readmeIDs are the 25 requirements of the matrix in README.md, which the rendering must keep
 // reproducing line for line.
-var readmeIDs = ids("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 PATCH-07 PATCH-08 " +
+var readmeIDs = idList("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 PATCH-07 PATCH-08 " +
 	"ERR-01 ERR-02 ERR-03 ERR-04 ERR-05 ERR-06 ERR-07 ERR-08 ERR-09 HTTP-01 HTTP-02 " +
 	"STATE-01 STATE-02 STATE-03 STATE-04 STATE-05 STATE-06")
 
 // readmeMatrix has rows of README.md's matrix as results.
 func readmeMatrix() Matrix {
-	hostileFailed := ids("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 PATCH-07 PATCH-08 " +
+	hostileFailed := idList("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 PATCH-07 PATCH-08 " +
 		"ERR-01 ERR-02 ERR-03 ERR-04 ERR-05 ERR-06 ERR-07 ERR-08 ERR-09 HTTP-01 HTTP-02 " +
 		"STATE-01 STATE-02 STATE-03 STATE-04 STATE-05 STATE-06")
-	status204 := ids("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 STATE-01 STATE-02 STATE-03 STATE-05 STATE-06")
+	status204 := idList("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 STATE-01 STATE-02 STATE-03 STATE-05 STATE-06")
 	return Matrix{
 		Requirements: readmeIDs,
 		Results: []Result{
 			{Name: "reference", Kind: "reference", Exit: []int{0}, Seconds: 0.4},
-			{Name: "no-create-405", Kind: "variant", Exit: []int{0}, Seconds: 0.4, Unsupported: ids("STATE-04")},
+			{Name: "no-create-405", Kind: "variant", Exit: []int{0}, Seconds: 0.4, Unsupported: idList("STATE-04")},
 			{Name: "latency-150ms", Kind: "variant", Exit: []int{0, 0, 0, 0, 0}, Seconds: 51.9},
 			{Name: "status-204", Kind: "mutant", Exit: []int{1}, Seconds: 0.4, Declares: status204, Failed: status204, Expected: status204, Killed: true},
 			{Name: "trickles-body", Kind: "hostile", Exit: []int{1}, Seconds: 1.1, Failed: hostileFailed, Killed: true},
@@ -66,10 +66,10 @@ func TestPrintMatrixProblems(t *testing.T) {
 	m := readmeMatrix()
 	m.OK = false
 	m.Results = append(m.Results,
-		Result{Name: "extra", Kind: "mutant", Exit: []int{1}, Declares: ids("ERR-07"), Failed: ids("ERR-07 HTTP-01"),
-			Inconclusive: ids("STATE-02"), Unexpected: ids("HTTP-01"), Killed: true,
+		Result{Name: "extra", Kind: "mutant", Exit: []int{1}, Declares: idList("ERR-07"), Failed: idList("ERR-07 HTTP-01"),
+			Inconclusive: idList("STATE-02"), Unexpected: idList("HTTP-01"), Killed: true,
 			FailedSpecs: map[string]string{"HTTP-01": "Update call HTTP-01 request-id", "STATE-02": "could not read back"}},
-		Result{Name: "survivor", Kind: "mutant", Exit: []int{0}, Declares: ids("ERR-08"), Missing: ids("ERR-08"),
+		Result{Name: "survivor", Kind: "mutant", Exit: []int{0}, Declares: idList("ERR-08"), Missing: idList("ERR-08"),
 			Problems: []string{"survived: the run conforms (exit 0)"}})
 	m.Problems = []string{"ERR-09 is declared by no mutant"}
 	var b bytes.Buffer

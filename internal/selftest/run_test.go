@@ -142,7 +142,7 @@ func TestRun(t *testing.T) {
 				return nil
 			}
 		}),
-		fake("bug", mutants.KindMutant, ids("ERR-07"), counting, nil, "--fake-fail", "ERR-07 HTTP-01", "--fake-exit", "1"),
+		fake("bug", mutants.KindMutant, idList("ERR-07"), counting, nil, "--fake-fail", "ERR-07 HTTP-01", "--fake-exit", "1"),
 		fake("crash", mutants.KindHostile, nil, counting, func(in *mutants.Instance) { in.Expect = `timed out after \d+ms`; in.Token = "" },
 			"--fake-say", "runner: timed out after 300ms\npanic: boom\n\ngoroutine 1 [running]:\n", "--fake-exit", "2", "--fake-no-report"),
 	}
@@ -220,7 +220,7 @@ func TestRun(t *testing.T) {
 	if r := res["sharded"]; len(r.Problems) != 1 || !strings.Contains(r.Problems[0], "check: second look") {
 		t.Errorf("sharded: %q", r.Problems)
 	}
-	if r := res["bug"]; !r.Killed || !slices.Equal(r.Unexpected, ids("HTTP-01")) || r.FailedSpecs["HTTP-01"] != "fake HTTP-01" || len(r.Problems) != 0 {
+	if r := res["bug"]; !r.Killed || !slices.Equal(r.Unexpected, idList("HTTP-01")) || r.FailedSpecs["HTTP-01"] != "fake HTTP-01" || len(r.Problems) != 0 {
 		t.Errorf("bug: %+v", r)
 	}
 	if r := res["crash"]; len(r.Problems) != 2 || !r.Killed {

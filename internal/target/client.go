@@ -129,17 +129,18 @@ type Client struct {
 	tokens   *token.Source     // the bearer token: fixed, or fetched during the run
 }
 
-// New builds a client for cfg.BaseURL. TLS trusts the system roots plus cfg.CAFile; redirects are
+// New builds a client for the target at baseURL, set up by cfg and authenticating with the
+// bearer tokens of tokens (nil: none). TLS trusts the system roots plus cfg.CAFile; redirects are
 // never followed; every exchange is bounded by cfg.Timeout and its body by cfg.MaxResponseBytes
-// (zero values take the defaults). The bearer token comes from token.ForConfig(cfg): clients of
-// one configuration share its source, so each redacts every token any of them sent.
-func New(cfg config.Config) (*Client, error) {
-	if cfg.BaseURL == "" {
-		return nil, errors.New("target: no base URL (start the embedded reference and set its URL first)")
+// (zero values take the defaults). The client redacts with tokens' redactor, which the run's
+// other clients and its reports share.
+func New(baseURL string, cfg config.Config, tokens *token.Source) (*Client, error) {
+	if baseURL == "" {
+		return nil, errors.New("target: no base URL (start the embedded reference and use its URL)")
 	}
-	u, err := url.Parse(cfg.BaseURL)
+	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("target: invalid base URL %q: want http(s)://host[:port][/path] without credentials", redact.Userinfo(cfg.BaseURL))
+		return nil, fmt.Errorf("target: invalid base URL %q: want http(s)://host[:port][/path] without credentials", redact.Userinfo(baseURL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = config.DefaultTimeout
@@ -192,8 +193,8 @@ func New(cfg config.Config) (*Client, error) {
 		},
 	}
 	c.limit = throttle.New(cfg.RateLimit, cfg.MaxInFlight)
-	if c.tokens, err = token.ForConfig(cfg); err != nil {
-		return nil, fmt.Errorf("target: %v", err)
+	if c.tokens = tokens; tokens == nil {
+		c.tokens = token.Static("", redact.New(cfg.Secrets()...))
 	}
 	return c, nil
 }
@@ -291,7 +292,7 @@ func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
 		}
 	case AuthRaw:
 		h["Authorization"] = []string{r.RawAuthorization}
-		e.authParts = splitAround(r.RawAuthorization, c.cfg.Token)
+		e.authParts = splitAround(r.RawAuthorization, c.tokens.Current())
 	}
 	req.Header = h
 	e.RequestHeader = c.redactHeader(h, true)

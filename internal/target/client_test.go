@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/token"
 )
 
 const (
@@ -46,7 +47,13 @@ func testConfig(base string) config.Config {
 
 func newClient(t *testing.T, cfg config.Config) *Client {
 	t.Helper()
-	c, err := New(cfg)
+	return newClientWith(t, cfg, tokensOf(t, cfg))
+}
+
+// newClientWith builds a client of cfg that takes its tokens from src.
+func newClientWith(t *testing.T, cfg config.Config, src *token.Source) *Client {
+	t.Helper()
+	c, err := New(cfg.BaseURL, cfg, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +465,7 @@ func TestTLS(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.pem")
 	os.WriteFile(bad, []byte("junk"), 0o600)
 	cfg.CAFile = bad
-	if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+	if _, err := New(cfg.BaseURL, cfg, nil); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
 		t.Fatalf("unparsable CA: %v", err)
 	}
 }
@@ -466,7 +473,7 @@ func TestTLS(t *testing.T) {
 func TestNewRejects(t *testing.T) {
 	for _, base := range []string{"", "ftp://x", "http://u:pw-SECRET@x", "x"} {
 		cfg := testConfig(base)
-		if _, err := New(cfg); err == nil || strings.Contains(err.Error(), "pw-SECRET") {
+		if _, err := New(cfg.BaseURL, cfg, nil); err == nil || strings.Contains(err.Error(), "pw-SECRET") {
 			t.Errorf("%q: %v", base, err)
 		}
 	}
@@ -632,4 +639,14 @@ func TestLeadingDoubleSlashKeepsTheHost(t *testing.T) {
 	if got, want := <-uris, strings.TrimPrefix(srv.URL, "http://")+" //evil.example/x"; got != want {
 		t.Errorf("server saw %q, want %q", got, want)
 	}
+}
+
+// tokensOf is the token source a run would build from cfg.
+func tokensOf(t *testing.T, cfg config.Config) *token.Source {
+	t.Helper()
+	src, err := token.ForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
 }

@@ -25,7 +25,7 @@ func TestMaxInFlight(t *testing.T) {
 	defer srv.Close()
 	cfg := testConfig(srv.URL)
 	cfg.Timeout, cfg.MaxInFlight = 10*time.Second, 2
-	c, err := New(cfg)
+	c, err := New(cfg.BaseURL, cfg, tokensOf(t, cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestRateLimitWaitIsNotExchangeTime(t *testing.T) {
 	defer srv.Close()
 	cfg := testConfig(srv.URL)
 	cfg.Timeout, cfg.RateLimit = 50*time.Millisecond, 10 // one every 100ms: longer than the timeout
-	c, err := New(cfg)
+	c, err := New(cfg.BaseURL, cfg, tokensOf(t, cfg))
 	if err != nil {
 		t.Fatal(err)
 	}

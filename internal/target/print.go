@@ -35,7 +35,7 @@ func (c *Client) redactHeader(h http.Header, request bool) http.Header {
 		for i, v := range vs {
 			switch {
 			case request && k == "Authorization":
-				cp[i] = c.Redact(strings.Join(splitAround(v, c.cfg.Token), config.Redacted))
+				cp[i] = c.Redact(strings.Join(splitAround(v, c.tokens.Current()), config.Redacted))
 			case c.cfg.IsSecretHeader(k):
 				cp[i] = config.Redacted
 			default:

@@ -47,7 +47,8 @@ func TestFetchedTokensAreSentAndRedacted(t *testing.T) {
 	cfg.Token = ""
 	cfg.TokenCommand = rotatingCommand(t, "a")
 	cfg.TokenRefreshInterval = time.Nanosecond // due again before every request
-	c := newClient(t, cfg)
+	src := tokensOf(t, cfg)
+	c := newClientWith(t, cfg, src)
 	var exs []*Exchange
 	for range 3 {
 		e := c.Do(context.Background(), Request{Method: "PATCH", Path: "/c/1", Body: []byte(`{}`)})
@@ -62,8 +63,8 @@ func TestFetchedTokensAreSentAndRedacted(t *testing.T) {
 	if got != "Bearer rot-a-1,Bearer rot-a-2,Bearer rot-a-3" {
 		t.Fatalf("sent %q", got)
 	}
-	// A second client of the same configuration shares the source: it knows all three.
-	other := newClient(t, cfg)
+	// A second client of the same run shares the source: it knows all three.
+	other := newClientWith(t, cfg, src)
 	for _, e := range exs {
 		for name, out := range map[string]string{"transcript": c.Transcript(e, 0), "curl": c.Curl(e), "other's transcript": other.Transcript(e, 0)} {
 			if strings.Contains(out, "rot-a-") {

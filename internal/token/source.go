@@ -249,6 +249,13 @@ func (s *Source) Issued() []string {
 	return slices.Clone(s.issued)
 }
 
+// Current returns the token the source last handed out, without fetching ("" when none).
+func (s *Source) Current() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
 // Redactor returns the redactor that knows every token the source handed out and its other
 // secrets.
 func (s *Source) Redactor() *redact.Redactor { return s.red }

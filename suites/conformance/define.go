@@ -12,6 +12,7 @@ import (
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -21,9 +22,12 @@ const SuiteName = "Update call conformance"
 // Options configure Define.
 type Options struct {
 	Config config.Config
-	// Session is the target the caller already resolved (the runner does, to exit 2 on an
-	// unreachable target before any spec runs). Nil: process 1 prepares it in
-	// SynchronizedBeforeSuite and hands it to the other processes.
+	// Target is the target this process already prepared (the runner does, to exit 2 on an
+	// unreachable target before any spec runs); its client serves the specs.
+	Target *Target
+	// Session is a target another process prepared (the parent of a parallel run): this
+	// process connects to it. Both nil: process 1 prepares the target in
+	// SynchronizedBeforeSuite and hands its session to the other processes.
 	Session *Session
 	// OnReport receives the conformance report on process 1 once every spec has run.
 	OnReport func(report.Conformance)
@@ -53,24 +57,34 @@ func Define(opts Options) {
 		started = time.Now()
 	}
 
+	var prepared *Target // the target process 1 prepared itself, if it did
 	SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
-		if opts.Session != nil {
+		switch {
+		case opts.Target != nil:
+			prepared = opts.Target
+		case opts.Session != nil:
 			return encodeSession(*opts.Session)
+		default:
+			fmt.Fprint(log, "effective configuration:\n"+opts.Config.String())
+			tokens, err := token.ForConfig(opts.Config)
+			if err == nil {
+				prepared, err = Prepare(ctx, opts.Config, tokens, log)
+			}
+			if err != nil {
+				Fail(fmt.Sprintf("preparing the target: %v", err))
+			}
+			DeferCleanup(prepared.Close)
 		}
-		fmt.Fprint(log, "effective configuration:\n"+opts.Config.String())
-		sess, stop, err := Prepare(ctx, opts.Config, log)
-		if err != nil {
-			Fail(fmt.Sprintf("preparing the target: %v", err))
-		}
-		DeferCleanup(stop)
-		return encodeSession(sess)
+		return encodeSession(prepared.Session)
 	}, func(data []byte) {
 		sess, err := decodeSession(data)
 		if err != nil {
 			Fail(err.Error())
 		}
-		client, err := target.New(sess.Config(opts.Config))
-		if err != nil {
+		var client *target.Client
+		if prepared != nil {
+			client = prepared.Client
+		} else if client, err = Connect(opts.Config, sess); err != nil {
 			Fail(fmt.Sprintf("target client: %v", err))
 		}
 		v, err := schemas.Default()
@@ -126,6 +140,8 @@ func TargetName(s Session) string {
 
 func targetName(opts Options) string {
 	switch {
+	case opts.Target != nil:
+		return TargetName(opts.Target.Session)
 	case opts.Session != nil:
 		return TargetName(*opts.Session)
 	case opts.Config.BaseURL != "":

@@ -16,6 +16,7 @@ import (
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/internal/verdict"
 )
 
@@ -23,8 +24,10 @@ import (
 // serves and which calls the user named. It is what process 1 hands the other processes of a
 // parallel run, so it must stay JSON-encodable.
 type Session struct {
-	BaseURL      string                           `json:"baseUrl"`
-	Token        string                           `json:"token"`
+	BaseURL string `json:"baseUrl"`
+	// Token is the embedded reference's bearer token ("" for a target of the user's, whose
+	// tokens come from the configuration in every process).
+	Token        string                           `json:"token,omitempty"`
 	Embedded     bool                             `json:"embedded"`
 	Capabilities map[requirements.Capability]bool `json:"capabilities"`
 	Discovered   bool                             `json:"discovered"`
@@ -85,22 +88,36 @@ func (s Session) Describe() string {
 // ErrUnreachable marks a target that gave no HTTP answer during preparation (the runner exits 2).
 var ErrUnreachable = errors.New("target unreachable")
 
-// Prepare resolves cfg into a Session: it starts the embedded reference when no base URL is
-// configured, and discovers capabilities when the user did not declare them. The returned stop
-// function shuts the embedded reference down; it is never nil.
-func Prepare(ctx context.Context, cfg config.Config, log io.Writer) (Session, func(), error) {
-	noop := func() {}
-	s := Session{BaseURL: cfg.BaseURL, Token: cfg.Token, CallIDs: slices.Clone(cfg.CallIDs)}
-	stop := noop
+// Target is a prepared target: the Session other processes of the run are handed, and this
+// process's client for it.
+type Target struct {
+	Session Session
+	Client  *target.Client
+	stop    func()
+}
+
+// Close shuts the embedded reference down, if Prepare started one, and releases the client's
+// idle connections.
+func (t *Target) Close() {
+	t.Client.Close()
+	t.stop()
+}
+
+// Prepare resolves cfg into a Target: it starts the embedded reference when no base URL is
+// configured (its token joins tokens' redactor), builds the run's client, taking bearer tokens
+// from tokens, and discovers capabilities when the user did not declare them.
+func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log io.Writer) (*Target, error) {
+	s := Session{BaseURL: cfg.BaseURL, CallIDs: slices.Clone(cfg.CallIDs)}
+	stop := func() {}
 	if s.BaseURL == "" {
 		tok := ids.Token("callconf-")
 		srv, err := reference.New(reference.Options{Token: tok})
 		if err != nil {
-			return Session{}, noop, fmt.Errorf("embedded reference: %w", err)
+			return nil, fmt.Errorf("embedded reference: %w", err)
 		}
 		run, err := reference.Listen("127.0.0.1:0", srv)
 		if err != nil {
-			return Session{}, noop, fmt.Errorf("embedded reference: %w", err)
+			return nil, fmt.Errorf("embedded reference: %w", err)
 		}
 		stop = func() {
 			// Nothing is in flight when the suite ends. A short grace, then Close: connections a
@@ -110,12 +127,28 @@ func Prepare(ctx context.Context, cfg config.Config, log io.Writer) (Session, fu
 			_ = run.Shutdown(sctx)
 		}
 		s.BaseURL, s.Token, s.Embedded = run.URL(), tok, true
+		tokens = token.Static(tok, tokens.Redactor())
 	}
-	client, err := target.New(s.Config(cfg))
+	client, err := target.New(s.BaseURL, cfg, tokens)
 	if err != nil {
 		stop()
-		return Session{}, noop, err
+		return nil, err
 	}
+	t := &Target{Session: s, Client: client, stop: stop}
+	if err := t.Session.resolve(ctx, cfg, client); err != nil {
+		t.Close()
+		return nil, err
+	}
+	if log != nil {
+		fmt.Fprint(log, client.Redact(t.Session.Describe()))
+	}
+	return t, nil
+}
+
+// resolve fills in what the session learns from the target: capabilities (declared or
+// discovered), whether it requires authentication, and an id of its own.
+func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target.Client) error {
+	var err error
 	if cfg.CapabilitiesSet {
 		s.Capabilities = map[requirements.Capability]bool{}
 		for _, c := range cfg.Capabilities {
@@ -133,20 +166,20 @@ func Prepare(ctx context.Context, cfg config.Config, log io.Writer) (Session, fu
 	if err == nil && !s.Has(requirements.Create) && len(s.CallIDs) == 0 {
 		err = errors.New("the target cannot create calls (no create capability) and no call was named: pass --call-id ID (repeatable) or CALLCONF_CALL_IDS")
 	}
-	if err != nil {
-		stop()
-		return Session{}, noop, err
-	}
-	if log != nil {
-		fmt.Fprint(log, client.Redact(s.Describe()))
-	}
-	return s, stop, nil
+	return err
 }
 
-// Config returns cfg pointed at this session's target.
-func (s Session) Config(cfg config.Config) config.Config {
-	cfg.BaseURL, cfg.Token = s.BaseURL, s.Token
-	return cfg
+// Connect builds this process's client for a session another process prepared: with the
+// embedded reference's token, or with cfg's own token source.
+func Connect(cfg config.Config, s Session) (*target.Client, error) {
+	tokens, err := token.ForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s.Embedded {
+		tokens = token.Static(s.Token, tokens.Redactor())
+	}
+	return target.New(s.BaseURL, cfg, tokens)
 }
 
 // authRequired learns whether the target refuses a request without Authorization: a PATCH of a
