@@ -248,6 +248,47 @@ func TestERR01_MalformedJSONAnswers400(t *testing.T) {
 	}
 }
 
+// TestRawByteRefusalsAreMalformedBodiesButNumberAndSizeLimits: the validator's raw-byte checks
+// ("json" violations) decide which bodies are malformed (400 badRequest, no details); the two of
+// its limits that well-formed JSON can reach, a number it cannot judge and a document over
+// schemas.MaxDocumentBytes, answer as schema violations (400 invalidRequest, a "json" detail each).
+func TestRawByteRefusalsAreMalformedBodiesButNumberAndSizeLimits(t *testing.T) {
+	srv, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nest := func(n int) string { return strings.Repeat(`{"a":`, n) + "1" + strings.Repeat("}", n) }
+	for _, c := range []struct {
+		body, code string
+	}{
+		{"", codeBadRequest},
+		{"\xef\xbb\xbf{}", codeBadRequest},
+		{"{\"subject\":\"\xff\"}", codeBadRequest},
+		{`{"subject":"x"} {}`, codeBadRequest},
+		{`{"subject":"a","subject":"b"}`, codeBadRequest},
+		{`{"subject":"a","subject":"b","resultInfo":{"code":1e20000000,"subcode":0}}`, codeBadRequest},
+		{nest(schemas.MaxDepth + 1), codeBadRequest},
+		{strings.Repeat("[", schemas.MaxDepth+1) + strings.Repeat("]", schemas.MaxDepth+1), codeBadRequest},
+		{nest(schemas.MaxDepth), codeInvalidRequest}, // deep enough for the validator, not for the schema
+		{`{"resultInfo":{"code":1e20000000,"subcode":0}}`, codeInvalidRequest},
+		{`{"toneInfo":{"sequenceId":` + strings.Repeat("1", 101) + `,"tone":"a"}}`, codeInvalidRequest},
+		{strings.Repeat(" ", schemas.MaxDocumentBytes) + "{}", codeInvalidRequest},
+	} {
+		_, e := srv.parseRequest([]byte(c.body))
+		short := c.body[:min(len(c.body), 60)]
+		if e == nil || e.Status != http.StatusBadRequest || e.Code != c.code {
+			t.Errorf("%q: %+v, want 400 %s", short, e, c.code)
+			continue
+		}
+		if c.code == codeBadRequest && len(e.Details) != 0 {
+			t.Errorf("%q: a malformed body answered with details %+v", short, e.Details)
+		}
+		if c.code == codeInvalidRequest && len(e.Details) == 0 {
+			t.Errorf("%q: a schema 400 without details", short)
+		}
+	}
+}
+
 func TestERR02_SchemaViolationsAnswer400WithOneDetailPerViolation(t *testing.T) {
 	e := newEnv(t, Options{})
 	id, before := e.create(createBody)

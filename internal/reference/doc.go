@@ -71,8 +71,10 @@
 // changes: insignificant whitespace is dropped and object members are written in a fixed order
 // (the seed's order for the call, "@odata.*" annotations first then sorted names inside), so the
 // same state always reads the same (STATE-02).
-// Bodies must be UTF-8, must not repeat a key in one object, and must not nest deeper than 64
-// levels (400 otherwise).
+// Bodies must pass the raw-byte checks of package schemas, which the reference makes in the same
+// walk as the schema: UTF-8 without a byte order mark, one well-formed JSON value, no key repeated
+// in one object, nesting at most schemas.MaxDepth levels (400 "badRequest" otherwise). A number
+// the validator cannot judge (1e20000000) is answered as a schema violation.
 //
 // # Errors
 //

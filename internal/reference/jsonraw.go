@@ -5,91 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
-
-// maxDepth bounds the nesting of a request body. The deepest value the request schema knows
-// (meetingInfo.organizer.user.displayName) sits at depth 4; 64 leaves ample room for open types.
-const maxDepth = 64
 
 // object is a decoded JSON object whose values stay the raw bytes the client sent, so numbers
 // and strings are never re-encoded.
 type object map[string]json.RawMessage
-
-// checkWellFormed reports why b is not a well-formed, UTF-8, duplicate-free JSON text of bounded
-// depth, or nil when it is.
-func checkWellFormed(b []byte) error {
-	if !utf8.Valid(b) {
-		return errors.New("the body is not valid UTF-8")
-	}
-	if !json.Valid(b) {
-		var v any
-		err := json.Unmarshal(b, &v) // only for its message
-		if err == nil {
-			err = errors.New("invalid JSON")
-		}
-		return fmt.Errorf("the body is not well-formed JSON: %v", err)
-	}
-	return checkStructure(b)
-}
-
-// checkStructure walks the tokens of the valid JSON text b and refuses a key repeated within one
-// object and nesting deeper than maxDepth.
-func checkStructure(b []byte) error {
-	type frame struct {
-		keys      map[string]struct{} // nil for an array
-		expectKey bool
-	}
-	var stack []frame
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].keys != nil {
-			stack[n-1].expectKey = true
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("the body is not well-formed JSON: %v", err)
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				if len(stack) >= maxDepth {
-					return fmt.Errorf("the body nests deeper than %d levels", maxDepth)
-				}
-				f := frame{}
-				if t == '{' {
-					f = frame{keys: map[string]struct{}{}, expectKey: true}
-				}
-				stack = append(stack, f)
-			default: // '}' or ']'
-				stack = stack[:len(stack)-1]
-				valueDone()
-			}
-		case string:
-			if n := len(stack); n > 0 && stack[n-1].keys != nil && stack[n-1].expectKey {
-				if _, dup := stack[n-1].keys[t]; dup {
-					return fmt.Errorf("the key %q appears twice in one object", t)
-				}
-				stack[n-1].keys[t] = struct{}{}
-				stack[n-1].expectKey = false
-				continue
-			}
-			valueDone()
-		default:
-			valueDone()
-		}
-	}
-}
 
 // isObject reports whether raw (valid JSON) is an object.
 func isObject(raw []byte) bool {

@@ -463,15 +463,16 @@ func (s *Server) validate(kind schemas.Kind, doc []byte) (res schemas.Result, er
 	return s.v.Validate(kind, doc)
 }
 
-// parseRequest checks a request body: well-formed, a JSON object, valid against the request
-// schema.
+// parseRequest checks a request body: acceptable JSON, a JSON object, valid against the request
+// schema. The validator walks the body once: its raw-byte checks decide whether the body is
+// malformed, its schema whether it is valid.
 func (s *Server) parseRequest(body []byte) (object, *Error) {
-	if err := checkWellFormed(body); err != nil {
-		return nil, errorf(http.StatusBadRequest, codeBadRequest, "%v", err)
-	}
 	res, err := s.validate(schemas.KindRequest, body)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, codeInvalidRequest, "the body could not be validated: %v", err)
+	}
+	if e := malformed(res); e != nil {
+		return nil, e
 	}
 	if e := violations(res, "the body does not satisfy the update-call request schema", codeInvalidRequest); e != nil {
 		return nil, e
@@ -484,6 +485,32 @@ func (s *Server) parseRequest(body []byte) (object, *Error) {
 		o[k] = canonical(v)
 	}
 	return o, nil
+}
+
+// malformed turns a result that refuses the body as JSON into the malformed-body 400, or returns
+// nil. The refusals are the validator's "json" violations (schemas.Prescan): not UTF-8, a byte
+// order mark, empty, not well-formed, more than one value, a member name repeated in one object,
+// nesting deeper than schemas.MaxDepth levels. Two "json" violations are limits of the validator
+// on well-formed JSON and are left to violations, a detail each: a number it cannot judge (Limit,
+// with the number as Value) and a document over schemas.MaxDocumentBytes (Limit, at the root; a
+// nesting violation always has a place below it). The validator stops listing findings after a
+// bound, so a body with that many numbers it cannot judge is answered as a schema violation even
+// where it is malformed further on.
+func malformed(res schemas.Result) *Error {
+	var refusals []string
+	for _, v := range res.Violations {
+		if v.Keyword == "json" && !(v.Limit && (v.Value != "" || v.Pointer == "")) {
+			refusals = append(refusals, v.Message)
+		}
+	}
+	switch len(refusals) {
+	case 0:
+		return nil
+	case 1:
+		return errorf(http.StatusBadRequest, codeBadRequest, "the body is not acceptable JSON: %s", refusals[0])
+	}
+	return errorf(http.StatusBadRequest, codeBadRequest, "the body is not acceptable JSON: %s (and %d more)",
+		refusals[0], len(refusals)-1)
 }
 
 // violations turns an invalid result into a 400 with one detail per violation.
