@@ -238,13 +238,8 @@ func TestERR01_MalformedJSONAnswers400(t *testing.T) {
 	// An empty body is not JSON either.
 	req, _ := http.NewRequest("PATCH", e.item(id), http.NoBody)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := e.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusBadRequest {
-		t.Errorf("empty body: %d", res.StatusCode)
+	if r := send(t, e.client, req); r.Status != http.StatusBadRequest {
+		t.Errorf("empty body: %v", r)
 	}
 }
 

@@ -79,14 +79,8 @@ func TestGzipBodiesAreDecoded(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Add("Content-Encoding", "gzip")
 	req.Header.Add("Content-Encoding", "gzip")
-	res, err := e.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || !bytes.Equal(b, want.Body) {
-		t.Errorf("two Content-Encoding lines: %d %s", res.StatusCode, b)
+	if r := send(t, e.client, req); r.Status != http.StatusOK || !bytes.Equal(r.Body, want.Body) {
+		t.Errorf("two Content-Encoding lines: %v", r)
 	}
 	// What the decoded body says is judged as for any body: a schema violation is still a 400.
 	graphError(t, e.patch(id, gz(t, `{"subject":1}`), "Content-Encoding", "gzip"), http.StatusBadRequest)
@@ -206,15 +200,8 @@ func TestUnknownContentCodingAnswers415(t *testing.T) {
 // that closes while the client is still sending makes the write fail with a connection reset.
 func sendWhole(t testing.TB, addr string, req []byte) (*http.Response, []byte) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := dial(t, addr, req)
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := c.Write(req); err != nil {
-		t.Fatalf("writing the %d-byte request: %v", len(req), err)
-	}
 	br := bufio.NewReader(c)
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -229,6 +216,22 @@ func sendWhole(t testing.TB, addr string, req []byte) (*http.Response, []byte) {
 		t.Fatalf("after the answer: %v, want the server's orderly close (EOF)", err)
 	}
 	return res, b
+}
+
+// dial connects to addr with a deadline of 30 seconds for everything that follows and writes
+// data; the caller closes the connection.
+func dial(t testing.TB, addr string, data []byte) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := c.Write(data); err != nil {
+		c.Close()
+		t.Fatalf("writing %d bytes: %v", len(data), err)
+	}
+	return c
 }
 
 // request renders a request with a body of n bytes ('x' inside a JSON string); hdr are extra
@@ -278,13 +281,8 @@ func TestOversizedBodyIsDrainedSoTheClientReads413(t *testing.T) {
 	for range 3 {
 		req, _ := http.NewRequest("PATCH", run.URL()+"/communications/calls/"+id, strings.NewReader(big))
 		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("net/http client: %v", err)
-		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusRequestEntityTooLarge {
-			t.Fatalf("net/http client: status %d", res.StatusCode)
+		if r := send(t, http.DefaultClient, req); r.Status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("net/http client: %v", r)
 		}
 	}
 }
@@ -337,15 +335,8 @@ func TestLingerIsBounded(t *testing.T) {
 	t.Run("bytes", func(t *testing.T) {
 		// A client that never stops sending (and never reads) is cut off once the server has
 		// drained LingerBytes: its writes then fail.
-		c, err := net.Dial("tcp", run.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dial(t, run.Addr().String(), []byte(head))
 		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-		if _, err := io.WriteString(c, head); err != nil {
-			t.Fatal(err)
-		}
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
 		var sent int64
 		for sent < 1<<30 {
@@ -368,15 +359,8 @@ func TestLingerIsBounded(t *testing.T) {
 	t.Run("time", func(t *testing.T) {
 		// A client that stops sending after the headers reads the 413 at once; the connection
 		// closes after LingerTimeout.
-		c, err := net.Dial("tcp", run.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := dial(t, run.Addr().String(), []byte(head))
 		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(20 * time.Second))
-		if _, err := io.WriteString(c, head); err != nil {
-			t.Fatal(err)
-		}
 		br := bufio.NewReader(c)
 		res, err := http.ReadResponse(br, nil)
 		if err != nil {
@@ -404,15 +388,7 @@ func FuzzGzipBody(f *testing.F) {
 	for _, s := range []string{gz(f, createBody), gz(f, `{}`), gz(f, `[`), gz(f, gz(f, `{}`)), gz(f, `{}`)[:12], "", "\x1f\x8b"} {
 		f.Add([]byte(s))
 	}
-	srv, err := New(Options{MaxBodyBytes: 64 << 10})
-	if err != nil {
-		f.Fatal(err)
-	}
-	v := validator(f)
-	id, err := srv.Create([]byte(createBody))
-	if err != nil {
-		f.Fatal(err)
-	}
+	srv, v, id := fuzzTarget(f, Options{MaxBodyBytes: 64 << 10})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := servePatch(srv, id, body, "gzip")
 		checkAnswer(t, v, rec.Code, rec.Body.Bytes(), body)

@@ -24,15 +24,7 @@ func FuzzPatchBody(f *testing.F) {
 		`{"source":{"identity":{"user":{"id":"u","tenantId":"open"}}}}`, `{"subject":"a","subject":"b"}`, `[`, ``} {
 		f.Add([]byte(s))
 	}
-	srv, err := New(Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	v := validator(f)
-	id, err := srv.Create([]byte(createBody))
-	if err != nil {
-		f.Fatal(err)
-	}
+	srv, v, id := fuzzTarget(f, Options{})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		rec := servePatch(srv, id, body, "")
 		checkAnswer(t, v, rec.Code, rec.Body.Bytes(), body)
@@ -64,6 +56,19 @@ func FuzzPatchBody(f *testing.F) {
 			t.Fatalf("%q: uncompressed\n%s\nwith gzip\n%s", body, rec.Body, zrec.Body)
 		}
 	})
+}
+
+// fuzzTarget returns a server built with opts, a validator, and the id of a call created on it.
+func fuzzTarget(f *testing.F, opts Options) (*Server, *schemas.Validator, string) {
+	srv, err := New(opts)
+	if err != nil {
+		f.Fatal(err)
+	}
+	id, err := srv.Create([]byte(createBody))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return srv, validator(f), id
 }
 
 // servePatch PATCHes the call id with body, sent with Content-Encoding coding unless empty.

@@ -105,14 +105,20 @@ func (e *env) do(method, url, body string, hdr ...string) resp {
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
 	}
-	res, err := e.client.Do(req)
+	return send(e.t, e.client, req)
+}
+
+// send sends req with c and reads the answer in full.
+func send(t testing.TB, c *http.Client, req *http.Request) resp {
+	t.Helper()
+	res, err := c.Do(req)
 	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, url, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.t.Fatalf("%s %s: reading body: %v", method, url, err)
+		t.Fatalf("%s %s: reading body: %v", req.Method, req.URL, err)
 	}
 	return resp{Status: res.StatusCode, Header: res.Header, Body: b}
 }

@@ -52,24 +52,12 @@ func Listen(addr string, h http.Handler) (*Running, error) {
 // ListenWithLimits is Listen with explicit limits; a zero field keeps its default.
 func ListenWithLimits(addr string, h http.Handler, l Limits) (*Running, error) {
 	d := DefaultLimits()
-	if l.ReadHeaderTimeout <= 0 {
-		l.ReadHeaderTimeout = d.ReadHeaderTimeout
-	}
-	if l.ReadTimeout <= 0 {
-		l.ReadTimeout = d.ReadTimeout
-	}
-	if l.WriteTimeout <= 0 {
-		l.WriteTimeout = d.WriteTimeout
-	}
-	if l.IdleTimeout <= 0 {
-		l.IdleTimeout = d.IdleTimeout
-	}
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = d.MaxHeaderBytes
-	}
-	if l.MaxConns <= 0 {
-		l.MaxConns = d.MaxConns
-	}
+	l.ReadHeaderTimeout = orDefault(l.ReadHeaderTimeout, d.ReadHeaderTimeout)
+	l.ReadTimeout = orDefault(l.ReadTimeout, d.ReadTimeout)
+	l.WriteTimeout = orDefault(l.WriteTimeout, d.WriteTimeout)
+	l.IdleTimeout = orDefault(l.IdleTimeout, d.IdleTimeout)
+	l.MaxHeaderBytes = orDefault(l.MaxHeaderBytes, d.MaxHeaderBytes)
+	l.MaxConns = orDefault(l.MaxConns, d.MaxConns)
 	errLog := l.ErrorLog
 	if errLog == nil {
 		errLog = io.Discard

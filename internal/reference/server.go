@@ -92,18 +92,10 @@ func New(opts Options) (*Server, error) {
 	if opts.MaxBodyBytes < 0 || opts.MaxCalls < 0 || opts.Latency < 0 || opts.LingerBytes < 0 || opts.LingerTimeout < 0 {
 		return nil, errors.New("reference: MaxBodyBytes, MaxCalls, Latency, LingerBytes and LingerTimeout must not be negative")
 	}
-	if opts.MaxBodyBytes == 0 {
-		opts.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if opts.MaxCalls == 0 {
-		opts.MaxCalls = DefaultMaxCalls
-	}
-	if opts.LingerBytes == 0 {
-		opts.LingerBytes = DefaultLingerBytes
-	}
-	if opts.LingerTimeout == 0 {
-		opts.LingerTimeout = DefaultLingerTimeout
-	}
+	opts.MaxBodyBytes = orDefault(opts.MaxBodyBytes, DefaultMaxBodyBytes)
+	opts.MaxCalls = orDefault(opts.MaxCalls, DefaultMaxCalls)
+	opts.LingerBytes = orDefault(opts.LingerBytes, DefaultLingerBytes)
+	opts.LingerTimeout = orDefault(opts.LingerTimeout, DefaultLingerTimeout)
 	s := &Server{opts: opts, coll: base + collectionPath, v: opts.Validator, now: opts.Now,
 		store: newStore(opts.MaxCalls)}
 	if s.v == nil {
@@ -120,6 +112,14 @@ func New(opts Options) (*Server, error) {
 		s.tokenHash = sha256.Sum256([]byte(opts.Token))
 	}
 	return s, nil
+}
+
+// orDefault returns v, or d when v is zero or negative (a setting left unset).
+func orDefault[T ~int | ~int64](v, d T) T {
+	if v <= 0 {
+		return d
+	}
+	return v
 }
 
 // Len returns the number of calls stored.
@@ -493,9 +493,9 @@ func (s *Server) parseRequest(body []byte) (object, *Error) {
 // nesting deeper than schemas.MaxDepth levels. Two "json" violations are limits of the validator
 // on well-formed JSON and are left to violations, a detail each: a number it cannot judge (Limit,
 // with the number as Value) and a document over schemas.MaxDocumentBytes (Limit, at the root; a
-// nesting violation always has a place below it). The validator stops listing findings after a
-// bound, so a body with that many numbers it cannot judge is answered as a schema violation even
-// where it is malformed further on.
+// nesting violation always has a place below it). The validator does not scan a document over
+// its size limit, and stops listing findings after a bound: such a body, or one with that many
+// numbers it cannot judge, is answered as a schema violation even where it is malformed further on.
 func malformed(res schemas.Result) *Error {
 	var refusals []string
 	for _, v := range res.Violations {

@@ -89,13 +89,8 @@ func TestMaxBodyBytesAnswers413(t *testing.T) {
 	req, _ := http.NewRequest("PATCH", e.item(id), io.MultiReader(strings.NewReader(big)))
 	req.Header.Set("Content-Type", "application/json")
 	req.ContentLength = -1
-	res, err := e.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("chunked: %d", res.StatusCode)
+	if r := send(t, e.client, req); r.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("chunked: %v", r)
 	}
 	if r := e.patch(id, `{"subject":"small"}`); r.Status != 200 {
 		t.Errorf("small body: %v", r)
@@ -317,13 +312,8 @@ func TestListenMaxHeaderBytes(t *testing.T) {
 	_, run := listen(t, Options{}, Limits{MaxHeaderBytes: 4 << 10})
 	req, _ := http.NewRequest("GET", run.URL()+"/communications/calls/x", nil)
 	req.Header.Set("X-Big", strings.Repeat("b", 64<<10))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-		t.Errorf("status %d", res.StatusCode)
+	if r := send(t, http.DefaultClient, req); r.Status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("status %v", r)
 	}
 }
 

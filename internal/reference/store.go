@@ -38,37 +38,40 @@ func (s *store) add(id string, doc []byte) error {
 	return nil
 }
 
-func (s *store) lookup(id string) *entry {
+// live returns the entry of the call id, locked, unless there is none or it was deleted
+// (errNotFound). The caller unlocks it.
+func (s *store) live(id string) (*entry, error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.calls[id]
-}
-
-// get returns the stored call.
-func (s *store) get(id string) ([]byte, error) {
-	e := s.lookup(id)
+	e := s.calls[id]
+	s.mu.RUnlock()
 	if e == nil {
 		return nil, errNotFound
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.gone {
+		e.mu.Unlock()
 		return nil, errNotFound
 	}
+	return e, nil
+}
+
+// get returns the stored call.
+func (s *store) get(id string) ([]byte, error) {
+	e, err := s.live(id)
+	if err != nil {
+		return nil, err
+	}
+	defer e.mu.Unlock()
 	return e.doc, nil
 }
 
 // update replaces the call by fn(current) atomically; when fn fails nothing changes.
 func (s *store) update(id string, fn func(cur []byte) ([]byte, error)) ([]byte, error) {
-	e := s.lookup(id)
-	if e == nil {
-		return nil, errNotFound
+	e, err := s.live(id)
+	if err != nil {
+		return nil, err
 	}
-	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.gone {
-		return nil, errNotFound
-	}
 	next, err := fn(e.doc)
 	if err != nil {
 		return nil, err
