@@ -14,12 +14,20 @@ import (
 	"github.com/callconf/callconf/schemas"
 )
 
-// mutant is shorthand for a wrapped-reference mutant.
+// mutant is shorthand for a wrapped-reference mutant. wrap runs once per Build, so what it
+// declares before returning the handler is the state of one instance.
 func mutant(name, desc string, declares []string, wrap func(srv *reference.Server, tok string) http.Handler) Impl {
-	return Impl{Name: name, Kind: KindMutant, Description: desc, Declares: declares,
-		Build: func(tok string) (*Instance, error) {
-			return wrapped(tok, func(srv *reference.Server) http.Handler { return wrap(srv, tok) })
-		}}
+	return Impl{Name: name, Kind: KindMutant, Description: desc, Declares: declares, Build: wrapping(wrap)}
+}
+
+// answers is the wrap of an implementation that only rewrites the reference's answers.
+func answers(fn func(r *http.Request, a *answer)) func(*reference.Server, string) http.Handler {
+	return func(srv *reference.Server, _ string) http.Handler { return rewriteAnswer(srv, fn) }
+}
+
+// patches is the wrap of an implementation that only rewrites the PATCH bodies the reference gets.
+func patches(fn func(id string, o map[string]any) map[string]any) func(*reference.Server, string) http.Handler {
+	return func(srv *reference.Server, _ string) http.Handler { return rewritePatch(srv, fn) }
 }
 
 // ids is shorthand for a list of requirement IDs.
@@ -32,80 +40,65 @@ func mutants() []Impl {
 			// PATCH-05 ends inconclusive, not failed: its first PATCH (the full update) already
 			// answers 204, so the partial update it tests is never reached.
 			ids("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-06 STATE-01 STATE-02 STATE-03 STATE-05 STATE-06"),
+			answers(func(r *http.Request, a *answer) {
+				if r.Method == http.MethodPatch && a.status == http.StatusOK {
+					a.status, a.body = http.StatusNoContent, nil
+					a.header.Del("Content-Type")
+				}
+			})),
+		mutant("pre-update-body", "a PATCH stores the update but answers the call as it was before it",
+			ids("PATCH-04 PATCH-06 STATE-02 STATE-05 STATE-06"),
 			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-					if r.Method == http.MethodPatch && a.status == http.StatusOK {
-						a.status, a.body = http.StatusNoContent, nil
-						a.header.Del("Content-Type")
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					id, ok := itemID(r)
+					var before []byte
+					if ok && r.Method == http.MethodPatch {
+						before, _ = srv.Get(id)
 					}
+					a := capture(srv, r)
+					if before != nil && a.status == http.StatusOK {
+						a.body = before
+					}
+					a.send(w)
 				})
 			}),
-		{Name: "pre-update-body", Kind: KindMutant,
-			Description: "a PATCH stores the update but answers the call as it was before it",
-			Declares:    ids("PATCH-04 PATCH-06 STATE-02 STATE-05 STATE-06"),
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-						id, ok := itemID(r)
-						var before []byte
-						if ok && r.Method == http.MethodPatch {
-							before, _ = srv.Get(id)
-						}
-						a := capture(srv, r)
-						if before != nil && a.status == http.StatusOK {
-							a.body = before
-						}
-						a.send(w)
-					})
-				})
-			}},
 		mutant("content-type-text", "a successful PATCH answers JSON labelled Content-Type: text/plain",
 			ids("PATCH-02"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-					if r.Method == http.MethodPatch && a.status == http.StatusOK {
-						a.header.Set("Content-Type", "text/plain; charset=utf-8")
-					}
-				})
-			}),
+			answers(func(r *http.Request, a *answer) {
+				if r.Method == http.MethodPatch && a.status == http.StatusOK {
+					a.header.Set("Content-Type", "text/plain; charset=utf-8")
+				}
+			})),
 		mutant("enum-outside-set", `calls in state "establishing" are shown in the undocumented state "preEstablishing"`,
 			ids("PATCH-02"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if o, ok := a.call(); ok && o["state"] == "establishing" {
-						o["state"] = "preEstablishing"
-						a.setJSON(o)
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if o, ok := a.call(); ok && o["state"] == "establishing" {
+					o["state"] = "preEstablishing"
+					a.setJSON(o)
+				}
+			})),
 		mutant("wrong-odata-type", `calls are answered with "@odata.type": "#microsoft.graph.callRecord"`,
 			ids("PATCH-02"), // the call's own @odata.type is no updatable property: PATCH-04 does not judge it
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if o, ok := a.call(); ok {
-						o["@odata.type"] = "#microsoft.graph.callRecord"
-						a.setJSON(o)
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if o, ok := a.call(); ok {
+					o["@odata.type"] = "#microsoft.graph.callRecord"
+					a.setJSON(o)
+				}
+			})),
 		mutant("id-uppercased", "a PATCH answers the call's id in upper case",
 			ids("PATCH-03"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-					if o, ok := a.call(); ok && r.Method == http.MethodPatch {
-						o["id"] = strings.ToUpper(o["id"].(string))
-						a.setJSON(o)
-					}
-				})
-			}),
+			answers(func(r *http.Request, a *answer) {
+				if o, ok := a.call(); ok && r.Method == http.MethodPatch {
+					o["id"] = strings.ToUpper(o["id"].(string))
+					a.setJSON(o)
+				}
+			})),
 		mutant("drops-callbackUri", "a PATCH silently ignores callbackUri",
 			ids("PATCH-04 PATCH-05 STATE-01"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					delete(o, "callbackUri")
-					return o
-				})
-			}),
+			patches(func(_ string, o map[string]any) map[string]any {
+				delete(o, "callbackUri")
+				return o
+			})),
 		mutant("arrays-appended", "a PATCH appends the targets sent to the stored ones instead of replacing them",
 			ids("PATCH-04 PATCH-05 STATE-01 STATE-02"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -127,41 +120,35 @@ func mutants() []Impl {
 		// The 200 answer to the toneInfo PATCH breaks the schema's int64 maximum as well (PATCH-02).
 		mutant("int64-via-float64", "numbers in calls pass through float64 (9223372036854775807 comes back as 9223372036854775808)",
 			ids("PATCH-02 PATCH-06"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if _, ok := a.call(); !ok {
-						return
-					}
-					var v any
-					if json.Unmarshal(a.body, &v) == nil {
-						a.body, _ = json.Marshal(v)
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if _, ok := a.call(); !ok {
+					return
+				}
+				var v any
+				if json.Unmarshal(a.body, &v) == nil {
+					a.body, _ = json.Marshal(v)
+				}
+			})),
 		// A string where the schema wants an integer, in a 200 answer to a PATCH, is PATCH-02's too.
 		mutant("numbers-as-strings", `numbers in calls are sent as strings ("code": "2147483647")`,
 			ids("PATCH-02 PATCH-06"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if o, ok := a.call(); ok {
-						a.setJSON(mapNumbers(o, func(n json.Number) any { return n.String() }))
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if o, ok := a.call(); ok {
+					a.setJSON(mapNumbers(o, func(n json.Number) any { return n.String() }))
+				}
+			})),
 		mutant("non-ascii-mangled", "strings are stored as Latin-1 gone wrong: every non-ASCII character becomes '?'",
 			ids("PATCH-04 PATCH-05 STATE-01 STATE-05"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					return mapStrings(o, func(s string) string {
-						return strings.Map(func(c rune) rune {
-							if c > 0x7f {
-								return '?'
-							}
-							return c
-						}, s)
-					}).(map[string]any)
-				})
-			}),
+			patches(func(_ string, o map[string]any) map[string]any {
+				return mapStrings(o, func(s string) string {
+					return strings.Map(func(c rune) rune {
+						if c > 0x7f {
+							return '?'
+						}
+						return c
+					}, s)
+				}).(map[string]any)
+			})),
 		mutant("escapes-mangled", `JSON escapes are mangled on the way in: \" becomes ', \\ becomes /, \t and \n become spaces`,
 			ids("PATCH-04 STATE-05"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -172,16 +159,14 @@ func mutants() []Impl {
 			}),
 		mutant("long-strings-truncated", "strings longer than 255 characters are truncated to 255",
 			ids("PATCH-04 STATE-05"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					return mapStrings(o, func(s string) string {
-						if r := []rune(s); len(r) > 255 {
-							return string(r[:255])
-						}
-						return s
-					}).(map[string]any)
-				})
-			}),
+			patches(func(_ string, o map[string]any) map[string]any {
+				return mapStrings(o, func(s string) string {
+					if r := []rune(s); len(r) > 255 {
+						return string(r[:255])
+					}
+					return s
+				}).(map[string]any)
+			})),
 		mutant("put-semantics", "a PATCH resets every updatable property it does not send (PUT semantics)",
 			ids("PATCH-05 STATE-01 STATE-03"),
 			func(srv *reference.Server, _ string) http.Handler { return resetUnsent(srv) }),
@@ -217,26 +202,22 @@ func mutants() []Impl {
 			}),
 		mutant("source-resets-targets", "a PATCH that sets source and not targets removes the targets (stores [])",
 			ids("PATCH-05 STATE-01"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					if _, src := o["source"]; src {
-						if _, tgt := o["targets"]; !tgt {
-							o["targets"] = []any{}
-						}
+			patches(func(_ string, o map[string]any) map[string]any {
+				if _, src := o["source"]; src {
+					if _, tgt := o["targets"]; !tgt {
+						o["targets"] = []any{}
 					}
-					return o
-				})
-			}),
+				}
+				return o
+			})),
 		mutant("server-generated-ignored", "a PATCH answers 200 but silently drops state, direction, myParticipantId, resultInfo and toneInfo",
 			ids("PATCH-06"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					for _, p := range serverGenerated {
-						delete(o, p)
-					}
-					return o
-				})
-			}),
+			patches(func(_ string, o map[string]any) map[string]any {
+				for _, p := range serverGenerated {
+					delete(o, p)
+				}
+				return o
+			})),
 		// A 4xx without the Graph error format is ERR-06's and ERR-07's wherever it happens.
 		mutant("server-generated-plain-400", "a PATCH that sets a server-generated property answers 400 with a plain-text body",
 			ids("PATCH-06 ERR-06 ERR-07"),
@@ -248,57 +229,50 @@ func mutants() []Impl {
 					_, _ = w.Write([]byte("Bad Request: " + prop + " is read-only\n"))
 				})
 			}),
-		{Name: "body-id-taken", Kind: KindMutant,
-			Description: "a PATCH whose body names another id renames the call (200, and GET shows the new id)",
+		mutant("body-id-taken", "a PATCH whose body names another id renames the call (200, and GET shows the new id)",
 			// Every later 200 to a PATCH of the call answers the new id: PATCH-03.
-			Declares: ids("PATCH-03 PATCH-07"),
-			Build: func(tok string) (*Instance, error) {
+			ids("PATCH-03 PATCH-07"),
+			func(srv *reference.Server, tok string) http.Handler {
 				var mu sync.Mutex
 				alias := map[string]string{}
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
-						id, o, ok := validPatch(r)
-						if !ok || !authorized(r, tok) {
-							return true
-						}
-						if other, _ := o["id"].(string); other != "" && other != id {
-							delete(o, "id")
-							setBody(r, encode(o))
-							mu.Lock()
-							alias[id] = other
-							mu.Unlock()
-						}
+				return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
+					id, o, ok := validPatch(r)
+					if !ok || !authorized(r, tok) {
 						return true
-					}, func(r *http.Request, a *answer) {
-						id, _ := itemID(r)
+					}
+					if other, _ := o["id"].(string); other != "" && other != id {
+						delete(o, "id")
+						setBody(r, encode(o))
 						mu.Lock()
-						other, renamed := alias[id]
+						alias[id] = other
 						mu.Unlock()
-						if o, ok := a.call(); ok && renamed {
-							o["id"] = other
-							a.setJSON(o)
-						}
-					})
+					}
+					return true
+				}, func(r *http.Request, a *answer) {
+					id, _ := itemID(r)
+					mu.Lock()
+					other, renamed := alias[id]
+					mu.Unlock()
+					if o, ok := a.call(); ok && renamed {
+						o["id"] = other
+						a.setJSON(o)
+					}
 				})
-			}},
+			}),
 		mutant("500-on-schema-violation", "a body that violates the request schema answers 500 instead of 400",
 			ids("PATCH-08 ERR-02"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if c := a.errorCode(); a.status == http.StatusBadRequest && (c == "invalidRequest" || c == "invalidCall") {
-						a.status = http.StatusInternalServerError
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if a.schemaRefusal() {
+					a.status = http.StatusInternalServerError
+				}
+			})),
 		mutant("500-on-malformed-id", "a malformed call id answers 500 instead of 400",
 			ids("PATCH-08 ERR-09"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if a.errorCode() == "invalidCallId" {
-						a.status = http.StatusInternalServerError
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if a.errorCode() == "invalidCallId" {
+					a.status = http.StatusInternalServerError
+				}
+			})),
 
 		mutant("500-after-delete", "a PATCH of a call that was deleted answers 500 instead of 404",
 			ids("PATCH-08 STATE-04"),
@@ -371,22 +345,18 @@ func mutants() []Impl {
 			}),
 		mutant("missing-call-400", "a PATCH of a call that does not exist answers 400 instead of 404",
 			ids("ERR-03 STATE-04"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-					if r.Method == http.MethodPatch && a.status == http.StatusNotFound {
-						a.status = http.StatusBadRequest
-					}
-				})
-			}),
+			answers(func(r *http.Request, a *answer) {
+				if r.Method == http.MethodPatch && a.status == http.StatusNotFound {
+					a.status = http.StatusBadRequest
+				}
+			})),
 		mutant("403-missing-token", "a request without Authorization answers 403 instead of 401",
 			ids("ERR-04"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-					if a.status == http.StatusUnauthorized && r.Header.Get("Authorization") == "" {
-						a.status = http.StatusForbidden
-					}
-				})
-			}),
+			answers(func(r *http.Request, a *answer) {
+				if a.status == http.StatusUnauthorized && r.Header.Get("Authorization") == "" {
+					a.status = http.StatusForbidden
+				}
+			})),
 		mutant("any-bearer-accepted", "any bearer token is accepted; only a missing or non-Bearer Authorization answers 401",
 			ids("ERR-04"),
 			func(srv *reference.Server, tok string) http.Handler {
@@ -410,76 +380,62 @@ func mutants() []Impl {
 			}),
 		mutant("415-as-400", "an unsupported media type answers 400 instead of 415",
 			ids("ERR-05"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if a.status == http.StatusUnsupportedMediaType {
-						a.status = http.StatusBadRequest
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if a.status == http.StatusUnsupportedMediaType {
+					a.status = http.StatusBadRequest
+				}
+			})),
 		mutant("non-graph-errors", `errors are {"status": 400, "title": …, "detail": …} (RFC 9457 style) instead of Graph errors`,
 			ids("ERR-06 ERR-07"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if _, e, ok := a.graphError(); ok {
-						a.setJSON(map[string]any{"type": "about:blank", "status": json.Number(strconv.Itoa(a.status)),
-							"title": http.StatusText(a.status), "detail": e["message"]})
-						a.header.Set("Content-Type", "application/problem+json")
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if _, e, ok := a.graphError(); ok {
+					a.setJSON(map[string]any{"type": "about:blank", "status": json.Number(strconv.Itoa(a.status)),
+						"title": http.StatusText(a.status), "detail": e["message"]})
+					a.header.Set("Content-Type", "application/problem+json")
+				}
+			})),
 		mutant("error-code-empty", `errors carry an empty code ("code": "")`,
 			ids("ERR-06"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if o, e, ok := a.graphError(); ok {
-						e["code"] = ""
-						a.setJSON(o)
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if o, e, ok := a.graphError(); ok {
+					e["code"] = ""
+					a.setJSON(o)
+				}
+			})),
 		mutant("no-innererror", "errors carry no innerError",
 			ids("ERR-07"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if o, e, ok := a.graphError(); ok {
-						delete(e, "innerError")
-						a.setJSON(o)
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if o, e, ok := a.graphError(); ok {
+					delete(e, "innerError")
+					a.setJSON(o)
+				}
+			})),
 		mutant("html-errors", "errors are an HTML page (Content-Type: text/html) instead of a Graph error",
 			ids("ERR-06 ERR-07"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if _, e, ok := a.graphError(); ok {
-						msg, _ := e["message"].(string)
-						a.body = []byte("<!DOCTYPE html><html><head><title>" + http.StatusText(a.status) + "</title></head><body><h1>" +
-							strconv.Itoa(a.status) + " " + http.StatusText(a.status) + "</h1><p>" + html.EscapeString(msg) + "</p></body></html>\n")
-						a.header.Set("Content-Type", "text/html; charset=utf-8")
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if _, e, ok := a.graphError(); ok {
+					msg, _ := e["message"].(string)
+					a.body = []byte("<!DOCTYPE html><html><head><title>" + http.StatusText(a.status) + "</title></head><body><h1>" +
+						strconv.Itoa(a.status) + " " + http.StatusText(a.status) + "</h1><p>" + html.EscapeString(msg) + "</p></body></html>\n")
+					a.header.Set("Content-Type", "text/html; charset=utf-8")
+				}
+			})),
 		mutant("error-media-type-text", "Graph error bodies are labelled Content-Type: text/plain (the body unchanged)",
 			ids("ERR-06"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if _, _, ok := a.graphError(); ok {
-						a.header.Set("Content-Type", "text/plain; charset=utf-8")
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if _, _, ok := a.graphError(); ok {
+					a.header.Set("Content-Type", "text/plain; charset=utf-8")
+				}
+			})),
 		mutant("401-bare", "a 401 has an empty body and no request-id (WWW-Authenticate kept)",
 			ids("ERR-06 ERR-07 HTTP-01"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if a.status == http.StatusUnauthorized {
-						a.body = nil
-						a.header.Del("Content-Type")
-						a.header.Del("request-id")
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if a.status == http.StatusUnauthorized {
+					a.body = nil
+					a.header.Del("Content-Type")
+					a.header.Del("request-id")
+				}
+			})),
 		mutant("put-accepted", "PUT on a call is handled as a PATCH (200)",
 			ids("ERR-08"),
 			func(srv *reference.Server, _ string) http.Handler {
@@ -497,23 +453,19 @@ func mutants() []Impl {
 			}),
 		mutant("allow-lowercase", "a wrong method answers 405 with the methods in lower case (Allow: get, patch, delete)",
 			ids("ERR-08"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if vs := a.header.Values("Allow"); a.status == http.StatusMethodNotAllowed && len(vs) > 0 {
-						a.header.Set("Allow", strings.ToLower(strings.Join(vs, ", ")))
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if vs := a.header.Values("Allow"); a.status == http.StatusMethodNotAllowed && len(vs) > 0 {
+					a.header.Set("Allow", strings.ToLower(strings.Join(vs, ", ")))
+				}
+			})),
 		mutant("redirects-malformed-ids", "a malformed call id answers 301 to the collection instead of 400",
 			ids("ERR-09"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if a.errorCode() == "invalidCallId" {
-						a.status = http.StatusMovedPermanently
-						a.header.Set("Location", collection)
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if a.errorCode() == "invalidCallId" {
+					a.status = http.StatusMovedPermanently
+					a.header.Set("Location", collection)
+				}
+			})),
 
 		mutant("401-without-challenge", "a 401 carries no WWW-Authenticate header",
 			ids("ERR-10"),
@@ -538,13 +490,11 @@ func mutants() []Impl {
 
 		mutant("client-request-id-on-2xx-only", "client-request-id is echoed on successful answers only, not on errors",
 			ids("HTTP-02"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-					if a.status >= 300 {
-						a.header.Del("client-request-id")
-					}
-				})
-			}),
+			answers(func(_ *http.Request, a *answer) {
+				if a.status >= 300 {
+					a.header.Del("client-request-id")
+				}
+			})),
 		mutant("throttles-without-retry-after", "the first attempt of every 7th PATCH answers 429 without Retry-After (the retry goes through)",
 			ids("HTTP-03"),
 			func(srv *reference.Server, tok string) http.Handler {
@@ -554,52 +504,46 @@ func mutants() []Impl {
 			}),
 
 		// --- STATE-01 … STATE-08 ------------------------------------------------------------
-		{Name: "stale-get", Kind: KindMutant,
-			Description: "GET serves the call as it was created (a cache never invalidated by PATCH)",
+		mutant("stale-get", "GET serves the call as it was created (a cache never invalidated by PATCH)",
 			// STATE-03, STATE-05 and STATE-06 verify the stored call with a GET too.
-			Declares: ids("STATE-01 STATE-03 STATE-05 STATE-06"),
-			Build: func(tok string) (*Instance, error) {
+			ids("STATE-01 STATE-03 STATE-05 STATE-06"),
+			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				cache := map[string][]byte{}
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-						mu.Lock()
-						defer mu.Unlock()
-						if o, ok := a.call(); ok && r.Method == http.MethodPost {
-							cache[o["id"].(string)] = a.body
-						}
-						id, _ := itemID(r)
-						switch {
-						case r.Method == http.MethodGet && a.status == http.StatusOK && cache[id] != nil:
-							a.body = cache[id]
-						case r.Method == http.MethodDelete:
-							delete(cache, id)
-						}
-					})
+				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
+					mu.Lock()
+					defer mu.Unlock()
+					if o, ok := a.call(); ok && r.Method == http.MethodPost {
+						cache[o["id"].(string)] = a.body
+					}
+					id, _ := itemID(r)
+					switch {
+					case r.Method == http.MethodGet && a.status == http.StatusOK && cache[id] != nil:
+						a.body = cache[id]
+					case r.Method == http.MethodDelete:
+						delete(cache, id)
+					}
 				})
-			}},
-		{Name: "non-idempotent", Kind: KindMutant,
-			Description: `a PATCH identical to the previous one of the same call stores its strings with " (again)" appended`,
-			Declares:    ids("STATE-02"),
-			Build: func(tok string) (*Instance, error) {
+			}),
+		mutant("non-idempotent", `a PATCH identical to the previous one of the same call stores its strings with " (again)" appended`,
+			ids("STATE-02"),
+			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				last := map[string]string{}
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewritePatch(srv, func(id string, o map[string]any) map[string]any {
-						body := string(encode(o))
-						mu.Lock()
-						again := last[id] == body
-						last[id] = body
-						mu.Unlock()
-						for k, v := range o {
-							if s, ok := v.(string); ok && again && k != "id" {
-								o[k] = s + " (again)"
-							}
+				return rewritePatch(srv, func(id string, o map[string]any) map[string]any {
+					body := string(encode(o))
+					mu.Lock()
+					again := last[id] == body
+					last[id] = body
+					mu.Unlock()
+					for k, v := range o {
+						if s, ok := v.(string); ok && again && k != "id" {
+							o[k] = s + " (again)"
 						}
-						return o
-					})
+					}
+					return o
 				})
-			}},
+			}),
 		// A 503 is a 5xx (PATCH-08), and this one names no Retry-After (HTTP-03).
 		mutant("5xx-under-concurrency", "a PATCH that overlaps another PATCH of the same call answers 503 without Retry-After",
 			// STATE-03 holds: the harness retries a 503 (with back-off, as it names no Retry-After).
@@ -609,47 +553,44 @@ func mutants() []Impl {
 					writeGraphError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "the call is locked by another update")
 				})
 			}),
-		{Name: "resurrected-after-delete", Kind: KindMutant,
-			Description: "a PATCH after DELETE brings the call back (200) instead of answering 404",
-			Declares:    ids("STATE-04"),
-			Build: func(tok string) (*Instance, error) {
+		mutant("resurrected-after-delete", "a PATCH after DELETE brings the call back (200) instead of answering 404",
+			ids("STATE-04"),
+			func(srv *reference.Server, tok string) http.Handler {
 				var mu sync.Mutex
 				graveyard := map[string]map[string]any{}
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-						id, item := itemID(r)
-						if item && r.Method == http.MethodDelete && authorized(r, tok) {
-							if doc, err := srv.Get(id); err == nil {
-								if o, ok := decodeObject(doc); ok {
-									mu.Lock()
-									graveyard[id] = o
-									mu.Unlock()
-								}
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					id, item := itemID(r)
+					if item && r.Method == http.MethodDelete && authorized(r, tok) {
+						if doc, err := srv.Get(id); err == nil {
+							if o, ok := decodeObject(doc); ok {
+								mu.Lock()
+								graveyard[id] = o
+								mu.Unlock()
 							}
 						}
-						if item && r.Method == http.MethodPatch && authorized(r, tok) {
-							mu.Lock()
-							dead, ok := graveyard[id]
-							mu.Unlock()
-							if ok {
-								if b, complete := readBody(r); complete {
-									if patch, ok := decodeObject(b); ok {
-										for k, v := range patch {
-											dead[k] = v
-										}
-										traceHeaders(w.Header(), r)
-										a := &answer{status: http.StatusOK, header: w.Header(), body: encode(dead)}
-										a.header.Set("Content-Type", "application/json")
-										a.send(w)
-										return
+					}
+					if item && r.Method == http.MethodPatch && authorized(r, tok) {
+						mu.Lock()
+						dead, ok := graveyard[id]
+						mu.Unlock()
+						if ok {
+							if b, complete := readBody(r); complete {
+								if patch, ok := decodeObject(b); ok {
+									for k, v := range patch {
+										dead[k] = v
 									}
+									traceHeaders(w.Header(), r)
+									a := &answer{status: http.StatusOK, header: w.Header(), body: encode(dead)}
+									a.header.Set("Content-Type", "application/json")
+									a.send(w)
+									return
 								}
 							}
 						}
-						srv.ServeHTTP(w, r)
-					})
+					}
+					srv.ServeHTTP(w, r)
 				})
-			}},
+			}),
 		mutant("delete-is-noop", "DELETE answers 204 but keeps the call",
 			ids("STATE-04"),
 			func(srv *reference.Server, tok string) http.Handler {
@@ -664,16 +605,14 @@ func mutants() []Impl {
 			}),
 		mutant("null-ignored", "a PATCH ignores top-level properties set to null",
 			ids("STATE-06"),
-			func(srv *reference.Server, _ string) http.Handler {
-				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-					for k, v := range o {
-						if v == nil {
-							delete(o, k)
-						}
+			patches(func(_ string, o map[string]any) map[string]any {
+				for k, v := range o {
+					if v == nil {
+						delete(o, k)
 					}
-					return o
-				})
-			}),
+				}
+				return o
+			})),
 		mutant("read-only-stored-then-400", "a PATCH that sets a server-generated property is applied, then answered 400 with a Graph error",
 			ids("STATE-07"),
 			func(srv *reference.Server, tok string) http.Handler {

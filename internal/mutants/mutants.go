@@ -144,3 +144,11 @@ func wrapped(tok string, wrap func(srv *reference.Server) http.Handler) (*Instan
 	}
 	return &Instance{Handler: wrap(srv), Token: tok}, nil
 }
+
+// wrapping is the Build of an implementation that wraps the reference (built with the token):
+// wrap(srv, token).
+func wrapping(wrap func(srv *reference.Server, tok string) http.Handler) func(string) (*Instance, error) {
+	return func(tok string) (*Instance, error) {
+		return wrapped(tok, func(srv *reference.Server) http.Handler { return wrap(srv, tok) })
+	}
+}

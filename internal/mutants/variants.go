@@ -27,145 +27,116 @@ var updatable = []string{"subject", "callbackUri", "source", "targets", "request
 // seedCall is the body the variants without create are seeded with.
 const seedCall = `{"subject": "callconf seeded call", "callbackUri": "https://bot.example.com/callconf/seeded", "tenantId": "6e8a1d70-0000-4000-8000-00000000c0de"}`
 
+// variant is shorthand for a wrapped-reference variant; wrap runs once per Build, as mutant's.
+func variant(name, desc string, wrap func(srv *reference.Server, tok string) http.Handler) Impl {
+	return Impl{Name: name, Kind: KindVariant, Description: desc, Build: wrapping(wrap)}
+}
+
 func variants() []Impl {
 	return []Impl{
-		{Name: "new-participant-id", Kind: KindVariant,
-			Description: "every PATCH that does not set myParticipantId assigns a new one (server-generated properties may change on their own)",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
-						if _, ok := o["myParticipantId"]; !ok {
-							o["myParticipantId"] = newUUID()
-						}
-						return o
-					})
-				})
-			}},
-		{Name: "extra-properties", Kind: KindVariant,
-			Description: "calls carry unknown properties and @odata.* annotations (context, etag, id); errors carry extra members",
-			Build: func(tok string) (*Instance, error) {
+		variant("new-participant-id", "every PATCH that does not set myParticipantId assigns a new one (server-generated properties may change on their own)",
+			patches(func(_ string, o map[string]any) map[string]any {
+				if _, ok := o["myParticipantId"]; !ok {
+					o["myParticipantId"] = newUUID()
+				}
+				return o
+			})),
+		variant("extra-properties", "calls carry unknown properties and @odata.* annotations (context, etag, id); errors carry extra members",
+			func(srv *reference.Server, _ string) http.Handler {
 				var etag atomic.Int64
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-						if o, ok := a.call(); ok {
-							id := o["id"].(string)
-							o["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#communications/calls/$entity"
-							o["@odata.etag"] = `W/"` + strconv.FormatInt(etag.Add(1), 10) + `"`
-							o["@odata.id"] = "communications/calls('" + id + "')"
-							o["callconfVendorTier"] = "gold"
-							o["callconfLastModifiedDateTime"] = time.Now().UTC().Format(time.RFC3339Nano)
-							o["callconfRouting"] = map[string]any{"region": "westeurope", "hops": json.Number("3")}
-							a.setJSON(o)
-							return
-						}
-						if o, e, ok := a.graphError(); ok {
-							e["callconfTraceId"] = newUUID()
-							o["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.error"
-							a.setJSON(o)
-						}
-					})
+				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
+					if o, ok := a.call(); ok {
+						id := o["id"].(string)
+						o["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#communications/calls/$entity"
+						o["@odata.etag"] = `W/"` + strconv.FormatInt(etag.Add(1), 10) + `"`
+						o["@odata.id"] = "communications/calls('" + id + "')"
+						o["callconfVendorTier"] = "gold"
+						o["callconfLastModifiedDateTime"] = time.Now().UTC().Format(time.RFC3339Nano)
+						o["callconfRouting"] = map[string]any{"region": "westeurope", "hops": json.Number("3")}
+						a.setJSON(o)
+						return
+					}
+					if o, e, ok := a.graphError(); ok {
+						e["callconfTraceId"] = newUUID()
+						o["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.error"
+						a.setJSON(o)
+					}
 				})
-			}},
-		{Name: "odata-content-type", Kind: KindVariant,
-			Description: "Content-Type: application/json with odata.metadata, odata.streaming, IEEE754Compatible and charset parameters",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-						if a.isJSON() {
-							a.header.Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
-						}
-					})
-				})
-			}},
-		{Name: "status-422", Kind: KindVariant,
-			Description: "schema violations answer 422 Unprocessable Entity instead of 400",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-						if c := a.errorCode(); a.status == http.StatusBadRequest && (c == "invalidRequest" || c == "invalidCall") {
-							a.status = http.StatusUnprocessableEntity
-						}
-					})
-				})
-			}},
-		{Name: "innererror-lowercase", Kind: KindVariant,
-			Description: "errors spell innererror in lower case, use other error codes and carry no details",
-			Build: func(tok string) (*Instance, error) {
+			}),
+		variant("odata-content-type", "Content-Type: application/json with odata.metadata, odata.streaming, IEEE754Compatible and charset parameters",
+			answers(func(_ *http.Request, a *answer) {
+				if a.isJSON() {
+					a.header.Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
+				}
+			})),
+		variant("status-422", "schema violations answer 422 Unprocessable Entity instead of 400",
+			answers(func(_ *http.Request, a *answer) {
+				if a.schemaRefusal() {
+					a.status = http.StatusUnprocessableEntity
+				}
+			})),
+		variant("innererror-lowercase", "errors spell innererror in lower case, use other error codes and carry no details",
+			func(srv *reference.Server, _ string) http.Handler {
 				codes := map[string]string{
 					"badRequest": "BadRequest", "invalidRequest": "Request_BadRequest", "itemNotFound": "ResourceNotFound",
 					"InvalidAuthenticationToken": "Unauthorized", "methodNotAllowed": "Request_UnsupportedQuery",
 					"unsupportedMediaType": "UnsupportedMediaType", "invalidCallId": "Request_InvalidCallId",
 					"idMismatch": "Request_IdMismatch", "invalidCall": "Request_BadRequest",
 				}
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-						o, e, ok := a.graphError()
-						if !ok {
-							return
-						}
-						if inner, ok := e["innerError"]; ok {
-							delete(e, "innerError")
-							e["innererror"] = inner
-						}
-						if c, ok := codes[e["code"].(string)]; ok {
-							e["code"] = c
-						}
-						delete(e, "details")
-						delete(e, "target")
-						a.setJSON(o)
-					})
+				return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
+					o, e, ok := a.graphError()
+					if !ok {
+						return
+					}
+					if inner, ok := e["innerError"]; ok {
+						delete(e, "innerError")
+						e["innererror"] = inner
+					}
+					if c, ok := codes[e["code"].(string)]; ok {
+						e["code"] = c
+					}
+					delete(e, "details")
+					delete(e, "target")
+					a.setJSON(o)
 				})
-			}},
-		{Name: "gzip", Kind: KindVariant,
-			Description: "answers gzip-compressed when the client accepts gzip (Content-Encoding: gzip, Vary: Accept-Encoding)",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-						a.header.Add("Vary", "Accept-Encoding")
-						if len(a.body) == 0 || !strings.Contains(strings.ToLower(r.Header.Get("Accept-Encoding")), "gzip") {
-							return
-						}
-						var b bytes.Buffer
-						zw := gzip.NewWriter(&b)
-						_, _ = zw.Write(a.body)
-						_ = zw.Close()
-						a.body = b.Bytes()
-						a.header.Set("Content-Encoding", "gzip")
-					})
-				})
-			}},
-		{Name: "pretty-json", Kind: KindVariant,
-			Description: "JSON bodies pretty-printed (tabs, newlines), members in alphabetical order, non-ASCII as \\u escapes",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-						v, ok := decode(a.body)
-						if !a.isJSON() || !ok {
-							return
-						}
-						// encoding/json sorts map keys; ASCII-only output escapes every other
-						// character, which decodes to the same string.
-						var b bytes.Buffer
-						if err := json.Indent(&b, asciiOnly(encode(v)), "", "\t"); err == nil {
-							a.body = append(b.Bytes(), '\n')
-						}
-					})
-				})
-			}},
+			}),
+		variant("gzip", "answers gzip-compressed when the client accepts gzip (Content-Encoding: gzip, Vary: Accept-Encoding)",
+			answers(func(r *http.Request, a *answer) {
+				a.header.Add("Vary", "Accept-Encoding")
+				if len(a.body) == 0 || !strings.Contains(strings.ToLower(r.Header.Get("Accept-Encoding")), "gzip") {
+					return
+				}
+				var b bytes.Buffer
+				zw := gzip.NewWriter(&b)
+				_, _ = zw.Write(a.body)
+				_ = zw.Close()
+				a.body = b.Bytes()
+				a.header.Set("Content-Encoding", "gzip")
+			})),
+		variant("pretty-json", "JSON bodies pretty-printed (tabs, newlines), members in alphabetical order, non-ASCII as \\u escapes",
+			answers(func(_ *http.Request, a *answer) {
+				v, ok := decode(a.body)
+				if !a.isJSON() || !ok {
+					return
+				}
+				// encoding/json sorts map keys; ASCII-only output escapes every other
+				// character, which decodes to the same string.
+				var b bytes.Buffer
+				if err := json.Indent(&b, asciiOnly(encode(v)), "", "\t"); err == nil {
+					a.body = append(b.Bytes(), '\n')
+				}
+			})),
 		{Name: "replace-nested", Kind: KindVariant,
 			Description: "a PATCH replaces top-level objects whole instead of merging them (reference.Options.ReplaceNested)",
 			Build: func(tok string) (*Instance, error) {
 				return plain(reference.Options{Token: tok, ReplaceNested: true}, tok)
 			}},
-		{Name: "reject-server-generated", Kind: KindVariant,
-			Description: "a PATCH that sets state, direction, myParticipantId, resultInfo or toneInfo answers 400 with a Graph error",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, r *http.Request, prop string) {
-						writeGraphError(w, r, http.StatusBadRequest, "readOnlyProperty", "the property "+prop+" is set by the server and cannot be updated")
-					})
+		variant("reject-server-generated", "a PATCH that sets state, direction, myParticipantId, resultInfo or toneInfo answers 400 with a Graph error",
+			func(srv *reference.Server, tok string) http.Handler {
+				return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, r *http.Request, prop string) {
+					writeGraphError(w, r, http.StatusBadRequest, "readOnlyProperty", "the property "+prop+" is set by the server and cannot be updated")
 				})
-			}},
+			}),
 		{Name: "no-create-405", Kind: KindVariant,
 			Description: "no create route (POST answers 405); two seeded calls named with --call-id, --capabilities read,delete",
 			Build: func(tok string) (*Instance, error) {
@@ -195,99 +166,76 @@ func variants() []Impl {
 			Build: func(tok string) (*Instance, error) {
 				return named(tok, openTypesCall, http.StatusMethodNotAllowed, nil)
 			}},
-		{Name: "throttled-429", Kind: KindVariant,
-			Description: "the first attempt of every 5th create or PATCH answers 429 with Retry-After: 0 (1 now and then); the retry goes through",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
-						wait := "0"
-						if refused%25 == 0 {
-							wait = "1"
+		variant("throttled-429", "the first attempt of every 5th create or PATCH answers 429 with Retry-After: 0 (1 now and then); the retry goes through",
+			func(srv *reference.Server, tok string) http.Handler {
+				return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
+					wait := "0"
+					if refused%25 == 0 {
+						wait = "1"
+					}
+					w.Header().Set("Retry-After", wait)
+					writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests; retry after "+wait+" s")
+				})
+			}),
+		variant("throttled-503-http-date", "the first attempt of every 5th create or PATCH answers 503 with Retry-After as an HTTP-date (at most a second ahead); the retry goes through",
+			func(srv *reference.Server, tok string) http.Handler {
+				return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
+					// HTTP-dates have whole seconds: now, truncated, is already past (no wait);
+					// the first refusal names the next second.
+					at := time.Now()
+					if refused == 0 {
+						at = at.Add(time.Second)
+					}
+					w.Header().Set("Retry-After", at.UTC().Format(http.TimeFormat))
+					writeGraphError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "the service is busy; retry later")
+				})
+			}),
+		variant("derived-identity-types", "calls answer identity sets as #microsoft.graph.communicationsIdentitySet and application and user identities as communicationsApplicationIdentity and communicationsUserIdentity, where the client named the base type or none",
+			answers(func(_ *http.Request, a *answer) {
+				if o, ok := a.call(); ok {
+					deriveIdentities(o)
+					a.setJSON(o)
+				}
+			})),
+		variant("state-established-later", `a call's state moves from "establishing" to "established" on its own, right after its first answered GET or PATCH`,
+			func(srv *reference.Server, _ string) http.Handler {
+				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
+					id, item := itemID(r)
+					if o, ok := a.call(); ok && item && (r.Method == http.MethodGet || r.Method == http.MethodPatch) && o["state"] == "establishing" {
+						internalPatch(srv, r, id, map[string]any{"state": "established"})
+					}
+				})
+			}),
+		variant("guid-ids-only", "call ids are GUIDs, and a call id that is not a GUID answers 400 (Graph error), malformed ones included",
+			func(srv *reference.Server, tok string) http.Handler {
+				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
+					id, ok := itemID(r)
+					if !ok || guidRE.MatchString(id) || !authorized(r, tok) {
+						return true
+					}
+					writeGraphError(w, r, http.StatusBadRequest, "invalidCallId", "the call id must be a GUID")
+					return false
+				}, nil)
+			}),
+		variant("reject-abstract-types", "a PATCH that names the abstract type microsoft.graph.mediaConfig or microsoft.graph.meetingInfo (with or without '#') answers 400 with a Graph error",
+			func(srv *reference.Server, tok string) http.Handler {
+				return rejectPatch(srv, tok, func(obj map[string]any) string {
+					for _, p := range []string{"mediaConfig", "meetingInfo"} {
+						if v, ok := obj[p].(map[string]any); ok && odataType(v) == "microsoft.graph."+p {
+							return p
 						}
-						w.Header().Set("Retry-After", wait)
-						writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests; retry after "+wait+" s")
-					})
+					}
+					return ""
+				}, func(w http.ResponseWriter, r *http.Request, prop string) {
+					writeGraphError(w, r, http.StatusBadRequest, "invalidRequest", "the abstract type microsoft.graph."+prop+" cannot be instantiated; name a concrete type")
 				})
-			}},
-		{Name: "throttled-503-http-date", Kind: KindVariant,
-			Description: "the first attempt of every 5th create or PATCH answers 503 with Retry-After as an HTTP-date (at most a second ahead); the retry goes through",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
-						// HTTP-dates have whole seconds: now, truncated, is already past (no wait);
-						// the first refusal names the next second.
-						at := time.Now()
-						if refused == 0 {
-							at = at.Add(time.Second)
-						}
-						w.Header().Set("Retry-After", at.UTC().Format(http.TimeFormat))
-						writeGraphError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "the service is busy; retry later")
-					})
+			}),
+		variant("conflict-409", "a PATCH that overlaps another PATCH of the same call answers 409 Conflict (Graph error)",
+			func(srv *reference.Server, _ string) http.Handler {
+				return onOverlap(srv, func(w http.ResponseWriter, r *http.Request) {
+					writeGraphError(w, r, http.StatusConflict, "conflict", "another update of this call is in progress; retry")
 				})
-			}},
-		{Name: "derived-identity-types", Kind: KindVariant,
-			Description: "calls answer identity sets as #microsoft.graph.communicationsIdentitySet and application and user identities as communicationsApplicationIdentity and communicationsUserIdentity, where the client named the base type or none",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(_ *http.Request, a *answer) {
-						if o, ok := a.call(); ok {
-							deriveIdentities(o)
-							a.setJSON(o)
-						}
-					})
-				})
-			}},
-		{Name: "state-established-later", Kind: KindVariant,
-			Description: `a call's state moves from "establishing" to "established" on its own, right after its first answered GET or PATCH`,
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rewriteAnswer(srv, func(r *http.Request, a *answer) {
-						id, item := itemID(r)
-						if o, ok := a.call(); ok && item && (r.Method == http.MethodGet || r.Method == http.MethodPatch) && o["state"] == "establishing" {
-							internalPatch(srv, r, id, map[string]any{"state": "established"})
-						}
-					})
-				})
-			}},
-		{Name: "guid-ids-only", Kind: KindVariant,
-			Description: "call ids are GUIDs, and a call id that is not a GUID answers 400 (Graph error), malformed ones included",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
-						id, ok := itemID(r)
-						if !ok || guidRE.MatchString(id) || !authorized(r, tok) {
-							return true
-						}
-						writeGraphError(w, r, http.StatusBadRequest, "invalidCallId", "the call id must be a GUID")
-						return false
-					}, nil)
-				})
-			}},
-		{Name: "reject-abstract-types", Kind: KindVariant,
-			Description: "a PATCH that names the abstract type microsoft.graph.mediaConfig or microsoft.graph.meetingInfo (with or without '#') answers 400 with a Graph error",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return rejectPatch(srv, tok, func(obj map[string]any) string {
-						for _, p := range []string{"mediaConfig", "meetingInfo"} {
-							if v, ok := obj[p].(map[string]any); ok && odataType(v) == "microsoft.graph."+p {
-								return p
-							}
-						}
-						return ""
-					}, func(w http.ResponseWriter, r *http.Request, prop string) {
-						writeGraphError(w, r, http.StatusBadRequest, "invalidRequest", "the abstract type microsoft.graph."+prop+" cannot be instantiated; name a concrete type")
-					})
-				})
-			}},
-		{Name: "conflict-409", Kind: KindVariant,
-			Description: "a PATCH that overlaps another PATCH of the same call answers 409 Conflict (Graph error)",
-			Build: func(tok string) (*Instance, error) {
-				return wrapped(tok, func(srv *reference.Server) http.Handler {
-					return onOverlap(srv, func(w http.ResponseWriter, r *http.Request) {
-						writeGraphError(w, r, http.StatusConflict, "conflict", "another update of this call is in progress; retry")
-					})
-				})
-			}},
+			}),
 		{Name: "latency-150ms", Kind: KindVariant,
 			Description: "every answer takes 150 ms (reference.Options.Latency); the run is split into 5 children",
 			Build: func(tok string) (*Instance, error) {

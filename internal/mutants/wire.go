@@ -133,6 +133,13 @@ func (a *answer) errorCode() string {
 	return c
 }
 
+// schemaRefusal reports whether the answer is the reference's 400 for a body that violates the
+// request schema (invalidRequest) or would leave the call invalid (invalidCall).
+func (a *answer) schemaRefusal() bool {
+	c := a.errorCode()
+	return a.status == http.StatusBadRequest && (c == "invalidRequest" || c == "invalidCall")
+}
+
 // setJSON replaces the body by v encoded.
 func (a *answer) setJSON(v any) { a.body = encode(v) }
 
