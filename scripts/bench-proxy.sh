@@ -1,22 +1,47 @@
 #!/usr/bin/env bash
 # Proxy benchmark (issue 12, item 6): 1 and 32 concurrent clients PATCH calls of the reference
-# implementation directly and through `runner proxy`'s engine, in one `go test -bench` run over
-# loopback. Prints requests per second and p50/p99 latency per case (the median of COUNT runs,
-# each run measuring the four cases one after the other, so that a machine whose speed drifts
-# affects both sides alike), the latency the proxy adds with one client and the share of direct
-# throughput it keeps with 32. The proxy's figures include judging every exchange.
+# implementation directly and through `runner proxy`, in one run over loopback. Prints requests
+# per second and p50/p99 latency per case (the median of COUNT runs, each run measuring the four
+# cases one after the other, so that a machine whose speed drifts affects both sides alike), the
+# latency the proxy adds with one client and the share of direct throughput it keeps with 32.
+# The proxy judges every exchange it forwards.
 #
-#   scripts/bench-proxy.sh            # 5 runs of 20000 requests per case (about a minute)
+#   scripts/bench-proxy.sh                 # processes: runner serve, runner proxy, the load apart
+#   MODE=inprocess scripts/bench-proxy.sh  # all in the benchmark's process (judging drained)
 #   COUNT=9 REQUESTS=50000 scripts/bench-proxy.sh
+#
+# Defaults: 5 runs of 20000 requests per case, about a minute. Loopback only; bounded by COUNT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${COUNT:-5}"
 requests="${REQUESTS:-20000}"
+mode="${MODE:-processes}"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 go test -c -o "$work/proxy.test" ./internal/proxy
+
+url_of() { # waits for the "listening on URL" line of file $1
+  for _ in $(seq 200); do grep -q '^listening on ' "$1" 2>/dev/null && break; sleep 0.05; done
+  sed -n 's/^listening on //p' "$1" | head -1
+}
+
+if [ "$mode" = processes ]; then
+  go build -o "$work/runner" ./runner
+  env -u CALLCONF_TOKEN "$work/runner" serve --addr 127.0.0.1:0 >"$work/serve.out" 2>/dev/null &
+  pids+=($!)
+  serve_url=$(url_of "$work/serve.out")
+  env -u CALLCONF_TOKEN "$work/runner" proxy --listen 127.0.0.1:0 --base-url "$serve_url" \
+    --report-dir "$work/reports" --fail-on should >"$work/proxy.out" 2>"$work/proxy.err" &
+  proxy_pid=$!
+  pids+=("$proxy_pid")
+  proxy_url=$(url_of "$work/proxy.out")
+  export CALLCONF_BENCH_TARGET="$serve_url" CALLCONF_BENCH_PROXY="$proxy_url"
+fi
+
 out=$(for _ in $(seq "$count"); do "$work/proxy.test" -test.run '^$' -test.bench '^BenchmarkProxy$' -test.benchtime="${requests}x"; done)
-grep -E '^(goos|goarch|cpu):' <<<"$out" || true
+grep -E '^cpu:' <<<"$out" | head -1 || true
+echo "mode: $mode; median of $count runs of $requests requests per case"
 grep '^BenchmarkProxy/' <<<"$out" | awk '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
@@ -41,3 +66,12 @@ grep '^BenchmarkProxy/' <<<"$out" | awk '
     printf "\nwith 1 client the proxy adds %.3f ms at p50 (target: at most 0.5 ms)\n", (m["clients=1/proxy"] - m["clients=1/direct"]) / 1000
     printf "with 32 clients it keeps %.0f%% of direct throughput (target: at least 50%%)\n", 100 * r["clients=32/proxy"] / r["clients=32/direct"]
   }'
+
+if [ "$mode" = processes ]; then
+  kill -INT "$proxy_pid"
+  code=0
+  wait "$proxy_pid" || code=$?
+  judged=$(grep -c ' 0 findings$' "$work/proxy.out" || true)
+  echo "runner proxy: exit $code, $judged exchanges judged without a finding, $(grep -c '^#' "$work/proxy.out" || true) forwarded"
+  [ "$code" = 0 ] || { tail -20 "$work/proxy.out" "$work/proxy.err" >&2; exit 1; }
+fi

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -26,17 +27,24 @@ const benchBody = `{"subject":"callconf bench","requestedModalities":["audio","v
 // reports requests per second and the p50 and p99 latency of one request as its client saw it.
 // The proxy's time includes judging every exchange: its judge is drained before the clock stops.
 // scripts/bench-proxy.sh runs it and prints the table.
+//
+// With CALLCONF_BENCH_TARGET and CALLCONF_BENCH_PROXY set (the URLs of a `runner serve` and of a
+// `runner proxy` in front of it, each a process of its own, as users run them), it measures those
+// instead; the proxy's judging then runs beside the load, and its report tells what it judged.
 func BenchmarkProxy(b *testing.B) {
-	srv, err := reference.New(reference.Options{})
-	if err != nil {
-		b.Fatal(err)
+	refURL, proxyURL := os.Getenv("CALLCONF_BENCH_TARGET"), os.Getenv("CALLCONF_BENCH_PROXY")
+	if refURL == "" || proxyURL == "" {
+		srv, err := reference.New(reference.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ref, err := reference.Listen("127.0.0.1:0", srv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer ref.Shutdown(b.Context()) //nolint:errcheck // the benchmark is over
+		refURL, proxyURL = ref.URL(), ""
 	}
-	ref, err := reference.Listen("127.0.0.1:0", srv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ref.Shutdown(b.Context()) //nolint:errcheck // the benchmark is over
-	refURL := ref.URL()
 	for _, clients := range []int{1, 32} {
 		ids := make([]string, clients)
 		for i := range ids {
@@ -46,9 +54,12 @@ func BenchmarkProxy(b *testing.B) {
 			b.Run(fmt.Sprintf("clients=%d/%s", clients, via), func(b *testing.B) {
 				base := refURL
 				var p *Proxy
-				if via == "proxy" {
+				if via == "proxy" && proxyURL != "" {
+					base = proxyURL
+				} else if via == "proxy" {
 					cfg := config.Default()
 					cfg.BaseURL = refURL
+					var err error
 					if p, err = New(Options{Config: cfg}); err != nil {
 						b.Fatal(err)
 					}
