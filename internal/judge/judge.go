@@ -3,7 +3,7 @@
 // attributes each violation to its own requirement. The conformance specs pass every recorded
 // exchange through it; a proxy of live traffic can do the same.
 //
-// It imports the recorded exchange (internal/target), the schemas and package verdict; it knows
+// It imports the recorded exchange (internal/target), the schemas and package check; it knows
 // nothing of Ginkgo.
 package judge
 
@@ -15,14 +15,14 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
 // Result is what the judge found in one exchange.
 type Result struct {
-	Findings []verdict.Finding
-	Notes    []verdict.Note
+	Findings []check.Finding
+	Notes    []check.Note
 }
 
 // Judge applies the per-exchange checks. It is safe for concurrent use.
@@ -39,13 +39,13 @@ func (j *Judge) Exchange(ex *target.Exchange, patchOf string) Result {
 	if ex.Status == 0 {
 		return r
 	}
-	add := func(req string, vs ...verdict.Violation) {
+	add := func(req string, vs ...check.Mismatch) {
 		for _, v := range vs {
-			r.Findings = append(r.Findings, verdict.Finding{Requirement: req, Violation: v})
+			r.Findings = append(r.Findings, check.Finding{Requirement: req, Mismatch: v})
 		}
 	}
 	limit := func(req, what string) {
-		r.Findings = append(r.Findings, verdict.Finding{Requirement: req, Inconclusive: true, Violation: verdict.Violation{
+		r.Findings = append(r.Findings, check.Finding{Requirement: req, Inconclusive: true, Mismatch: check.Mismatch{
 			Expected: what, Actual: fmt.Sprintf("a body over the harness's --max-response-bytes limit (first %d bytes kept)", len(ex.Body)),
 			Message: "the harness's own limit, not the target's fault: raise --max-response-bytes to judge it"}})
 	}
@@ -55,24 +55,24 @@ func (j *Judge) Exchange(ex *target.Exchange, patchOf string) Result {
 	// the answer it then gets (the contract, PATCH-08); past its retry budget the spec is
 	// inconclusive. Any other 5xx is a failure.
 	if status >= 500 && !(status == http.StatusServiceUnavailable && retryAfter) {
-		add("PATCH-08", verdict.Violation{Expected: "a status below 500", Actual: fmt.Sprintf("%d %s", status, verdict.Cut(string(ex.Body), 200))})
+		add("PATCH-08", check.Mismatch{Expected: "a status below 500", Actual: fmt.Sprintf("%d %s", status, check.Cut(string(ex.Body), 200))})
 	}
 	if status >= 400 && status < 500 {
-		if ct := ex.Header.Get("Content-Type"); !verdict.IsJSONMediaType(ct) {
-			add("ERR-06", verdict.Violation{Expected: "Content-Type application/json on a 4xx (parameters allowed)", Actual: verdict.Show(ct, ct != "")})
+		if ct := ex.Header.Get("Content-Type"); !check.IsJSONMediaType(ct) {
+			add("ERR-06", check.Mismatch{Expected: "Content-Type application/json on a 4xx (parameters allowed)", Actual: check.Show(ct, ct != "")})
 		}
 		if ex.Truncated {
 			limit("ERR-06", "a Graph error body")
 			limit("ERR-07", "an error body with innerError")
 		} else {
-			add("ERR-06", verdict.GraphError(ex.Body)...)
-			add("ERR-07", verdict.InnerError(ex.Body)...)
+			add("ERR-06", check.GraphError(ex.Body)...)
+			add("ERR-07", check.InnerError(ex.Body)...)
 		}
 	}
-	add("HTTP-01", verdict.HeaderPresent(ex.Header, "request-id")...)
+	add("HTTP-01", check.HeaderPresent(ex.Header, "request-id")...)
 	if sent := ex.RequestHeader.Get("client-request-id"); sent != "" {
 		if got := ex.Header.Get("client-request-id"); got != sent {
-			add("HTTP-02", verdict.Violation{Expected: "header client-request-id: " + sent, Actual: verdict.Show(got, got != "")})
+			add("HTTP-02", check.Mismatch{Expected: "header client-request-id: " + sent, Actual: check.Show(got, got != "")})
 		}
 	}
 	if status == http.StatusUnauthorized {
@@ -80,7 +80,7 @@ func (j *Judge) Exchange(ex *target.Exchange, patchOf string) Result {
 	}
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		if !retryAfter {
-			add("HTTP-03", verdict.Violation{Expected: "header Retry-After: delta-seconds or an HTTP-date", Actual: verdict.Show(ex.Header.Get("Retry-After"), len(ex.Header.Values("Retry-After")) > 0)})
+			add("HTTP-03", check.Mismatch{Expected: "header Retry-After: delta-seconds or an HTTP-date", Actual: check.Show(ex.Header.Get("Retry-After"), len(ex.Header.Values("Retry-After")) > 0)})
 		}
 	}
 	if status == http.StatusOK && patchOf != "" {
@@ -90,9 +90,9 @@ func (j *Judge) Exchange(ex *target.Exchange, patchOf string) Result {
 }
 
 // patchAnswer applies PATCH-02 and PATCH-03 to a 200 answer to a PATCH of call id.
-func (j *Judge) patchAnswer(ex *target.Exchange, id string, r *Result, add func(string, ...verdict.Violation), limit func(string, string)) {
-	if ct := ex.Header.Get("Content-Type"); !verdict.IsJSONMediaType(ct) {
-		add("PATCH-02", verdict.Violation{Expected: "Content-Type application/json (parameters allowed)", Actual: verdict.Show(ct, ct != "")})
+func (j *Judge) patchAnswer(ex *target.Exchange, id string, r *Result, add func(string, ...check.Mismatch), limit func(string, string)) {
+	if ct := ex.Header.Get("Content-Type"); !check.IsJSONMediaType(ct) {
+		add("PATCH-02", check.Mismatch{Expected: "Content-Type application/json (parameters allowed)", Actual: check.Show(ct, ct != "")})
 	}
 	if ex.Truncated {
 		limit("PATCH-02", "a body that satisfies the call response schema")
@@ -101,12 +101,12 @@ func (j *Judge) patchAnswer(ex *target.Exchange, id string, r *Result, add func(
 	}
 	res, err := j.v.Validate(schemas.KindResponse, ex.Body)
 	if err != nil {
-		r.Findings = append(r.Findings, verdict.Finding{Requirement: "PATCH-02", Inconclusive: true,
-			Violation: verdict.Violation{Expected: "a body the validator can judge", Actual: err.Error(), Message: "a harness error"}})
+		r.Findings = append(r.Findings, check.Finding{Requirement: "PATCH-02", Inconclusive: true,
+			Mismatch: check.Mismatch{Expected: "a body the validator can judge", Actual: err.Error(), Message: "a harness error"}})
 	}
 	for _, v := range res.Violations {
-		f := verdict.Finding{Requirement: "PATCH-02", Inconclusive: v.Limit, Violation: verdict.Violation{
-			Pointer: v.Pointer, Expected: "schema rule " + v.Keyword + ": " + v.Message, Actual: verdict.Cut(v.Value, 200)}}
+		f := check.Finding{Requirement: "PATCH-02", Inconclusive: v.Limit, Mismatch: check.Mismatch{
+			Pointer: v.Pointer, Expected: "schema rule " + v.Keyword + ": " + v.Message, Actual: check.Cut(v.Value, 200)}}
 		if v.Limit {
 			f.Expected, f.Actual = "a body within the validator's limits", v.Message
 			f.Message = "the harness's own limit, not the target's fault"
@@ -114,22 +114,22 @@ func (j *Judge) patchAnswer(ex *target.Exchange, id string, r *Result, add func(
 		r.Findings = append(r.Findings, f)
 	}
 	for _, n := range res.Notes {
-		r.Notes = append(r.Notes, verdict.Note{Requirement: "PATCH-02", Text: n.Pointer + ": " + n.Message})
+		r.Notes = append(r.Notes, check.Note{Requirement: "PATCH-02", Text: n.Pointer + ": " + n.Message})
 	}
-	obj, err := verdict.DecodeObject(ex.Body)
+	obj, err := check.DecodeObject(ex.Body)
 	if err != nil {
 		if len(res.Violations) == 0 || !res.Violations[0].Limit {
-			add("PATCH-03", verdict.Violation{Pointer: "/id", Expected: "a JSON object whose id is " + strconv.Quote(id), Actual: verdict.Cut(string(ex.Body), 200)})
+			add("PATCH-03", check.Mismatch{Pointer: "/id", Expected: "a JSON object whose id is " + strconv.Quote(id), Actual: check.Cut(string(ex.Body), 200)})
 		}
 		return
 	}
-	add("PATCH-03", verdict.Contains(id, obj["id"], "/id")...)
+	add("PATCH-03", check.Contains(id, obj["id"], "/id")...)
 }
 
 // BearerChallenge checks that a 401's WWW-Authenticate header names the Bearer scheme (ERR-10).
 // Auth schemes are case-insensitive (RFC 9110 §11.1); a challenge starts with its scheme, and
 // parameters (name=value) follow it, so only tokens without "=" are schemes.
-func BearerChallenge(h http.Header) []verdict.Violation {
+func BearerChallenge(h http.Header) []check.Mismatch {
 	vals := h.Values("WWW-Authenticate")
 	for _, v := range vals {
 		for _, part := range strings.Split(v, ",") {
@@ -139,7 +139,7 @@ func BearerChallenge(h http.Header) []verdict.Violation {
 			}
 		}
 	}
-	return []verdict.Violation{{Expected: "header WWW-Authenticate naming the Bearer scheme", Actual: verdict.Show(strings.Join(vals, ", "), len(vals) > 0)}}
+	return []check.Mismatch{{Expected: "header WWW-Authenticate naming the Bearer scheme", Actual: check.Show(strings.Join(vals, ", "), len(vals) > 0)}}
 }
 
 // RetryAfter reads a Retry-After header: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). It

@@ -9,7 +9,7 @@ import (
 
 	"github.com/callconf/callconf/fixtures"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -132,7 +132,7 @@ func TestUnknownPropertiesAreNotes(t *testing.T) {
 	if len(res.Findings) != 0 {
 		t.Fatal(res.Findings)
 	}
-	if !slices.ContainsFunc(res.Notes, func(n verdict.Note) bool { return n.Requirement == "PATCH-02" && strings.Contains(n.Text, "x-old-id") }) {
+	if !slices.ContainsFunc(res.Notes, func(n check.Note) bool { return n.Requirement == "PATCH-02" && strings.Contains(n.Text, "x-old-id") }) {
 		t.Errorf("the unknown property is not a note: %v", res.Notes)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -23,7 +23,7 @@ var updatable = []string{"subject", "callbackUri", "source", "targets", "request
 // PATCH with PATCH-04 on the request seen (service findings).
 func (p *Proxy) judgeRecord(rec *record) report.Judged {
 	var j report.Judged
-	add := func(side string, fs ...verdict.Finding) {
+	add := func(side string, fs ...check.Finding) {
 		for _, f := range fs {
 			j.Findings = append(j.Findings, report.Attributed{Side: side, Finding: f})
 		}
@@ -88,56 +88,56 @@ func (p *Proxy) judgeRecord(rec *record) report.Judged {
 // clientPatch holds the request of a PATCH of a call to PATCH-01's conditions: Content-Type
 // application/json and a body that satisfies the update-call request schema. It returns the
 // findings, the validator's notes and the body as an object when it is valid.
-func (p *Proxy) clientPatch(rec *record) ([]verdict.Finding, []verdict.Note, map[string]any) {
-	var out []verdict.Finding
-	finding := func(inconclusive bool, v verdict.Violation) {
-		out = append(out, verdict.Finding{Requirement: "PATCH-01", Inconclusive: inconclusive, Violation: v})
+func (p *Proxy) clientPatch(rec *record) ([]check.Finding, []check.Note, map[string]any) {
+	var out []check.Finding
+	finding := func(inconclusive bool, v check.Mismatch) {
+		out = append(out, check.Finding{Requirement: "PATCH-01", Inconclusive: inconclusive, Mismatch: v})
 	}
-	if ct := rec.reqHeader.Get("Content-Type"); !verdict.IsJSONMediaType(ct) {
-		finding(false, verdict.Violation{Expected: "request header Content-Type application/json (parameters allowed)", Actual: verdict.Show(ct, ct != "")})
+	if ct := rec.reqHeader.Get("Content-Type"); !check.IsJSONMediaType(ct) {
+		finding(false, check.Mismatch{Expected: "request header Content-Type application/json (parameters allowed)", Actual: check.Show(ct, ct != "")})
 	}
 	raw, truncated, complete := rec.reqBody.snapshot()
 	if !complete {
-		finding(true, verdict.Violation{Expected: "the whole request body", Actual: fmt.Sprintf("%d bytes before the target answered", len(raw)),
+		finding(true, check.Mismatch{Expected: "the whole request body", Actual: fmt.Sprintf("%d bytes before the target answered", len(raw)),
 			Message: "the target answered before it read the body: the proxy cannot judge it"})
 		return out, nil, nil
 	}
 	body, decTruncated, err := decode(raw, rec.reqHeader, p.limit)
 	switch {
 	case errors.Is(err, errCoding):
-		finding(true, verdict.Violation{Expected: "a body in gzip or identity coding", Actual: err.Error(), Message: "the proxy cannot decode it"})
+		finding(true, check.Mismatch{Expected: "a body in gzip or identity coding", Actual: err.Error(), Message: "the proxy cannot decode it"})
 		return out, nil, nil
 	case err != nil:
-		finding(false, verdict.Violation{Expected: "a request body in the Content-Encoding it names", Actual: "Content-Encoding " + strings.Join(rec.reqHeader.Values("Content-Encoding"), ", "), Message: err.Error()})
+		finding(false, check.Mismatch{Expected: "a request body in the Content-Encoding it names", Actual: "Content-Encoding " + strings.Join(rec.reqHeader.Values("Content-Encoding"), ", "), Message: err.Error()})
 		return out, nil, nil
 	case truncated || decTruncated:
-		finding(true, verdict.Violation{Expected: "a body within the proxy's limit", Actual: fmt.Sprintf("a body over --max-response-bytes (%d bytes)", p.limit),
+		finding(true, check.Mismatch{Expected: "a body within the proxy's limit", Actual: fmt.Sprintf("a body over --max-response-bytes (%d bytes)", p.limit),
 			Message: "the harness's own limit, not the client's fault: raise --max-response-bytes to judge it"})
 		return out, nil, nil
 	}
 	res, err := p.v.Validate(schemas.KindRequest, body)
 	if err != nil {
-		finding(true, verdict.Violation{Expected: "a body the validator can judge", Actual: err.Error(), Message: "a harness error"})
+		finding(true, check.Mismatch{Expected: "a body the validator can judge", Actual: err.Error(), Message: "a harness error"})
 		return out, nil, nil
 	}
 	for _, v := range res.Violations {
-		f := verdict.Violation{Pointer: v.Pointer, Expected: "request schema rule " + v.Keyword + ": " + v.Message, Actual: verdict.Cut(v.Value, 200)}
+		f := check.Mismatch{Pointer: v.Pointer, Expected: "request schema rule " + v.Keyword + ": " + v.Message, Actual: check.Cut(v.Value, 200)}
 		if v.Keyword == "json" && f.Actual == "" {
-			f.Actual = verdict.Cut(string(body), 200)
+			f.Actual = check.Cut(string(body), 200)
 		}
 		if v.Limit {
 			f.Expected, f.Actual, f.Message = "a body within the validator's limits", v.Message, "the harness's own limit, not the client's fault"
 		}
 		finding(v.Limit, f)
 	}
-	var notes []verdict.Note
+	var notes []check.Note
 	for _, n := range res.Notes {
-		notes = append(notes, verdict.Note{Requirement: "PATCH-01", Text: n.Pointer + ": " + n.Message})
+		notes = append(notes, check.Note{Requirement: "PATCH-01", Text: n.Pointer + ": " + n.Message})
 	}
 	if !res.Valid() {
 		return out, notes, nil
 	}
-	obj, err := verdict.DecodeObject(body)
+	obj, err := check.DecodeObject(body)
 	if err != nil {
 		return out, notes, nil
 	}
@@ -147,7 +147,7 @@ func (p *Proxy) clientPatch(rec *record) ([]verdict.Finding, []verdict.Note, map
 // patch04 checks that the 200 answer to a valid PATCH shows every updatable property the request
 // set with the value sent (contract PATCH-04). ok is false when the request set none. An answer
 // that is not a JSON object is PATCH-02's and PATCH-03's finding, not this one's.
-func patch04(sent map[string]any, answer []byte) ([]verdict.Finding, bool) {
+func patch04(sent map[string]any, answer []byte) ([]check.Finding, bool) {
 	set := map[string]any{}
 	for _, k := range updatable {
 		if v, ok := sent[k]; ok {
@@ -157,13 +157,13 @@ func patch04(sent map[string]any, answer []byte) ([]verdict.Finding, bool) {
 	if len(set) == 0 {
 		return nil, false
 	}
-	got, err := verdict.DecodeObject(answer)
+	got, err := check.DecodeObject(answer)
 	if err != nil {
 		return nil, true
 	}
-	var out []verdict.Finding
-	for _, v := range verdict.Contains(set, got, "") {
-		out = append(out, verdict.Finding{Requirement: "PATCH-04", Violation: v})
+	var out []check.Finding
+	for _, v := range check.Contains(set, got, "") {
+		out = append(out, check.Finding{Requirement: "PATCH-04", Mismatch: v})
 	}
 	return out, true
 }
@@ -221,7 +221,7 @@ func (p *Proxy) scrub(j *report.Judged, h http.Header) {
 		return p.Redact(s)
 	}
 	for i := range j.Findings {
-		v := &j.Findings[i].Violation
+		v := &j.Findings[i].Mismatch
 		v.Pointer, v.Expected, v.Actual, v.Message = clean(v.Pointer), clean(v.Expected), clean(v.Actual), clean(v.Message)
 	}
 	for i := range j.Notes {
@@ -245,7 +245,7 @@ func lineSummary(j report.Judged) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(j.Findings)-i))
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %s got %s", f.Side, requirementOf(f), pointerOf(f), verdict.Cut(f.Actual, 60)))
+		parts = append(parts, fmt.Sprintf("%s %s %s got %s", f.Side, requirementOf(f), pointerOf(f), check.Cut(f.Actual, 60)))
 	}
 	return fmt.Sprintf("%d %s: %s", len(j.Findings), plural(len(j.Findings), "finding"), strings.Join(parts, "; "))
 }

@@ -12,7 +12,7 @@
 // (up to the body limit) and judges it before answering, so that the X-Callconf-Findings header
 // it adds is exact for that same answer.
 //
-// It imports the configuration, the exchange judge, the schemas, package verdict, the exchange
+// It imports the configuration, the exchange judge, the schemas, package check, the exchange
 // type of internal/target, internal/redact and the tally of internal/report; it knows nothing
 // of Ginkgo or of the command line.
 package proxy

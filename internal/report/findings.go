@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/requirements"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 // Sides of an exchange: which party's message broke the contract.
@@ -24,7 +24,7 @@ const (
 // Attributed is a finding with the party whose message broke the contract.
 type Attributed struct {
 	Side string `json:"side"`
-	verdict.Finding
+	check.Finding
 }
 
 // String renders f on one line, naming its side and requirement.
@@ -36,7 +36,7 @@ type Judged struct {
 	Label    string // how reports name the exchange, e.g. "#7 PATCH /communications/calls/42 → 200"
 	Applied  []string
 	Findings []Attributed
-	Notes    []verdict.Note
+	Notes    []check.Note
 }
 
 // MaxListed bounds the exchanges a Tally lists per requirement (failed and inconclusive each);

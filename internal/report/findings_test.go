@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 func attributed(side, req string, inconclusive bool, actual string) Attributed {
@@ -20,7 +20,7 @@ func TestTallyOutcomes(t *testing.T) {
 	tl.Add(Judged{Label: "#1 PATCH /c/1 → 200", Applied: []string{"PATCH-01", "PATCH-02", "HTTP-01"}})
 	tl.Add(Judged{Label: "#2 PATCH /c/1 → 400", Applied: []string{"PATCH-01", "ERR-06", "HTTP-01"},
 		Findings: []Attributed{attributed(SideClient, "PATCH-01", false, `"hologram"`)},
-		Notes:    []verdict.Note{{Requirement: "ERR-06", Text: "a note"}}})
+		Notes:    []check.Note{{Requirement: "ERR-06", Text: "a note"}}})
 	tl.Add(Judged{Label: "#3 PATCH /c/1 → 200", Applied: []string{"PATCH-02"},
 		Findings: []Attributed{attributed(SideService, "PATCH-02", true, "over the limit")}})
 	tl.Seen()

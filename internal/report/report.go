@@ -17,7 +17,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/requirements"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 // HarnessVersion identifies this harness in reports.
@@ -31,8 +31,8 @@ const EntryResult = "callconf.result"
 // whose requirement does not apply to the target, why.
 type SpecResult struct {
 	Requirement string            `json:"requirement"`
-	Findings    []verdict.Finding `json:"findings,omitempty"`
-	Notes       []verdict.Note    `json:"notes,omitempty"`
+	Findings    []check.Finding `json:"findings,omitempty"`
+	Notes       []check.Note    `json:"notes,omitempty"`
 	Requests    int               `json:"requests"`
 	Retries     int               `json:"retries,omitempty"`
 	Unsupported string            `json:"unsupported,omitempty"`

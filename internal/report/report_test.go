@@ -11,11 +11,11 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/requirements"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 // spec builds a minimal spec report for requirement id with the given typed result.
-func spec(id, text string, state types.SpecState, msg string, findings ...verdict.Finding) types.SpecReport {
+func spec(id, text string, state types.SpecState, msg string, findings ...check.Finding) types.SpecReport {
 	res := SpecResult{Requirement: id, Requests: 3, Findings: findings}
 	return types.SpecReport{
 		LeafNodeType:   types.NodeTypeIt,
@@ -27,8 +27,8 @@ func spec(id, text string, state types.SpecState, msg string, findings ...verdic
 	}
 }
 
-func finding(req string, inconclusive bool, actual string) verdict.Finding {
-	return verdict.Finding{Requirement: req, Inconclusive: inconclusive, Violation: verdict.Violation{Expected: "x", Actual: actual}}
+func finding(req string, inconclusive bool, actual string) check.Finding {
+	return check.Finding{Requirement: req, Inconclusive: inconclusive, Mismatch: check.Mismatch{Expected: "x", Actual: actual}}
 }
 
 // allPassing is a report in which every requirement has one passing spec.

@@ -7,7 +7,7 @@ import (
 	"net/url"
 
 	"github.com/callconf/callconf/internal/ids"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -80,7 +80,7 @@ func alternateBody(prop string) string {
 	if v, ok := alternates[prop]; ok {
 		return `{"` + prop + `": ` + v + `}`
 	}
-	base, err := verdict.DecodeObject([]byte(baselineCall))
+	base, err := check.DecodeObject([]byte(baselineCall))
 	if err != nil {
 		panic(fmt.Sprintf("conformance: the baseline body: %v", err)) // a constant: a build error
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 // newCall gives the spec a call in the baseline state and returns its id; the harness's model of
@@ -84,7 +84,7 @@ func (p *probe) keepAsFound(id string) {
 		}
 		var differ []string
 		for _, k := range append(slices.Clone(updatable), serverGeneratedNames...) {
-			if !verdict.Equal(found[k], now[k]) {
+			if !check.Equal(found[k], now[k]) {
 				differ = append(differ, k)
 			}
 		}
@@ -108,7 +108,7 @@ func (p *probe) keepAsFound(id string) {
 		}
 		if now, ok := s.readCall(ctx, id); ok {
 			for _, k := range differ {
-				if !verdict.Equal(found[k], now[k]) {
+				if !check.Equal(found[k], now[k]) {
 					fmt.Fprintf(GinkgoWriter, "named call %q: %s could not be restored as found\n", id, k)
 				}
 			}
@@ -124,7 +124,7 @@ func (s *suite) readCall(ctx context.Context, id string) (map[string]any, bool) 
 		r = target.Request{Method: http.MethodGet, Path: itemPath(id)}
 	}
 	ex := s.client.Do(ctx, r)
-	obj, err := verdict.DecodeObject(ex.Body)
+	obj, err := check.DecodeObject(ex.Body)
 	return obj, ex.Err == nil && ex.Status == http.StatusOK && err == nil
 }
 
@@ -138,7 +138,7 @@ func (p *probe) secondCall() string {
 
 // startModel starts the harness's model of call id from the baseline body.
 func (p *probe) startModel(id string) {
-	base, err := verdict.DecodeObject([]byte(baselineCall))
+	base, err := check.DecodeObject([]byte(baselineCall))
 	if err != nil {
 		p.harnessError("the baseline body is not a JSON object: %v", err)
 	}
@@ -156,7 +156,7 @@ func (p *probe) startModel(id string) {
 // setupObject decodes the body of a setup exchange; a body that is no JSON object leaves the spec
 // inconclusive.
 func (p *probe) setupObject(ex *target.Exchange) map[string]any {
-	obj, err := verdict.DecodeObject(ex.Body)
+	obj, err := check.DecodeObject(ex.Body)
 	if err != nil || ex.Truncated {
 		p.inconclusive(ex, "the answer to %s is not a JSON object the harness can read: %v", ex.Method, err)
 	}
@@ -186,7 +186,7 @@ func (p *probe) model(id string) map[string]any {
 // property as the harness last set it, except those named in skip.
 func (p *probe) intact(req string, ex *target.Exchange, id string, got map[string]any, skip ...string) {
 	want := p.model(id)
-	var vs []verdict.Violation
+	var vs []check.Mismatch
 	for _, k := range updatable {
 		v, ok := want[k]
 		if !ok || slices.Contains(skip, k) {
@@ -194,10 +194,10 @@ func (p *probe) intact(req string, ex *target.Exchange, id string, got map[strin
 		}
 		w, present := got[k]
 		if !present && v != nil {
-			vs = append(vs, verdict.Violation{Pointer: verdict.Pointer("", k), Expected: verdict.Show(v, true) + " (as the harness last set it)", Actual: "(absent)"})
+			vs = append(vs, check.Mismatch{Pointer: check.Pointer("", k), Expected: check.Show(v, true) + " (as the harness last set it)", Actual: "(absent)"})
 			continue
 		}
-		vs = append(vs, verdict.Contains(v, w, verdict.Pointer("", k))...)
+		vs = append(vs, check.Contains(v, w, check.Pointer("", k))...)
 	}
 	p.violateFor(req, ex, vs...)
 }
@@ -226,7 +226,7 @@ func (p *probe) unchangedAfter(rejected *target.Exchange, id string, before map[
 	}
 	ex, got := p.readBack(id)
 	p.intact("STATE-07", ex, id, got)
-	sent, err := verdict.DecodeObject(rejected.RequestBody)
+	sent, err := check.DecodeObject(rejected.RequestBody)
 	if err != nil {
 		return
 	}
@@ -235,12 +235,12 @@ func (p *probe) unchangedAfter(rejected *target.Exchange, id string, before map[
 		if !ok || k == "state" { // a live call's state moves on its own
 			continue
 		}
-		if was, had := before[k]; had && verdict.Equal(was, v) {
+		if was, had := before[k]; had && check.Equal(was, v) {
 			continue
 		}
-		if now, has := got[k]; has && verdict.Equal(now, v) {
-			p.violateFor("STATE-07", ex, verdict.Violation{Pointer: verdict.Pointer("", k), Expected: "the value from before the rejected PATCH: " + verdict.Show(before[k], before[k] != nil),
-				Actual: verdict.Show(now, true), Message: fmt.Sprintf("the PATCH was answered %d, yet its value was stored", rejected.Status)})
+		if now, has := got[k]; has && check.Equal(now, v) {
+			p.violateFor("STATE-07", ex, check.Mismatch{Pointer: check.Pointer("", k), Expected: "the value from before the rejected PATCH: " + check.Show(before[k], before[k] != nil),
+				Actual: check.Show(now, true), Message: fmt.Sprintf("the PATCH was answered %d, yet its value was stored", rejected.Status)})
 		}
 	}
 }

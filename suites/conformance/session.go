@@ -17,7 +17,7 @@ import (
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 // Session is a resolved target: where it is, how to authenticate, which optional routes it
@@ -205,7 +205,7 @@ func (s *Session) discover(ctx context.Context, c *target.Client) error {
 	}
 	id := ""
 	if ex.Status == http.StatusCreated {
-		if obj, err := verdict.DecodeObject(ex.Body); err == nil {
+		if obj, err := check.DecodeObject(ex.Body); err == nil {
 			id, _ = obj["id"].(string)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -125,8 +125,8 @@ type probe struct {
 
 	mu        sync.Mutex // guards what follows: STATE-03 sends from several goroutines
 	exchanges []*target.Exchange
-	findings  []verdict.Finding
-	notes     []verdict.Note
+	findings  []check.Finding
+	notes     []check.Note
 	sent      int
 	retries   int
 	// models holds, per call id, the updatable properties as the harness set them: the body
@@ -162,7 +162,7 @@ func (p *probe) send(r target.Request, setup bool) *target.Exchange {
 		if setup || ex == nil || ex.Err == nil {
 			p.inconclusive(ex, "%s", problem)
 		}
-		p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: problem})
+		p.violate(ex, check.Mismatch{Expected: "an HTTP response", Actual: problem})
 		p.finish()
 	}
 	return ex
@@ -208,7 +208,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		}
 		p.mu.Lock()
 		p.retries++
-		p.notes = append(p.notes, verdict.Note{Requirement: p.req.ID, Text: fmt.Sprintf("%s %s was throttled (%d) and retried", r.Method, r.Path, ex.Status)})
+		p.notes = append(p.notes, check.Note{Requirement: p.req.ID, Text: fmt.Sprintf("%s %s was throttled (%d) and retried", r.Method, r.Path, ex.Status)})
 		p.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
@@ -236,10 +236,10 @@ func (p *probe) record(ex *target.Exchange, res judge.Result) {
 
 // learn updates the harness's model of a call after a PATCH of it was answered 200.
 func (p *probe) learn(r target.Request, ex *target.Exchange, patchOf string) {
-	if patchOf == "" || ex.Status != http.StatusOK || !verdict.IsJSONMediaType(r.Header.Get("Content-Type")) {
+	if patchOf == "" || ex.Status != http.StatusOK || !check.IsJSONMediaType(r.Header.Get("Content-Type")) {
 		return
 	}
-	sent, err := verdict.DecodeObject(r.Body)
+	sent, err := check.DecodeObject(r.Body)
 	if err != nil {
 		return
 	}
@@ -281,17 +281,17 @@ func (p *probe) get(id string) *target.Exchange {
 func itemPath(id string) string { return requirements.CollectionPath + "/" + escapeID(id) }
 
 // violate records violations of the spec's requirement shown by exchange ex (nil: none).
-func (p *probe) violate(ex *target.Exchange, vs ...verdict.Violation) {
+func (p *probe) violate(ex *target.Exchange, vs ...check.Mismatch) {
 	p.violateFor(p.req.ID, ex, vs...)
 }
 
 // violateFor records violations of requirement req shown by exchange ex (nil: none).
-func (p *probe) violateFor(req string, ex *target.Exchange, vs ...verdict.Violation) {
+func (p *probe) violateFor(req string, ex *target.Exchange, vs ...check.Mismatch) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idx := p.indexOf(ex)
 	for _, v := range vs {
-		p.findings = append(p.findings, verdict.Finding{Requirement: req, Exchange: idx, Violation: v})
+		p.findings = append(p.findings, check.Finding{Requirement: req, Exchange: idx, Mismatch: v})
 	}
 }
 
@@ -307,8 +307,8 @@ func (p *probe) indexOf(ex *target.Exchange) int {
 // inconclusive ends the spec: it could not get to what it tests, for the reason given.
 func (p *probe) inconclusive(ex *target.Exchange, format string, args ...any) {
 	p.mu.Lock()
-	p.findings = append(p.findings, verdict.Finding{Requirement: p.req.ID, Inconclusive: true, Exchange: p.indexOf(ex),
-		Violation: verdict.Violation{Expected: "a precondition of the spec", Actual: fmt.Sprintf(format, args...)}})
+	p.findings = append(p.findings, check.Finding{Requirement: p.req.ID, Inconclusive: true, Exchange: p.indexOf(ex),
+		Mismatch: check.Mismatch{Expected: "a precondition of the spec", Actual: fmt.Sprintf(format, args...)}})
 	p.mu.Unlock()
 	p.finish()
 }
@@ -324,7 +324,7 @@ func (p *probe) status(ex *target.Exchange, want ...int) bool {
 	for _, w := range want {
 		names = append(names, fmt.Sprintf("%d", w))
 	}
-	p.violate(ex, verdict.Violation{Expected: "status " + strings.Join(names, " or "), Actual: fmt.Sprintf("%d %s", ex.Status, verdict.Cut(string(ex.Body), 200))})
+	p.violate(ex, check.Mismatch{Expected: "status " + strings.Join(names, " or "), Actual: fmt.Sprintf("%d %s", ex.Status, check.Cut(string(ex.Body), 200))})
 	return false
 }
 
@@ -334,9 +334,9 @@ func (p *probe) object(ex *target.Exchange) (map[string]any, bool) {
 	if ex.Truncated {
 		p.inconclusive(ex, "the body is larger than the harness's --max-response-bytes limit; the check needs all of it")
 	}
-	obj, err := verdict.DecodeObject(ex.Body)
+	obj, err := check.DecodeObject(ex.Body)
 	if err != nil {
-		p.violate(ex, verdict.Violation{Expected: "a JSON object body", Actual: verdict.Cut(string(ex.Body), 200), Message: err.Error()})
+		p.violate(ex, check.Mismatch{Expected: "a JSON object body", Actual: check.Cut(string(ex.Body), 200), Message: err.Error()})
 		return nil, false
 	}
 	return obj, true
@@ -346,12 +346,12 @@ func (p *probe) object(ex *target.Exchange) (map[string]any, bool) {
 func (p *probe) note(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.notes = append(p.notes, verdict.Note{Requirement: p.req.ID, Text: fmt.Sprintf(format, args...)})
+	p.notes = append(p.notes, check.Note{Requirement: p.req.ID, Text: fmt.Sprintf(format, args...)})
 }
 
 // harnessError ends the spec on a bug of the harness itself (never the target's doing).
 func (p *probe) harnessError(format string, args ...any) {
-	p.violate(nil, verdict.Violation{Expected: "a consistent harness", Actual: fmt.Sprintf(format, args...), Message: "a harness bug: please report it"})
+	p.violate(nil, check.Mismatch{Expected: "a consistent harness", Actual: fmt.Sprintf(format, args...), Message: "a harness bug: please report it"})
 	p.finish()
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -86,7 +86,7 @@ func defineErrorSpecs(s *suite) {
 		id := p.newCall()
 		ex := p.do(target.Request{Method: http.MethodPut, Path: itemPath(id), Header: jsonHeader(), Body: []byte(baselineCall)})
 		if p.status(ex, http.StatusMethodNotAllowed) {
-			p.violate(ex, verdict.AllowLists(ex.Header, http.MethodPatch)...)
+			p.violate(ex, check.AllowLists(ex.Header, http.MethodPatch)...)
 		}
 	})
 
@@ -94,7 +94,7 @@ func defineErrorSpecs(s *suite) {
 		s.Spec("ERR-09", "answers 400 or 404, never a redirect, to "+m.name, func(p *probe) {
 			ex := p.do(target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)})
 			if ex.Status >= 300 && ex.Status < 400 {
-				p.violate(ex, verdict.Violation{Expected: "400 or 404, never a redirect", Actual: fmt.Sprintf("%d Location: %s", ex.Status, ex.Header.Get("Location"))})
+				p.violate(ex, check.Mismatch{Expected: "400 or 404, never a redirect", Actual: fmt.Sprintf("%d Location: %s", ex.Status, ex.Header.Get("Location"))})
 				return
 			}
 			p.status(ex, http.StatusBadRequest, http.StatusNotFound)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 func defineStateSpecs(s *suite) {
@@ -54,10 +54,10 @@ func defineStateSpecs(s *suite) {
 		// Only the updatable properties: server-generated ones such as state may change on their
 		// own in a live call, and annotations such as an etag between two answers.
 		for _, k := range updatable {
-			if !verdict.Equal(a[k], b[k]) {
+			if !check.Equal(a[k], b[k]) {
 				_, inA := a[k]
 				_, inB := b[k]
-				p.violate(second, verdict.Violation{Pointer: verdict.Pointer("", k), Expected: verdict.Show(a[k], inA) + " (as in the first answer)", Actual: verdict.Show(b[k], inB)})
+				p.violate(second, check.Mismatch{Pointer: check.Pointer("", k), Expected: check.Show(a[k], inA) + " (as in the first answer)", Actual: check.Show(b[k], inB)})
 			}
 		}
 	})
@@ -88,7 +88,7 @@ func defineStateSpecs(s *suite) {
 		for i, ex := range results {
 			switch {
 			case problems[i] != "" && ex.Err != nil:
-				p.violate(ex, verdict.Violation{Expected: "an HTTP response", Actual: problems[i]})
+				p.violate(ex, check.Mismatch{Expected: "an HTTP response", Actual: problems[i]})
 			case problems[i] != "":
 				p.inconclusive(ex, "%s", problems[i])
 			case ex.Status == http.StatusConflict, ex.Status == http.StatusPreconditionFailed, ex.Status == http.StatusTooManyRequests:
@@ -99,7 +99,7 @@ func defineStateSpecs(s *suite) {
 		}
 		after, obj := p.readBack(id)
 		if subj, _ := obj["subject"].(string); !slices.Contains(subjects, subj) {
-			p.violate(after, verdict.Violation{Pointer: "/subject", Expected: "one of the " + fmt.Sprint(n) + " subjects sent concurrently", Actual: verdict.Show(obj["subject"], true)})
+			p.violate(after, check.Mismatch{Pointer: "/subject", Expected: "one of the " + fmt.Sprint(n) + " subjects sent concurrently", Actual: check.Show(obj["subject"], true)})
 		}
 		p.intact("STATE-03", after, id, obj, "subject")
 	})
@@ -187,7 +187,7 @@ func defineStateSpecs(s *suite) {
 // nullOrAbsent checks that prop is null or absent in the call ex shows.
 func (p *probe) nullOrAbsent(ex *target.Exchange, prop string) {
 	if obj, ok := p.object(ex); ok && obj[prop] != nil {
-		p.violate(ex, verdict.Violation{Pointer: verdict.Pointer("", prop), Expected: "null or absent", Actual: verdict.Show(obj[prop], true)})
+		p.violate(ex, check.Mismatch{Pointer: check.Pointer("", prop), Expected: "null or absent", Actual: check.Show(obj[prop], true)})
 	}
 }
 
@@ -197,7 +197,7 @@ func (p *probe) sameSubject(ex *target.Exchange, want string) {
 		return
 	}
 	if got, _ := obj["subject"].(string); got != want {
-		p.violate(ex, verdict.Violation{Pointer: "/subject", Expected: quote(want), Actual: verdict.Show(obj["subject"], true), Message: "strings must survive byte for byte"})
+		p.violate(ex, check.Mismatch{Pointer: "/subject", Expected: quote(want), Actual: check.Show(obj["subject"], true), Message: "strings must survive byte for byte"})
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/verdict"
+	"github.com/callconf/callconf/internal/check"
 )
 
 func defineUpdateSpecs(s *suite) {
@@ -60,10 +60,10 @@ func defineUpdateSpecs(s *suite) {
 			if p.s.session.Has(requirements.Read) {
 				// STATE-01: the stored call keeps them too, not only the answer.
 				got := p.get(id)
-				stored, err := verdict.DecodeObject(got.Body)
+				stored, err := check.DecodeObject(got.Body)
 				switch {
 				case got.Status != http.StatusOK || err != nil:
-					p.violateFor("STATE-01", got, verdict.Violation{Expected: "200 with the call", Actual: fmt.Sprintf("%d %s", got.Status, verdict.Cut(string(got.Body), 200))})
+					p.violateFor("STATE-01", got, check.Mismatch{Expected: "200 with the call", Actual: fmt.Sprintf("%d %s", got.Status, check.Cut(string(got.Body), 200))})
 				case !got.Truncated:
 					p.intact("STATE-01", got, id, stored)
 				}
@@ -82,7 +82,7 @@ func defineUpdateSpecs(s *suite) {
 				p.containsSent(ex, c.body, serverGeneratedNames)
 			case http.StatusBadRequest:
 				p.note("%s was rejected (400)", c.name)
-				p.violate(ex, verdict.GraphError(ex.Body)...)
+				p.violate(ex, check.GraphError(ex.Body)...)
 				p.unchangedAfter(ex, id, before)
 			default:
 				p.status(ex, http.StatusOK, http.StatusBadRequest)
@@ -99,7 +99,7 @@ func defineUpdateSpecs(s *suite) {
 			p.unchangedAfter(ex, id, nil)
 		case http.StatusOK:
 			if obj, ok := p.object(ex); ok {
-				p.violate(ex, verdict.Contains(id, obj["id"], "/id")...)
+				p.violate(ex, check.Contains(id, obj["id"], "/id")...)
 			}
 		default:
 			p.status(ex, http.StatusOK, http.StatusBadRequest)
@@ -109,7 +109,7 @@ func defineUpdateSpecs(s *suite) {
 			got := p.get(id)
 			if p.status(got, http.StatusOK) {
 				if obj, ok := p.object(got); ok {
-					p.violate(got, verdict.Contains(id, obj["id"], "/id")...)
+					p.violate(got, check.Contains(id, obj["id"], "/id")...)
 				}
 			}
 		}
@@ -128,7 +128,7 @@ func defineUpdateSpecs(s *suite) {
 // containsSent checks that the response carries every value the request body set for the
 // given properties (PATCH-04 judges the updatable ones; PATCH-06 the server-generated ones).
 func (p *probe) containsSent(ex *target.Exchange, body string, props []string) {
-	sent, err := verdict.DecodeObject([]byte(body))
+	sent, err := check.DecodeObject([]byte(body))
 	if err != nil {
 		p.harnessError("request body is not a JSON object: %v", err)
 	}
@@ -139,7 +139,7 @@ func (p *probe) containsSent(ex *target.Exchange, body string, props []string) {
 	for _, k := range props {
 		if v, set := sent[k]; set {
 			w, present := got[k]
-			p.violate(ex, verdict.ContainsAt(v, w, present, verdict.Pointer("", k))...)
+			p.violate(ex, check.ContainsAt(v, w, present, check.Pointer("", k))...)
 		}
 	}
 }

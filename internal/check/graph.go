@@ -1,4 +1,4 @@
-package verdict
+package check
 
 import (
 	"maps"
@@ -9,38 +9,38 @@ import (
 
 // GraphError checks a 4xx body against the Graph error format (contract ERR-06): a JSON object
 // whose member `error` is an object with a non-empty string `code` and a string `message`.
-func GraphError(body []byte) []Violation {
+func GraphError(body []byte) []Mismatch {
 	obj, err := DecodeObject(body)
 	if err != nil {
-		return []Violation{{Pointer: "", Expected: `a JSON object {"error": {"code", "message"}}`, Actual: Cut(string(body), maxShown), Message: err.Error()}}
+		return []Mismatch{{Pointer: "", Expected: `a JSON object {"error": {"code", "message"}}`, Actual: Cut(string(body), maxShown), Message: err.Error()}}
 	}
 	e, ok := obj["error"].(map[string]any)
 	if !ok {
 		v, present := obj["error"]
-		return []Violation{{Pointer: "/error", Expected: "an object", Actual: Show(v, present)}}
+		return []Mismatch{{Pointer: "/error", Expected: "an object", Actual: Show(v, present)}}
 	}
-	var out []Violation
+	var out []Mismatch
 	if code, ok := e["code"].(string); !ok || code == "" {
 		v, present := e["code"]
-		out = append(out, Violation{Pointer: "/error/code", Expected: "a non-empty string", Actual: Show(v, present)})
+		out = append(out, Mismatch{Pointer: "/error/code", Expected: "a non-empty string", Actual: Show(v, present)})
 	}
 	if _, ok := e["message"].(string); !ok {
 		v, present := e["message"]
-		out = append(out, Violation{Pointer: "/error/message", Expected: "a string", Actual: Show(v, present)})
+		out = append(out, Mismatch{Pointer: "/error/message", Expected: "a string", Actual: Show(v, present)})
 	}
 	return out
 }
 
 // InnerError checks the optional inner error of a Graph error body (contract ERR-07): a member
 // named innerError in any letter case, an object carrying `request-id` and `date`.
-func InnerError(body []byte) []Violation {
+func InnerError(body []byte) []Mismatch {
 	obj, err := DecodeObject(body)
 	if err != nil {
-		return []Violation{{Pointer: "", Expected: "a Graph error body", Actual: Cut(string(body), maxShown), Message: err.Error()}}
+		return []Mismatch{{Pointer: "", Expected: "a Graph error body", Actual: Cut(string(body), maxShown), Message: err.Error()}}
 	}
 	e, ok := obj["error"].(map[string]any)
 	if !ok {
-		return []Violation{{Pointer: "/error", Expected: "an object", Actual: Show(obj["error"], obj["error"] != nil)}}
+		return []Mismatch{{Pointer: "/error", Expected: "an object", Actual: Show(obj["error"], obj["error"] != nil)}}
 	}
 	for _, k := range slices.Sorted(maps.Keys(e)) {
 		if !strings.EqualFold(k, "innerError") {
@@ -48,30 +48,30 @@ func InnerError(body []byte) []Violation {
 		}
 		inner, ok := e[k].(map[string]any)
 		if !ok {
-			return []Violation{{Pointer: Pointer("/error", k), Expected: "an object", Actual: Show(e[k], true)}}
+			return []Mismatch{{Pointer: Pointer("/error", k), Expected: "an object", Actual: Show(e[k], true)}}
 		}
-		var out []Violation
+		var out []Mismatch
 		for _, want := range []string{"request-id", "date"} {
 			if s, ok := inner[want].(string); !ok || s == "" {
 				v, present := inner[want]
-				out = append(out, Violation{Pointer: Pointer(Pointer("/error", k), want), Expected: "a non-empty string", Actual: Show(v, present)})
+				out = append(out, Mismatch{Pointer: Pointer(Pointer("/error", k), want), Expected: "a non-empty string", Actual: Show(v, present)})
 			}
 		}
 		return out
 	}
-	return []Violation{{Pointer: "/error/innerError", Expected: "an object with request-id and date (any spelling of innerError)", Actual: "(absent)"}}
+	return []Mismatch{{Pointer: "/error/innerError", Expected: "an object with request-id and date (any spelling of innerError)", Actual: "(absent)"}}
 }
 
 // HeaderPresent checks that a response header is present and non-empty.
-func HeaderPresent(h http.Header, name string) []Violation {
+func HeaderPresent(h http.Header, name string) []Mismatch {
 	if strings.TrimSpace(h.Get(name)) == "" {
-		return []Violation{{Pointer: "", Expected: "header " + name, Actual: "(absent)"}}
+		return []Mismatch{{Pointer: "", Expected: "header " + name, Actual: "(absent)"}}
 	}
 	return nil
 }
 
 // AllowLists checks that an Allow header lists the given method, spelled exactly (contract ERR-08).
-func AllowLists(h http.Header, method string) []Violation {
+func AllowLists(h http.Header, method string) []Mismatch {
 	vals := h.Values("Allow")
 	for _, v := range vals {
 		for _, m := range strings.Split(v, ",") {
@@ -80,5 +80,5 @@ func AllowLists(h http.Header, method string) []Violation {
 			}
 		}
 	}
-	return []Violation{{Pointer: "", Expected: "an Allow header listing " + method, Actual: Show(strings.Join(vals, ", "), len(vals) > 0)}}
+	return []Mismatch{{Pointer: "", Expected: "an Allow header listing " + method, Actual: Show(strings.Join(vals, ", "), len(vals) > 0)}}
 }

@@ -1,4 +1,4 @@
-package verdict
+package check
 
 // Finding is a violation attributed to a requirement: the unit every spec, the exchange judge
 // and the reports exchange. Inconclusive marks a check the harness could not make (its own limit,
@@ -8,7 +8,7 @@ type Finding struct {
 	Inconclusive bool   `json:"inconclusive,omitempty"`
 	// Exchange is the 1-based number of the exchange in the spec's transcript (0: none).
 	Exchange int `json:"exchange,omitempty"`
-	Violation
+	Mismatch
 }
 
 // String renders f on one line, naming its requirement.
@@ -17,7 +17,7 @@ func (f Finding) String() string {
 	if f.Inconclusive {
 		what += " inconclusive"
 	}
-	return "[" + what + "] " + f.Violation.String()
+	return "[" + what + "] " + f.Mismatch.String()
 }
 
 // Note is something a requirement's report mentions that is no failure: a choice the contract

@@ -1,4 +1,4 @@
-package verdict
+package check
 
 import (
 	"encoding/json"

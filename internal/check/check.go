@@ -1,8 +1,11 @@
-// Package verdict judges what a target answered. Its functions take recorded bytes and headers and
-// return every violation they find (never only the first), each with a JSON Pointer and the
-// expected and actual values, so a failing spec can say exactly what is wrong. It knows nothing
-// of Ginkgo or HTTP clients, which keeps it easy to test and to fuzz with hostile responses.
-package verdict
+// Package check compares what a target answered with what the contract expects. Its functions
+// take recorded bytes and headers and return every Mismatch they find (never only the first),
+// each with a JSON Pointer and the expected and actual values, so a failing spec can say exactly
+// what is wrong; a Finding is a Mismatch attributed to a requirement. It knows nothing of Ginkgo
+// or HTTP clients, which keeps it easy to test and to fuzz with hostile responses.
+//
+// It imports the standard library and package schemas (for JSON Pointers) only.
+package check
 
 import (
 	"bytes"
@@ -20,8 +23,8 @@ import (
 	"github.com/callconf/callconf/schemas"
 )
 
-// Violation is one way a response differs from what a requirement expects.
-type Violation struct {
+// Mismatch is one way a response differs from what a requirement expects.
+type Mismatch struct {
 	Pointer  string `json:"pointer"`  // RFC 6901 pointer into the response body ("" = whole body or a header)
 	Expected string `json:"expected"` // what the requirement wants, in words or as JSON
 	Actual   string `json:"actual"`   // what came, as JSON text or a header value, cut to a readable size
@@ -29,7 +32,7 @@ type Violation struct {
 }
 
 // String renders v on one line.
-func (v Violation) String() string {
+func (v Mismatch) String() string {
 	ptr := v.Pointer
 	if ptr == "" {
 		ptr = "(root)"
@@ -42,8 +45,8 @@ func (v Violation) String() string {
 }
 
 // Sort orders violations by pointer, then expected and actual text, so output is deterministic.
-func Sort(vs []Violation) {
-	slices.SortStableFunc(vs, func(a, b Violation) int {
+func Sort(vs []Mismatch) {
+	slices.SortStableFunc(vs, func(a, b Mismatch) int {
 		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
 			return c
 		}
@@ -151,26 +154,26 @@ func Pointer(parent, token string) string { return parent + schemas.Pointer(toke
 // the type sent is the concrete type of an abstract one. Other "@odata." annotations the target
 // omits are not required back. A sent null is matched by null or by an absent member. Every
 // difference is returned, sorted.
-func Contains(sent, got any, at string) []Violation { return ContainsAt(sent, got, true, at) }
+func Contains(sent, got any, at string) []Mismatch { return ContainsAt(sent, got, true, at) }
 
 // ContainsAt is Contains for a member that may be absent from the answer (present false).
-func ContainsAt(sent, got any, present bool, at string) []Violation {
-	var out []Violation
+func ContainsAt(sent, got any, present bool, at string) []Mismatch {
+	var out []Mismatch
 	contains(sent, got, present, at, &out)
 	Sort(out)
 	return out
 }
 
-func contains(sent, got any, present bool, at string, out *[]Violation) {
+func contains(sent, got any, present bool, at string, out *[]Mismatch) {
 	switch s := sent.(type) {
 	case nil:
 		if present && got != nil {
-			*out = append(*out, Violation{Pointer: at, Expected: "null or absent", Actual: Show(got, true)})
+			*out = append(*out, Mismatch{Pointer: at, Expected: "null or absent", Actual: Show(got, true)})
 		}
 	case map[string]any:
 		g, ok := got.(map[string]any)
 		if !present || !ok {
-			*out = append(*out, Violation{Pointer: at, Expected: "an object containing " + Show(s, true), Actual: Show(got, present)})
+			*out = append(*out, Mismatch{Pointer: at, Expected: "an object containing " + Show(s, true), Actual: Show(got, present)})
 			return
 		}
 		for _, k := range slices.Sorted(maps.Keys(s)) {
@@ -180,9 +183,9 @@ func contains(sent, got any, present bool, at string, out *[]Violation) {
 				t, _ := typeName(s[k])
 				switch {
 				case gok && !answersType(s[k], gv):
-					*out = append(*out, Violation{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #, or a type derived from it)", Actual: Show(gv, true)})
+					*out = append(*out, Mismatch{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #, or a type derived from it)", Actual: Show(gv, true)})
 				case !gok && concreteOfAbstract(t):
-					*out = append(*out, Violation{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (the concrete type sent: the declared type is abstract)", Actual: "(absent)"})
+					*out = append(*out, Mismatch{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (the concrete type sent: the declared type is abstract)", Actual: "(absent)"})
 				}
 			case strings.HasPrefix(k, "@odata.") && !gok:
 				// Annotations are metadata about the payload, not call state; a target may drop them.
@@ -193,7 +196,7 @@ func contains(sent, got any, present bool, at string, out *[]Violation) {
 	case []any:
 		g, ok := got.([]any)
 		if !present || !ok || len(g) != len(s) {
-			*out = append(*out, Violation{Pointer: at, Expected: Show(s, true), Actual: Show(got, present), Message: "arrays compare exactly"})
+			*out = append(*out, Mismatch{Pointer: at, Expected: Show(s, true), Actual: Show(got, present), Message: "arrays compare exactly"})
 			return
 		}
 		for i := range s {
@@ -201,7 +204,7 @@ func contains(sent, got any, present bool, at string, out *[]Violation) {
 		}
 	default:
 		if !present || !ScalarEqual(s, got) {
-			*out = append(*out, Violation{Pointer: at, Expected: Show(s, true), Actual: Show(got, present)})
+			*out = append(*out, Mismatch{Pointer: at, Expected: Show(s, true), Actual: Show(got, present)})
 		}
 	}
 }
