@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
 

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/fixtures"
-	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
 

@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 

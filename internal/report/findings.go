@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/requirements"
 )
 
 // Sides of an exchange: which party's message broke the contract.

@@ -16,8 +16,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/requirements"
 )
 
 // HarnessVersion identifies this harness in reports.
@@ -30,12 +30,12 @@ const EntryResult = "callconf.result"
 // any other its exchanges showed), notes, requests sent, throttled retries, and, for a spec
 // whose requirement does not apply to the target, why.
 type SpecResult struct {
-	Requirement string            `json:"requirement"`
+	Requirement string          `json:"requirement"`
 	Findings    []check.Finding `json:"findings,omitempty"`
 	Notes       []check.Note    `json:"notes,omitempty"`
-	Requests    int               `json:"requests"`
-	Retries     int               `json:"retries,omitempty"`
-	Unsupported string            `json:"unsupported,omitempty"`
+	Requests    int             `json:"requests"`
+	Retries     int             `json:"retries,omitempty"`
+	Unsupported string          `json:"unsupported,omitempty"`
 }
 
 // specResult reads the SpecResult a spec recorded: the value itself within one process, its

@@ -10,8 +10,8 @@ import (
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/requirements"
 )
 
 // spec builds a minimal spec report for requirement id with the given typed result.

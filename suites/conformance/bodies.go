@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/schemas"
 )
 

@@ -8,9 +8,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/check"
 )
 
 // newCall gives the spec a call in the baseline state and returns its id; the harness's model of

@@ -11,13 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
-	"github.com/callconf/callconf/internal/check"
 )
 
 // Session is a resolved target: where it is, how to authenticate, which optional routes it

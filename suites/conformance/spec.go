@@ -13,13 +13,13 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 

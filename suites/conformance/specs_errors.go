@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 

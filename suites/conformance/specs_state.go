@@ -9,9 +9,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
-	"github.com/callconf/callconf/internal/check"
 )
 
 func defineStateSpecs(s *suite) {
