@@ -1,6 +1,9 @@
 // Package e2e tests the runner binary as users run it: against the embedded reference, a served
 // reference with a token, broken and hostile targets, and TLS targets. Each test builds nothing
 // itself: TestMain builds the runner once.
+//
+// It imports the project's packages only to set up targets (internal/reference, internal/mutants);
+// what it judges is the binary's exit status, output and report files.
 package e2e
 
 import (

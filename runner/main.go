@@ -9,6 +9,9 @@
 //	go run ./runner list                         print the requirement registry
 //	go run ./runner selftest                     run the suite against reference, variants, mutants
 //	go run ./runner token [flags]                print the bearer token a run would send
+//
+// It is the top of the import graph: it may import every package of the project, and nothing
+// imports it.
 package main
 
 import (

@@ -92,4 +92,9 @@
 // schema is run. This keeps gojsonschema away from inputs that make it panic (1e20000000 under a
 // minimum/maximum) or run for a long time; a panic that still escapes is recovered and returned
 // as an error.
+//
+// The property lists the harness needs (CallProperties, Updatable, ServerGenerated) come from
+// call.json, where draft-07's readOnly marks what the server generates.
+//
+// It imports the standard library and gojsonschema only, no other package of the project.
 package schemas

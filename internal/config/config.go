@@ -16,7 +16,8 @@
 // only from CALLCONF_OAUTH_CLIENT_SECRET or a file); Load only checks those settings, and package
 // internal/token runs them.
 //
-// It imports the standard library and a YAML decoder only, never another package of the harness.
+// It imports the standard library, a YAML decoder and internal/redact (for the placeholder and
+// URL credential stripping) only.
 package config
 
 import (

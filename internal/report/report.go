@@ -1,6 +1,11 @@
 // Package report turns a Ginkgo report of the conformance suite into verdicts per requirement and
 // writes them for people and CI: a console summary, conformance.json, conformance.md, junit.xml
-// and Ginkgo's JSON report. Every file passes through a redaction function before it is written.
+// and Ginkgo's JSON report. Specs hand it their findings as typed data (SpecResult, in a report
+// entry); nothing here reads another package's text. Every file passes through a redaction
+// function before it is written.
+//
+// It imports the standard library, Ginkgo's report types, internal/check (findings) and
+// internal/requirements (the registry) only.
 package report
 
 import (

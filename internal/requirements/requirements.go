@@ -1,7 +1,8 @@
 // Package requirements is the single registry of what the harness checks: every requirement of
 // the Update-call contract as data, with its stable ID, RFC 2119 level, title, full text, source
-// and the optional target capabilities it needs. Specs, reports and the `runner list` command all
-// read this table; nothing else defines a requirement.
+// and the optional target capabilities it needs, and the one spelling of the label that ties a
+// spec to its requirement and of the calls collection path. Specs, reports and the `runner list`
+// command all read this table; nothing else defines a requirement.
 //
 // The contract document, docs/contract.md, is generated from this registry and the prose of
 // contract.md.tmpl (Markdown; `go run ./runner list --markdown > docs/contract.md`), and a test

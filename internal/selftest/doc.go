@@ -10,7 +10,8 @@
 // conformance.json; its stdout and stderr are read for two things alone: the cause a hostile
 // target's Instance.Expect demands, and crash traces.
 //
-// It may import internal/mutants (the catalogue), internal/reference (to serve it),
+// It may import internal/ids (the token each implementation gets), internal/mutants (the
+// catalogue), internal/reference (to serve it),
 // internal/report (the Conformance type it reads) and internal/requirements (the registry, which
 // orders the matrix's columns); the child's environment comes from the caller (Options.Env), so
 // that it needs no configuration of its own. Only the runner command imports it.

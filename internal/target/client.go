@@ -5,7 +5,8 @@
 // The bearer token comes from the token source of the configuration (package internal/token):
 // a fixed token, or tokens fetched and refreshed during the run, every one of them redacted.
 //
-// It imports the standard library and internal/config, internal/throttle and internal/token.
+// It imports the standard library and internal/config, internal/redact, internal/throttle and
+// internal/token.
 package target
 
 import (

@@ -3,6 +3,8 @@
 // It needs no network and no target:
 //
 //	go tool ginkgo -p --randomize-all ./suites/documents
+//
+// It imports Ginkgo, Gomega, schemas, fixtures and internal/config (for the shared flags) only.
 package documents_test
 
 import (
