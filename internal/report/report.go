@@ -132,6 +132,39 @@ const maxFailureMessage = 16 << 10
 // tally is what the specs said about one requirement.
 type tally struct{ passed, failed, inconclusive, unsupported, disabled int }
 
+// outcome is the verdict a tally gives: any failure fails the requirement; else a check that
+// could not be made leaves it inconclusive; else one pass passes it; else it is unsupported if
+// a spec said so, or disabled.
+func (t tally) outcome() Outcome {
+	switch {
+	case t.failed > 0:
+		return Failed
+	case t.inconclusive > 0:
+		return Inconclusive
+	case t.passed > 0:
+		return Passed
+	case t.unsupported > 0:
+		return Unsupported
+	}
+	return Disabled
+}
+
+// count adds one requirement of outcome o.
+func (c *Counts) count(o Outcome) {
+	switch o {
+	case Passed:
+		c.Passed++
+	case Failed:
+		c.Failed++
+	case Inconclusive:
+		c.Inconclusive++
+	case Unsupported:
+		c.Unsupported++
+	default:
+		c.Disabled++
+	}
+}
+
 // Build computes the verdict per requirement from a Ginkgo report: each spec's SpecResult counts
 // for the spec's own requirement, and each finding also for the requirement it names.
 func Build(r types.Report, in Input) Conformance {
@@ -209,23 +242,8 @@ func Build(r types.Report, in Input) Conformance {
 			reason := "not run: " + strings.TrimSpace(c.SuiteError)
 			req.Inconclusives = append(req.Inconclusives, Failure{Cause: reason, Message: reason})
 		}
-		switch {
-		case t.failed > 0:
-			req.Outcome = Failed
-			c.Summary.Failed++
-		case t.inconclusive > 0:
-			req.Outcome = Inconclusive
-			c.Summary.Inconclusive++
-		case t.passed > 0:
-			req.Outcome = Passed
-			c.Summary.Passed++
-		case t.unsupported > 0:
-			req.Outcome = Unsupported
-			c.Summary.Unsupported++
-		default:
-			req.Outcome = Disabled
-			c.Summary.Disabled++
-		}
+		req.Outcome = t.outcome()
+		c.Summary.count(req.Outcome)
 		req.Notes = compactSorted(req.Notes)
 		for _, l := range [][]Failure{req.Failures, req.Inconclusives} {
 			slices.SortFunc(l, func(a, b Failure) int { return cmp.Or(cmp.Compare(a.Spec, b.Spec), cmp.Compare(a.Message, b.Message)) })
