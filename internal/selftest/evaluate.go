@@ -11,9 +11,8 @@ import (
 	"github.com/callconf/callconf/internal/requirements"
 )
 
-// Inconclusive is the outcome of a requirement the suite could not decide (report.Inconclusive,
-// spelled by its value so that this package does not wait for the constant).
-const Inconclusive = report.Outcome("inconclusive")
+// Inconclusive is the outcome of a requirement the suite could not decide.
+const Inconclusive = report.Inconclusive
 
 // Result is the selftest's judgement of one implementation (a row of selftest.json).
 type Result struct {
@@ -144,6 +143,8 @@ func merge(children []*Child) merged {
 				mg.why[req.ID] = req.Failures[0].Spec
 			case len(req.Failures) > 0:
 				mg.why[req.ID] = firstLine(req.Failures[0].Message)
+			case len(req.Inconclusives) > 0:
+				mg.why[req.ID] = strings.TrimPrefix(req.Inconclusives[0].Spec+": "+req.Inconclusives[0].Cause, ": ")
 			case len(req.Notes) > 0:
 				mg.why[req.ID] = req.Notes[0]
 			}
