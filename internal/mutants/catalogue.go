@@ -30,8 +30,8 @@ func patches(fn func(id string, o map[string]any) map[string]any) func(*referenc
 	return func(srv *reference.Server, _ string) http.Handler { return rewritePatch(srv, fn) }
 }
 
-// ids is shorthand for a list of requirement IDs.
-func ids(s string) []string { return strings.Fields(s) }
+// reqs is shorthand for a list of requirement IDs.
+func reqs(s string) []string { return strings.Fields(s) }
 
 func mutants() []Impl {
 	return []Impl{
@@ -39,7 +39,7 @@ func mutants() []Impl {
 		mutant("status-204", "a successful PATCH answers 204 No Content without a body",
 			// PATCH-05 ends inconclusive, not failed: its first PATCH (the full update) already
 			// answers 204, so the partial update it tests is never reached.
-			ids("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-06 STATE-01 STATE-02 STATE-03 STATE-05 STATE-06"),
+			reqs("PATCH-01 PATCH-02 PATCH-03 PATCH-04 PATCH-06 STATE-01 STATE-02 STATE-03 STATE-05 STATE-06"),
 			answers(func(r *http.Request, a *answer) {
 				if r.Method == http.MethodPatch && a.status == http.StatusOK {
 					a.status, a.body = http.StatusNoContent, nil
@@ -47,7 +47,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("pre-update-body", "a PATCH stores the update but answers the call as it was before it",
-			ids("PATCH-04 PATCH-06 STATE-02 STATE-05 STATE-06"),
+			reqs("PATCH-04 PATCH-06 STATE-02 STATE-05 STATE-06"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					id, ok := itemID(r)
@@ -63,14 +63,14 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("content-type-text", "a successful PATCH answers JSON labelled Content-Type: text/plain",
-			ids("PATCH-02"),
+			reqs("PATCH-02"),
 			answers(func(r *http.Request, a *answer) {
 				if r.Method == http.MethodPatch && a.status == http.StatusOK {
 					a.header.Set("Content-Type", "text/plain; charset=utf-8")
 				}
 			})),
 		mutant("enum-outside-set", `calls in state "establishing" are shown in the undocumented state "preEstablishing"`,
-			ids("PATCH-02"),
+			reqs("PATCH-02"),
 			answers(func(_ *http.Request, a *answer) {
 				if o, ok := a.call(); ok && o["state"] == "establishing" {
 					o["state"] = "preEstablishing"
@@ -78,7 +78,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("wrong-odata-type", `calls are answered with "@odata.type": "#microsoft.graph.callRecord"`,
-			ids("PATCH-02"), // the call's own @odata.type is no updatable property: PATCH-04 does not judge it
+			reqs("PATCH-02"), // the call's own @odata.type is no updatable property: PATCH-04 does not judge it
 			answers(func(_ *http.Request, a *answer) {
 				if o, ok := a.call(); ok {
 					o["@odata.type"] = "#microsoft.graph.callRecord"
@@ -86,7 +86,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("id-uppercased", "a PATCH answers the call's id in upper case",
-			ids("PATCH-03"),
+			reqs("PATCH-03"),
 			answers(func(r *http.Request, a *answer) {
 				if o, ok := a.call(); ok && r.Method == http.MethodPatch {
 					o["id"] = strings.ToUpper(o["id"].(string))
@@ -94,13 +94,13 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("drops-callbackUri", "a PATCH silently ignores callbackUri",
-			ids("PATCH-04 PATCH-05 STATE-01"),
+			reqs("PATCH-04 PATCH-05 STATE-01"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				delete(o, "callbackUri")
 				return o
 			})),
 		mutant("arrays-appended", "a PATCH appends the targets sent to the stored ones instead of replacing them",
-			ids("PATCH-04 PATCH-05 STATE-01 STATE-02"),
+			reqs("PATCH-04 PATCH-05 STATE-01 STATE-02"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewritePatch(srv, func(id string, o map[string]any) map[string]any {
 					sent, ok := o["targets"].([]any)
@@ -119,7 +119,7 @@ func mutants() []Impl {
 			}),
 		// The 200 answer to the toneInfo PATCH breaks the schema's int64 maximum as well (PATCH-02).
 		mutant("int64-via-float64", "numbers in calls pass through float64 (9223372036854775807 comes back as 9223372036854775808)",
-			ids("PATCH-02 PATCH-06"),
+			reqs("PATCH-02 PATCH-06"),
 			answers(func(_ *http.Request, a *answer) {
 				if _, ok := a.call(); !ok {
 					return
@@ -131,14 +131,14 @@ func mutants() []Impl {
 			})),
 		// A string where the schema wants an integer, in a 200 answer to a PATCH, is PATCH-02's too.
 		mutant("numbers-as-strings", `numbers in calls are sent as strings ("code": "2147483647")`,
-			ids("PATCH-02 PATCH-06"),
+			reqs("PATCH-02 PATCH-06"),
 			answers(func(_ *http.Request, a *answer) {
 				if o, ok := a.call(); ok {
 					a.setJSON(mapNumbers(o, func(n json.Number) any { return n.String() }))
 				}
 			})),
 		mutant("non-ascii-mangled", "strings are stored as Latin-1 gone wrong: every non-ASCII character becomes '?'",
-			ids("PATCH-04 PATCH-05 STATE-01 STATE-05"),
+			reqs("PATCH-04 PATCH-05 STATE-01 STATE-05"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				return mapStrings(o, func(s string) string {
 					return strings.Map(func(c rune) rune {
@@ -150,7 +150,7 @@ func mutants() []Impl {
 				}).(map[string]any)
 			})),
 		mutant("escapes-mangled", `JSON escapes are mangled on the way in: \" becomes ', \\ becomes /, \t and \n become spaces`,
-			ids("PATCH-04 STATE-05"),
+			reqs("PATCH-04 STATE-05"),
 			func(srv *reference.Server, _ string) http.Handler {
 				rep := strings.NewReplacer(`"`, `'`, `\`, `/`, "\t", " ", "\n", " ")
 				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
@@ -158,7 +158,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("long-strings-truncated", "strings longer than 255 characters are truncated to 255",
-			ids("PATCH-04 STATE-05"),
+			reqs("PATCH-04 STATE-05"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				return mapStrings(o, func(s string) string {
 					if r := []rune(s); len(r) > 255 {
@@ -168,12 +168,12 @@ func mutants() []Impl {
 				}).(map[string]any)
 			})),
 		mutant("put-semantics", "a PATCH resets every updatable property it does not send (PUT semantics)",
-			ids("PATCH-05 STATE-01 STATE-03"),
+			reqs("PATCH-05 STATE-01 STATE-03"),
 			func(srv *reference.Server, _ string) http.Handler { return resetUnsent(srv) }),
 		// Only the spec that sends every updatable property at once gets JSON: a harness that
 		// checked the media type in that spec alone would pass it.
 		mutant("partial-update-text-plain", "a 200 to a PATCH that does not set every updatable property is labelled Content-Type: text/plain",
-			ids("PATCH-02"),
+			reqs("PATCH-02"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewritePatchAnswer(srv, func(_ *http.Request, sent map[string]any, a *answer) {
 					if a.status == http.StatusOK && slices.ContainsFunc(updatable, func(p string) bool { _, ok := sent[p]; return !ok }) {
@@ -184,7 +184,7 @@ func mutants() []Impl {
 		// The create answer tells nothing to compare with: only the harness's own record of what
 		// it sent shows the properties lost (PATCH-05, and STATE-01 and STATE-03 on the stored call).
 		mutant("sparse-create-answer", "create answers only the id and server-generated properties, and a PATCH resets every updatable property it does not send",
-			ids("PATCH-05 STATE-01 STATE-03"),
+			reqs("PATCH-05 STATE-01 STATE-03"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(resetUnsent(srv), func(r *http.Request, a *answer) {
 					o, ok := a.call()
@@ -201,7 +201,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("source-resets-targets", "a PATCH that sets source and not targets removes the targets (stores [])",
-			ids("PATCH-05 STATE-01"),
+			reqs("PATCH-05 STATE-01"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				if _, src := o["source"]; src {
 					if _, tgt := o["targets"]; !tgt {
@@ -211,7 +211,7 @@ func mutants() []Impl {
 				return o
 			})),
 		mutant("server-generated-ignored", "a PATCH answers 200 but silently drops state, direction, myParticipantId, resultInfo and toneInfo",
-			ids("PATCH-06"),
+			reqs("PATCH-06"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				for _, p := range serverGenerated {
 					delete(o, p)
@@ -220,7 +220,7 @@ func mutants() []Impl {
 			})),
 		// A 4xx without the Graph error format is ERR-06's and ERR-07's wherever it happens.
 		mutant("server-generated-plain-400", "a PATCH that sets a server-generated property answers 400 with a plain-text body",
-			ids("PATCH-06 ERR-06 ERR-07"),
+			reqs("PATCH-06 ERR-06 ERR-07"),
 			func(srv *reference.Server, tok string) http.Handler {
 				return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, r *http.Request, prop string) {
 					w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -231,7 +231,7 @@ func mutants() []Impl {
 			}),
 		mutant("body-id-taken", "a PATCH whose body names another id renames the call (200, and GET shows the new id)",
 			// Every later 200 to a PATCH of the call answers the new id: PATCH-03.
-			ids("PATCH-03 PATCH-07"),
+			reqs("PATCH-03 PATCH-07"),
 			func(srv *reference.Server, tok string) http.Handler {
 				var mu sync.Mutex
 				alias := map[string]string{}
@@ -260,14 +260,14 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("500-on-schema-violation", "a body that violates the request schema answers 500 instead of 400",
-			ids("PATCH-08 ERR-02"),
+			reqs("PATCH-08 ERR-02"),
 			answers(func(_ *http.Request, a *answer) {
 				if a.schemaRefusal() {
 					a.status = http.StatusInternalServerError
 				}
 			})),
 		mutant("500-on-malformed-id", "a malformed call id answers 500 instead of 400",
-			ids("PATCH-08 ERR-09"),
+			reqs("PATCH-08 ERR-09"),
 			answers(func(_ *http.Request, a *answer) {
 				if a.errorCode() == "invalidCallId" {
 					a.status = http.StatusInternalServerError
@@ -275,7 +275,7 @@ func mutants() []Impl {
 			})),
 
 		mutant("500-after-delete", "a PATCH of a call that was deleted answers 500 instead of 404",
-			ids("PATCH-08 STATE-04"),
+			reqs("PATCH-08 STATE-04"),
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				gone := map[string]bool{}
@@ -295,7 +295,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("500-on-null", "a valid PATCH that sets a property to null answers 500",
-			ids("PATCH-08 STATE-06"),
+			reqs("PATCH-08 STATE-06"),
 			func(srv *reference.Server, tok string) http.Handler {
 				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
 					_, o, ok := validPatch(r)
@@ -308,7 +308,7 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("500-on-basic-auth", "an Authorization header with the Basic scheme answers 500 instead of 401",
-			ids("PATCH-08 ERR-04"),
+			reqs("PATCH-08 ERR-04"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
 					scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
@@ -322,7 +322,7 @@ func mutants() []Impl {
 
 		// --- ERR-01 … ERR-10 -----------------------------------------------------------------
 		mutant("accepts-malformed-json", "a PATCH body that is not well-formed JSON is taken as {} (200)",
-			ids("ERR-01"),
+			reqs("ERR-01"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
 					if _, ok := itemID(r); ok && r.Method == http.MethodPatch {
@@ -334,31 +334,31 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("accepts-invalid-enum", "a PATCH whose only schema violations are values outside an enum answers 200 and ignores the body",
-			ids("ERR-02"),
+			reqs("ERR-02"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return acceptViolations(srv, func(v schemas.Violation) bool { return v.Keyword == "enum" })
 			}),
 		mutant("accepts-null-non-nullable", "a PATCH whose only schema violations are nulls where null is not allowed answers 200 and ignores the body",
-			ids("ERR-02"),
+			reqs("ERR-02"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return acceptViolations(srv, func(v schemas.Violation) bool { return v.Value == "null" })
 			}),
 		mutant("missing-call-400", "a PATCH of a call that does not exist answers 400 instead of 404",
-			ids("ERR-03 STATE-04"),
+			reqs("ERR-03 STATE-04"),
 			answers(func(r *http.Request, a *answer) {
 				if r.Method == http.MethodPatch && a.status == http.StatusNotFound {
 					a.status = http.StatusBadRequest
 				}
 			})),
 		mutant("403-missing-token", "a request without Authorization answers 403 instead of 401",
-			ids("ERR-04"),
+			reqs("ERR-04"),
 			answers(func(r *http.Request, a *answer) {
 				if a.status == http.StatusUnauthorized && r.Header.Get("Authorization") == "" {
 					a.status = http.StatusForbidden
 				}
 			})),
 		mutant("any-bearer-accepted", "any bearer token is accepted; only a missing or non-Bearer Authorization answers 401",
-			ids("ERR-04"),
+			reqs("ERR-04"),
 			func(srv *reference.Server, tok string) http.Handler {
 				return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
 					scheme, cred, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -369,7 +369,7 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("ignores-content-type", "a PATCH body is parsed as JSON whatever its Content-Type",
-			ids("ERR-05"),
+			reqs("ERR-05"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
 					if r.Method == http.MethodPatch {
@@ -379,14 +379,14 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("415-as-400", "an unsupported media type answers 400 instead of 415",
-			ids("ERR-05"),
+			reqs("ERR-05"),
 			answers(func(_ *http.Request, a *answer) {
 				if a.status == http.StatusUnsupportedMediaType {
 					a.status = http.StatusBadRequest
 				}
 			})),
 		mutant("non-graph-errors", `errors are {"status": 400, "title": …, "detail": …} (RFC 9457 style) instead of Graph errors`,
-			ids("ERR-06 ERR-07"),
+			reqs("ERR-06 ERR-07"),
 			answers(func(_ *http.Request, a *answer) {
 				if _, e, ok := a.graphError(); ok {
 					a.setJSON(map[string]any{"type": "about:blank", "status": json.Number(strconv.Itoa(a.status)),
@@ -395,7 +395,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("error-code-empty", `errors carry an empty code ("code": "")`,
-			ids("ERR-06"),
+			reqs("ERR-06"),
 			answers(func(_ *http.Request, a *answer) {
 				if o, e, ok := a.graphError(); ok {
 					e["code"] = ""
@@ -403,7 +403,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("no-innererror", "errors carry no innerError",
-			ids("ERR-07"),
+			reqs("ERR-07"),
 			answers(func(_ *http.Request, a *answer) {
 				if o, e, ok := a.graphError(); ok {
 					delete(e, "innerError")
@@ -411,7 +411,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("html-errors", "errors are an HTML page (Content-Type: text/html) instead of a Graph error",
-			ids("ERR-06 ERR-07"),
+			reqs("ERR-06 ERR-07"),
 			answers(func(_ *http.Request, a *answer) {
 				if _, e, ok := a.graphError(); ok {
 					msg, _ := e["message"].(string)
@@ -421,14 +421,14 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("error-media-type-text", "Graph error bodies are labelled Content-Type: text/plain (the body unchanged)",
-			ids("ERR-06"),
+			reqs("ERR-06"),
 			answers(func(_ *http.Request, a *answer) {
 				if _, _, ok := a.graphError(); ok {
 					a.header.Set("Content-Type", "text/plain; charset=utf-8")
 				}
 			})),
 		mutant("401-bare", "a 401 has an empty body and no request-id (WWW-Authenticate kept)",
-			ids("ERR-06 ERR-07 HTTP-01"),
+			reqs("ERR-06 ERR-07 HTTP-01"),
 			answers(func(_ *http.Request, a *answer) {
 				if a.status == http.StatusUnauthorized {
 					a.body = nil
@@ -437,7 +437,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("put-accepted", "PUT on a call is handled as a PATCH (200)",
-			ids("ERR-08"),
+			reqs("ERR-08"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return middleware(srv, func(_ http.ResponseWriter, r *http.Request) bool {
 					if _, ok := itemID(r); ok && r.Method == http.MethodPut {
@@ -447,19 +447,19 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("405-without-allow", "a wrong method answers 405 without an Allow header",
-			ids("ERR-08"),
+			reqs("ERR-08"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) { a.header.Del("Allow") })
 			}),
 		mutant("allow-lowercase", "a wrong method answers 405 with the methods in lower case (Allow: get, patch, delete)",
-			ids("ERR-08"),
+			reqs("ERR-08"),
 			answers(func(_ *http.Request, a *answer) {
 				if vs := a.header.Values("Allow"); a.status == http.StatusMethodNotAllowed && len(vs) > 0 {
 					a.header.Set("Allow", strings.ToLower(strings.Join(vs, ", ")))
 				}
 			})),
 		mutant("redirects-malformed-ids", "a malformed call id answers 301 to the collection instead of 400",
-			ids("ERR-09"),
+			reqs("ERR-09"),
 			answers(func(_ *http.Request, a *answer) {
 				if a.errorCode() == "invalidCallId" {
 					a.status = http.StatusMovedPermanently
@@ -468,35 +468,35 @@ func mutants() []Impl {
 			})),
 
 		mutant("401-without-challenge", "a 401 carries no WWW-Authenticate header",
-			ids("ERR-10"),
+			reqs("ERR-10"),
 			func(srv *reference.Server, _ string) http.Handler { return challenge(srv, "") }),
 		mutant("401-basic-challenge", `a 401 challenges with the Basic scheme (WWW-Authenticate: Basic realm="callconf")`,
-			ids("ERR-10"),
+			reqs("ERR-10"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return challenge(srv, `Basic realm="callconf", charset="UTF-8"`)
 			}),
 
 		// --- HTTP-01 … HTTP-03 ---------------------------------------------------------------
 		mutant("no-request-id", "no response carries a request-id header",
-			ids("HTTP-01"),
+			reqs("HTTP-01"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) { a.header.Del("request-id") })
 			}),
 		mutant("client-request-id-not-echoed", "client-request-id is not echoed as a header",
-			ids("HTTP-02"),
+			reqs("HTTP-02"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(_ *http.Request, a *answer) { a.header.Del("client-request-id") })
 			}),
 
 		mutant("client-request-id-on-2xx-only", "client-request-id is echoed on successful answers only, not on errors",
-			ids("HTTP-02"),
+			reqs("HTTP-02"),
 			answers(func(_ *http.Request, a *answer) {
 				if a.status >= 300 {
 					a.header.Del("client-request-id")
 				}
 			})),
 		mutant("throttles-without-retry-after", "the first attempt of every 7th PATCH answers 429 without Retry-After (the retry goes through)",
-			ids("HTTP-03"),
+			reqs("HTTP-03"),
 			func(srv *reference.Server, tok string) http.Handler {
 				return throttle(srv, tok, 7, isItemPatch, func(w http.ResponseWriter, r *http.Request, _ int) {
 					writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests")
@@ -506,7 +506,7 @@ func mutants() []Impl {
 		// --- STATE-01 … STATE-08 ------------------------------------------------------------
 		mutant("stale-get", "GET serves the call as it was created (a cache never invalidated by PATCH)",
 			// STATE-03, STATE-05 and STATE-06 verify the stored call with a GET too.
-			ids("STATE-01 STATE-03 STATE-05 STATE-06"),
+			reqs("STATE-01 STATE-03 STATE-05 STATE-06"),
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				cache := map[string][]byte{}
@@ -526,7 +526,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("non-idempotent", `a PATCH identical to the previous one of the same call stores its strings with " (again)" appended`,
-			ids("STATE-02"),
+			reqs("STATE-02"),
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				last := map[string]string{}
@@ -547,14 +547,14 @@ func mutants() []Impl {
 		// A 503 is a 5xx (PATCH-08), and this one names no Retry-After (HTTP-03).
 		mutant("5xx-under-concurrency", "a PATCH that overlaps another PATCH of the same call answers 503 without Retry-After",
 			// STATE-03 holds: the harness retries a 503 (with back-off, as it names no Retry-After).
-			ids("PATCH-08 HTTP-03"),
+			reqs("PATCH-08 HTTP-03"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return onOverlap(srv, func(w http.ResponseWriter, r *http.Request) {
 					writeGraphError(w, r, http.StatusServiceUnavailable, "serviceNotAvailable", "the call is locked by another update")
 				})
 			}),
 		mutant("resurrected-after-delete", "a PATCH after DELETE brings the call back (200) instead of answering 404",
-			ids("STATE-04"),
+			reqs("STATE-04"),
 			func(srv *reference.Server, tok string) http.Handler {
 				var mu sync.Mutex
 				graveyard := map[string]map[string]any{}
@@ -592,7 +592,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("delete-is-noop", "DELETE answers 204 but keeps the call",
-			ids("STATE-04"),
+			reqs("STATE-04"),
 			func(srv *reference.Server, tok string) http.Handler {
 				return middleware(srv, func(w http.ResponseWriter, r *http.Request) bool {
 					if _, ok := itemID(r); ok && r.Method == http.MethodDelete && authorized(r, tok) {
@@ -604,7 +604,7 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("null-ignored", "a PATCH ignores top-level properties set to null",
-			ids("STATE-06"),
+			reqs("STATE-06"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				for k, v := range o {
 					if v == nil {
@@ -614,7 +614,7 @@ func mutants() []Impl {
 				return o
 			})),
 		mutant("read-only-stored-then-400", "a PATCH that sets a server-generated property is applied, then answered 400 with a Graph error",
-			ids("STATE-07"),
+			reqs("STATE-07"),
 			func(srv *reference.Server, tok string) http.Handler {
 				return rejectServerGenerated(srv, tok, func(w http.ResponseWriter, r *http.Request, prop string) {
 					if a := capture(srv, r); a.status != http.StatusOK {
@@ -625,7 +625,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("invalid-patch-partly-stored", "a PATCH that violates the request schema stores the members that are valid on their own, then answers 400",
-			ids("STATE-07"),
+			reqs("STATE-07"),
 			func(srv *reference.Server, _ string) http.Handler {
 				v, verr := schemas.Default()
 				valid := func(doc []byte) bool {
@@ -657,7 +657,7 @@ func mutants() []Impl {
 		// Serial: in a parallel run the most recently created other call belongs to a spec
 		// running at the same time, whose own requirement would then fail too.
 		serial(mutant("writes-other-call", "a PATCH answered 200 also copies the call's subject into the most recently created other call",
-			ids("STATE-08"),
+			reqs("STATE-08"),
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				var live []string // created calls not deleted, oldest first

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/reference"
 )
 
@@ -83,7 +84,7 @@ func hostiles() []Impl {
 		hostile("html-not-json", "answers PATCH 200 with an HTML page labelled application/json", `not a single well-formed JSON value`, nil,
 			func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("request-id", newUUID())
+				w.Header().Set("request-id", ids.GUID())
 				w.WriteHeader(http.StatusOK)
 				_, _ = w.Write([]byte("<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1>\xff\xfe</body></html>"))
 			}),
@@ -107,7 +108,7 @@ func hostiles() []Impl {
 		hostile("garbage-json", "answers PATCH 200 with hostile JSON: a BOM, duplicate keys, 1e20000000, invalid UTF-8, 100,000 levels of nesting", `not a single well-formed JSON value`, nil,
 			func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("request-id", newUUID())
+				w.Header().Set("request-id", ids.GUID())
 				w.WriteHeader(http.StatusOK)
 				var b bytes.Buffer
 				b.WriteString("\xef\xbb\xbf{\"id\": \"a\", \"id\": \"b\", \"resultInfo\": {\"code\": 1e20000000}, \"subject\": \"\xff\xfe\", \"source\": ")
@@ -142,7 +143,7 @@ func redirectElsewhere() Impl {
 			elsewhere := "http://localhost:" + port
 			in := hostile("", "", `got 307`, nil, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Location", elsewhere+r.URL.RequestURI())
-				w.Header().Set("request-id", newUUID())
+				w.Header().Set("request-id", ids.GUID())
 				w.WriteHeader(http.StatusTemporaryRedirect)
 			})
 			inst, err := in.Build(tok)

@@ -15,11 +15,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/schemas"
 )
 
 // serverGenerated are the call's server-generated properties (contract PATCH-06).
-var serverGenerated = []string{"state", "direction", "myParticipantId", "resultInfo", "toneInfo"}
+var serverGenerated = schemas.ServerGenerated()
 
 // updatable are the call's updatable properties (contract PATCH-04), in contract order.
 var updatable = []string{"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState"}
@@ -37,7 +39,7 @@ func variants() []Impl {
 		variant("new-participant-id", "every PATCH that does not set myParticipantId assigns a new one (server-generated properties may change on their own)",
 			patches(func(_ string, o map[string]any) map[string]any {
 				if _, ok := o["myParticipantId"]; !ok {
-					o["myParticipantId"] = newUUID()
+					o["myParticipantId"] = ids.GUID()
 				}
 				return o
 			})),
@@ -57,7 +59,7 @@ func variants() []Impl {
 						return
 					}
 					if o, e, ok := a.graphError(); ok {
-						e["callconfTraceId"] = newUUID()
+						e["callconfTraceId"] = ids.GUID()
 						o["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.error"
 						a.setJSON(o)
 					}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callconf/callconf/internal/ids"
 )
 
 // client talks to one built implementation the way the harness does: a bearer token and a
@@ -58,7 +60,7 @@ func (c *client) do(method, path, body string, hdr ...string) *reply {
 	if c.tok != "" {
 		req.Header.Set("Authorization", "Bearer "+c.tok)
 	}
-	req.Header.Set("client-request-id", newUUID())
+	req.Header.Set("client-request-id", ids.GUID())
 	for i := 0; i+1 < len(hdr); i += 2 {
 		if hdr[i+1] == "" {
 			req.Header.Del(hdr[i])

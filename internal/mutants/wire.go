@@ -2,7 +2,6 @@ package mutants
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -23,7 +24,7 @@ import (
 // Graph error writer for answers a middleware gives itself.
 
 // collection is the calls collection's path (the catalogue serves it at the root).
-const collection = "/communications/calls"
+const collection = requirements.CollectionPath
 
 // answer is a captured response of the wrapped handler, to be rewritten and then sent.
 type answer struct {
@@ -298,7 +299,7 @@ func authorized(r *http.Request, token string) bool {
 // gives itself: a new request-id, and the client-request-id the client sent. It returns the
 // request-id.
 func traceHeaders(h http.Header, r *http.Request) string {
-	rid := newUUID()
+	rid := ids.GUID()
 	h.Set("request-id", rid)
 	if c := r.Header.Get("client-request-id"); c != "" {
 		h.Set("client-request-id", c)
@@ -320,15 +321,6 @@ func writeGraphError(w http.ResponseWriter, r *http.Request, status int, code, m
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 // middleware builds a handler around next from optional hooks: before may rewrite the request

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/callconf/callconf/internal/requirements"
 )
 
 // TestAuthorizeDecidesWhichTokensPass: with Options.Authorize, exactly the tokens it accepts pass;
@@ -18,7 +20,7 @@ func TestAuthorizeDecidesWhichTokensPass(t *testing.T) {
 		auth   string
 		status int
 	}{{"Bearer good", http.StatusCreated}, {"bearer  good ", http.StatusCreated}, {"Bearer expired", http.StatusUnauthorized}, {"", http.StatusUnauthorized}, {"Basic good", http.StatusUnauthorized}} {
-		r := httptest.NewRequest(http.MethodPost, collectionPath, strings.NewReader(`{}`))
+		r := httptest.NewRequest(http.MethodPost, requirements.CollectionPath, strings.NewReader(`{}`))
 		r.Header.Set("Content-Type", "application/json")
 		if tc.auth != "" {
 			r.Header.Set("Authorization", tc.auth)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -339,7 +340,7 @@ func TestERR02_SchemaViolationsAnswer400WithOneDetailPerViolation(t *testing.T) 
 
 func TestERR03_PatchUnknownCallIDAnswers404(t *testing.T) {
 	e := newEnv(t, Options{})
-	for _, id := range []string{"00000000-0000-0000-0000-000000000000", newUUID(), "no-such-call"} {
+	for _, id := range []string{"00000000-0000-0000-0000-000000000000", ids.GUID(), "no-such-call"} {
 		r := e.patch(id, `{"subject":"x"}`)
 		eo := graphError(t, r, http.StatusNotFound)
 		if eo["code"] != codeNotFound {
@@ -551,7 +552,7 @@ func TestHTTP02_ClientRequestIDIsEchoed(t *testing.T) {
 		func(c string) resp { return e.do("POST", e.base, createBody, "client-request-id", c) },
 		func(c string) resp { return e.patch(id, `{}`, "client-request-id", c, "Content-Type", "text/plain") },
 	} {
-		c := fmt.Sprintf("client-%d-%s", i, newUUID())
+		c := fmt.Sprintf("client-%d-%s", i, ids.GUID())
 		if r := req(c); r.Header.Get("client-request-id") != c {
 			t.Errorf("request %d: client-request-id %q, want %q", i, r.Header.Get("client-request-id"), c)
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/callconf/callconf/schemas"
 )
 
 // object is a decoded JSON object whose values stay the raw bytes the client sent, so numbers
@@ -46,10 +48,9 @@ func odataType(o object) string {
 	return strings.TrimPrefix(s, "#")
 }
 
-// callOrder is the order in which the top-level properties of a call are written: the seed's.
-var callOrder = []string{"@odata.type", "id", "state", "mediaState", "resultInfo", "direction",
-	"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo",
-	"meetingInfo", "tenantId", "myParticipantId", "toneInfo"}
+// callOrder is the order in which the top-level properties of a call are written: the seed's
+// table, as call.json lists it, after the call's @odata.type.
+var callOrder = append([]string{"@odata.type"}, schemas.CallProperties()...)
 
 // encode writes o compactly and deterministically: the keys named in order first, in that order,
 // then "@odata.*" annotations, then the rest sorted. Values are written as they were received,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -21,6 +20,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -40,9 +41,6 @@ const acceptedEncodings = "gzip, identity"
 
 // maxIDLen bounds a call id; longer ids answer 400. Ids the reference creates are 36 bytes.
 const maxIDLen = 256
-
-// collectionPath is where the calls live, below Options.BasePath.
-const collectionPath = "/communications/calls"
 
 // Options configure a Server. The zero value is a working server.
 type Options struct {
@@ -96,7 +94,7 @@ func New(opts Options) (*Server, error) {
 	opts.MaxCalls = orDefault(opts.MaxCalls, DefaultMaxCalls)
 	opts.LingerBytes = orDefault(opts.LingerBytes, DefaultLingerBytes)
 	opts.LingerTimeout = orDefault(opts.LingerTimeout, DefaultLingerTimeout)
-	s := &Server{opts: opts, coll: base + collectionPath, v: opts.Validator, now: opts.Now,
+	s := &Server{opts: opts, coll: base + requirements.CollectionPath, v: opts.Validator, now: opts.Now,
 		store: newStore(opts.MaxCalls)}
 	if s.v == nil {
 		v, err := schemas.Default()
@@ -159,7 +157,7 @@ type exchange struct {
 // ServeHTTP answers one request; see the package documentation.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	x := &exchange{w: w, r: r, requestID: newUUID(), clientID: r.Header.Get("client-request-id")}
+	x := &exchange{w: w, r: r, requestID: ids.GUID(), clientID: r.Header.Get("client-request-id")}
 	h := w.Header()
 	h.Set("request-id", x.requestID)
 	if x.clientID != "" {
@@ -552,13 +550,13 @@ func (s *Server) create(body []byte) (string, []byte, *Error) {
 	if e != nil {
 		return "", nil, e
 	}
-	id := newUUID()
+	id := ids.GUID()
 	o["id"] = json.RawMessage(strconv.Quote(id))
 	defaults := map[string]string{
 		"@odata.type":     `"#microsoft.graph.call"`,
 		"state":           `"establishing"`,
 		"direction":       `"outgoing"`,
-		"myParticipantId": strconv.Quote(newUUID()),
+		"myParticipantId": strconv.Quote(ids.GUID()),
 	}
 	for k, v := range defaults {
 		if _, ok := o[k]; !ok {
@@ -664,13 +662,4 @@ func (s *Server) logf(format string, args ...any) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	_, _ = io.WriteString(s.opts.Log, line)
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
