@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/mutants"
 	"github.com/callconf/callconf/internal/reference"
 )
@@ -21,13 +22,13 @@ func serveReference(t *testing.T, token string, wrap func(http.Handler) http.Han
 	if wrap != nil {
 		h = wrap(srv)
 	}
-	return listen(t, h)
+	return serveOn(t, h)
 }
 
-// listen serves h on 127.0.0.1:0 until the test ends.
-func listen(t *testing.T, h http.Handler) string {
+// serveOn serves h on 127.0.0.1:0 until the test ends.
+func serveOn(t *testing.T, h http.Handler) string {
 	t.Helper()
-	run, err := reference.Listen("127.0.0.1:0", h)
+	run, err := listen.Start("127.0.0.1:0", h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,5 +55,5 @@ func serveMutant(t *testing.T, name, token string) string {
 	if inst.Close != nil {
 		t.Cleanup(inst.Close)
 	}
-	return listen(t, inst.Handler)
+	return serveOn(t, inst.Handler)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/reference"
 )
 
@@ -82,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return exitUsage
 	}
-	limits := reference.DefaultLimits()
+	limits := listen.DefaultLimits()
 	limits.ErrorLog = stderr
 	if min := *latency + time.Minute; limits.WriteTimeout < min {
 		limits.WriteTimeout = min // a long --latency must not make every answer time out
@@ -94,7 +95,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		mux.Handle("/", srv)
 		handler = mux
 	}
-	run, err := reference.ListenWithLimits(*addr, handler, limits)
+	run, err := listen.StartWithLimits(*addr, handler, limits)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
 		return exitUsage

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/reference"
 )
 
@@ -128,7 +129,7 @@ func redirectElsewhere() Impl {
 		Description: "answers PATCH 307 to another host, which must never see the Authorization header",
 		Build: func(tok string) (*Instance, error) {
 			var hits, leaks atomic.Int64
-			other, err := reference.Listen("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			other, err := listen.Start("127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				hits.Add(1)
 				if r.Header.Get("Authorization") != "" || (tok != "" && strings.Contains(fmt.Sprint(r.Header), tok)) {
 					leaks.Add(1)
@@ -163,7 +164,7 @@ func redirectElsewhere() Impl {
 }
 
 // shutdown stops a listener it started, waiting a little for active requests.
-func shutdown(r *reference.Running) {
+func shutdown(r *listen.Server) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = r.Shutdown(ctx)

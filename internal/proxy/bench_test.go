@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/reference"
 )
 
@@ -38,7 +39,7 @@ func BenchmarkProxy(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ref, err := reference.Listen("127.0.0.1:0", srv)
+		ref, err := listen.Start("127.0.0.1:0", srv)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callconf/callconf/internal/listen"
 )
 
 // gz returns s gzip-compressed.
@@ -260,7 +262,7 @@ func request(method, target string, n int, chunked bool, hdr ...string) []byte {
 // body before reading gets the 413 every time, never a connection reset (runner serve's setup:
 // Listen with its default limits).
 func TestOversizedBodyIsDrainedSoTheClientReads413(t *testing.T) {
-	srv, run := listen(t, Options{}, Limits{})
+	srv, run := serveWith(t, Options{}, listen.Limits{})
 	id, _ := srv.Create([]byte(createBody))
 	before, _ := srv.Get(id)
 	for _, n := range []int{2 << 20, 8 << 20} {
@@ -291,7 +293,7 @@ func TestOversizedBodyIsDrainedSoTheClientReads413(t *testing.T) {
 // either route and either framing, 401 before anything else, 405, 404, a GET that ignores its
 // body), the client that writes the whole body first reads it.
 func TestEveryAnswerThatLeavesTheBodyUnreadLingers(t *testing.T) {
-	srv, run := listen(t, Options{Token: "tok"}, Limits{})
+	srv, run := serveWith(t, Options{Token: "tok"}, listen.Limits{})
 	id, _ := srv.Create([]byte(createBody))
 	item := "/communications/calls/" + id
 	auth := "Authorization: Bearer tok"
@@ -328,7 +330,7 @@ func TestEveryAnswerThatLeavesTheBodyUnreadLingers(t *testing.T) {
 // or Options.LingerTimeout.
 func TestLingerIsBounded(t *testing.T) {
 	const lingerTimeout = 300 * time.Millisecond
-	_, run := listen(t, Options{MaxBodyBytes: 1 << 10, LingerBytes: 1 << 20, LingerTimeout: lingerTimeout}, Limits{})
+	_, run := serveWith(t, Options{MaxBodyBytes: 1 << 10, LingerBytes: 1 << 20, LingerTimeout: lingerTimeout}, listen.Limits{})
 	head := "PATCH /communications/calls/x HTTP/1.1\r\nHost: reference\r\nContent-Type: application/json\r\n" +
 		"Content-Length: 1073741824\r\n\r\n"
 

@@ -12,10 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/schemas"
 )
 
-// TestLoad64ConcurrentClients runs 64 clients against a Listen-ed reference on loopback, bounded
+// TestLoad64ConcurrentClients runs 64 clients against a reference served by package listen on loopback, bounded
 // in count (loadRounds rounds each) and time (loadDeadline): each client creates its own call,
 // PATCHes it round after round, reads it back, PATCHes a call shared by all, and finally deletes
 // its call. Every answer must be the expected one and nothing may be lost: each client's call ends
@@ -29,7 +30,7 @@ func TestLoad64ConcurrentClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
 	}
-	srv, run := listen(t, Options{}, DefaultLimits())
+	srv, run := serveWith(t, Options{}, listen.DefaultLimits())
 	shared, err := srv.Create([]byte(createBody))
 	if err != nil {
 		t.Fatal(err)

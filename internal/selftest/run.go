@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/mutants"
-	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/report"
 )
 
@@ -65,7 +65,7 @@ type Target struct {
 	Children []*Child // one per shard; one when the instance is not sharded
 
 	inst    *mutants.Instance
-	server  *reference.Running
+	server  *listen.Server
 	checkMu sync.Mutex // Instance.Check runs after each child, one at a time
 }
 
@@ -116,7 +116,7 @@ func serve(impls []mutants.Impl, work string) ([]*Target, error) {
 		if err != nil {
 			return targets, fmt.Errorf("building %s: %w", im.Name, err)
 		}
-		srv, err := reference.Listen("127.0.0.1:0", inst.Handler)
+		srv, err := listen.Start("127.0.0.1:0", inst.Handler)
 		if err != nil {
 			if inst.Close != nil {
 				inst.Close()

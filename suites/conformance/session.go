@@ -14,6 +14,7 @@ import (
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
@@ -115,7 +116,7 @@ func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log i
 		if err != nil {
 			return nil, fmt.Errorf("embedded reference: %w", err)
 		}
-		run, err := reference.Listen("127.0.0.1:0", srv)
+		run, err := listen.Start("127.0.0.1:0", srv)
 		if err != nil {
 			return nil, fmt.Errorf("embedded reference: %w", err)
 		}

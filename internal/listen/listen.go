@@ -1,4 +1,10 @@
-package reference
+// Package listen serves an http.Handler on a socket with limits against slow or greedy clients
+// (header and body read timeouts, header size, a bound on open connections) and a clean
+// shutdown. The reference implementation, the selftest's catalogue and the e2e tests serve
+// through it.
+//
+// It imports the standard library only.
+package listen
 
 import (
 	"context"
@@ -23,7 +29,7 @@ type Limits struct {
 	ErrorLog          io.Writer     // the http.Server's own errors (bad requests, TLS); nil = discarded
 }
 
-// DefaultLimits are the limits Listen uses.
+// DefaultLimits are the limits Start uses.
 func DefaultLimits() Limits {
 	return Limits{
 		ReadHeaderTimeout: 5 * time.Second,
@@ -35,22 +41,22 @@ func DefaultLimits() Limits {
 	}
 }
 
-// Running is a server listening on a socket.
-type Running struct {
+// Server is a server listening on a socket.
+type Server struct {
 	srv  *http.Server
 	ln   net.Listener
 	done chan struct{}
 	err  error // what Serve returned, once done is closed
 }
 
-// Listen serves h on addr (e.g. "127.0.0.1:0") with DefaultLimits and returns once the socket is
+// Start serves h on addr (e.g. "127.0.0.1:0") with DefaultLimits and returns once the socket is
 // bound, so URL is usable at once.
-func Listen(addr string, h http.Handler) (*Running, error) {
-	return ListenWithLimits(addr, h, DefaultLimits())
+func Start(addr string, h http.Handler) (*Server, error) {
+	return StartWithLimits(addr, h, DefaultLimits())
 }
 
-// ListenWithLimits is Listen with explicit limits; a zero field keeps its default.
-func ListenWithLimits(addr string, h http.Handler, l Limits) (*Running, error) {
+// StartWithLimits is Start with explicit limits; a zero field keeps its default.
+func StartWithLimits(addr string, h http.Handler, l Limits) (*Server, error) {
 	d := DefaultLimits()
 	l.ReadHeaderTimeout = orDefault(l.ReadHeaderTimeout, d.ReadHeaderTimeout)
 	l.ReadTimeout = orDefault(l.ReadTimeout, d.ReadTimeout)
@@ -75,7 +81,7 @@ func ListenWithLimits(addr string, h http.Handler, l Limits) (*Running, error) {
 		MaxHeaderBytes:    l.MaxHeaderBytes,
 		ErrorLog:          log.New(errLog, "", log.LstdFlags),
 	}
-	r := &Running{srv: srv, ln: &limitListener{Listener: ln, sem: make(chan struct{}, l.MaxConns)},
+	r := &Server{srv: srv, ln: &limitListener{Listener: ln, sem: make(chan struct{}, l.MaxConns)},
 		done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
@@ -87,17 +93,17 @@ func ListenWithLimits(addr string, h http.Handler, l Limits) (*Running, error) {
 }
 
 // URL returns the server's base URL, "http://HOST:PORT".
-func (r *Running) URL() string { return "http://" + r.ln.Addr().String() }
+func (r *Server) URL() string { return "http://" + r.ln.Addr().String() }
 
 // Addr returns the bound address.
-func (r *Running) Addr() net.Addr { return r.ln.Addr() }
+func (r *Server) Addr() net.Addr { return r.ln.Addr() }
 
 // Done is closed when the server has stopped serving.
-func (r *Running) Done() <-chan struct{} { return r.done }
+func (r *Server) Done() <-chan struct{} { return r.done }
 
 // Shutdown stops accepting connections, waits for active requests to finish (or ctx to end) and
 // for the serving goroutine to return.
-func (r *Running) Shutdown(ctx context.Context) error {
+func (r *Server) Shutdown(ctx context.Context) error {
 	err := r.srv.Shutdown(ctx)
 	if err != nil {
 		_ = r.srv.Close() // ctx ended first: cut the remaining connections
@@ -145,4 +151,11 @@ func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.release)
 	return err
+}
+
+func orDefault[T ~int | ~int64](v, d T) T {
+	if v <= 0 {
+		return d
+	}
+	return v
 }
