@@ -47,6 +47,13 @@ type capture struct {
 	err       error
 }
 
+// sized makes room for a body of a declared length (-1: unknown), within the limit.
+func (c *capture) sized(n int64) {
+	if n > 0 {
+		c.buf = make([]byte, 0, min(n, c.limit))
+	}
+}
+
 func (c *capture) add(b []byte, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -157,9 +158,20 @@ func patch04(sent map[string]any, answer []byte) ([]check.Finding, bool) {
 	if len(set) == 0 {
 		return nil, false
 	}
-	got, err := check.DecodeObject(answer)
-	if err != nil {
+	// Only the members sent are decoded to values; the rest of the answer is only scanned.
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(answer, &members); err != nil {
 		return nil, true
+	}
+	got := make(map[string]any, len(set))
+	for k := range set {
+		if raw, ok := members[k]; ok {
+			v, err := check.Decode(raw)
+			if err != nil {
+				return nil, true
+			}
+			got[k] = v
+		}
 	}
 	var out []check.Finding
 	for _, v := range check.Contains(set, got, "") {

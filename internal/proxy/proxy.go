@@ -18,6 +18,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -97,6 +98,7 @@ type Proxy struct {
 	workers sync.WaitGroup
 	inline  sync.WaitGroup // exchanges judged by their handler
 	logMu   sync.Mutex
+	out     *bufio.Writer // Options.Log, flushed whenever no exchange waits for the judge
 }
 
 // New builds a proxy for o.Config.BaseURL and starts its judging workers.
@@ -149,6 +151,7 @@ func New(o Options) (*Proxy, error) {
 		red:      o.Redactor,
 		tr:       tr,
 		tally:    report.NewTally(),
+		out:      bufio.NewWriterSize(o.Log, 64<<10),
 		queue:    make(chan *record, o.Queue),
 	}
 	p.rp = &httputil.ReverseProxy{
@@ -240,6 +243,9 @@ func (p *Proxy) Close() {
 	p.mu.Unlock()
 	p.workers.Wait()
 	p.inline.Wait()
+	p.logMu.Lock()
+	p.out.Flush() //nolint:errcheck // the last lines, if the log can take them
+	p.logMu.Unlock()
 	p.tr.CloseIdleConnections()
 }
 
@@ -259,6 +265,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.route, rec.id = routeOf(rec.path)
 	rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
 	if rec.route != routeNone && r.Body != nil && r.Body != http.NoBody {
+		rec.reqBody.sized(r.ContentLength)
 		if p.opts.FindingsHeader {
 			// Buffered: the whole request (up to the limit) is here before the answer is judged.
 			rec.reqBody.fill(r.Body)
@@ -319,6 +326,7 @@ func (p *Proxy) answer(resp *http.Response) error {
 		return nil
 	}
 	if !p.opts.FindingsHeader {
+		rec.respBody.sized(resp.ContentLength)
 		resp.Body = &tee{ReadCloser: resp.Body, c: &rec.respBody}
 		return nil
 	}
@@ -410,7 +418,12 @@ func (p *Proxy) logLine(rec *record, verdict string) {
 	line = p.Redact(line)
 	p.logMu.Lock()
 	defer p.logMu.Unlock()
-	io.WriteString(p.opts.Log, line) //nolint:errcheck // a log line that cannot be written is lost, traffic goes on
+	// Lines leave at once when the proxy is idle and in batches under load, when one write per
+	// exchange would cost more than the exchange's judging. A lost line never stops traffic.
+	p.out.WriteString(line) //nolint:errcheck // see above
+	if len(p.queue) == 0 {
+		p.out.Flush() //nolint:errcheck // see above
+	}
 }
 
 // rawPath is the request's path as the client wrote it, escaped, without the query.
