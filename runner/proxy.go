@@ -16,6 +16,7 @@ import (
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/proxy"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/token"
 )
 
 // proxyShutdownTimeout bounds how long `proxy` waits for exchanges in flight when asked to stop.
@@ -24,7 +25,8 @@ const proxyShutdownTimeout = 10 * time.Second
 // proxyIgnores are the configuration flags that only mean something to the suite.
 var proxyIgnores = map[string]bool{
 	"call-id": true, "capabilities": true, "deadline": true, "retry-max-wait": true,
-	"retry-budget": true, "strict": true, "concurrency": true,
+	"retry-budget": true, "strict": true, "concurrency": true, "procs": true, "rate-limit": true,
+	"max-in-flight": true,
 }
 
 const proxyUsage = `usage: runner proxy --base-url URL [--listen ADDR] [--report-dir DIR] [--fail-on must|should|never] [--findings-header] [flags]
@@ -36,9 +38,10 @@ contract: the request of a PATCH (client findings) and every answer (service fin
 findings. On SIGINT or SIGTERM it writes conformance.json, conformance.md and junit.xml into
 --report-dir and exits 1 when a requirement at the --fail-on level failed, else 0 (2: usage).
 
-The configured token ($CALLCONF_TOKEN or --token-file) and --header values are added only to
-requests that carry no such header, and only ever sent to the target; they never appear in the
-output. Findings never change what is forwarded.
+The configured token ($CALLCONF_TOKEN, --token-file, or fetched with --token-command or the
+OAuth flags, and refreshed) and --header values are added only to requests that carry no such
+header, and only ever sent to the target; they never appear in the output. Findings never change
+what is forwarded.
 
 `
 
@@ -89,7 +92,12 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// heap for fewer collections leaves more of the CPU to forwarding.
 		debug.SetGCPercent(400)
 	}
-	p, err := proxy.New(proxy.Options{Config: cfg, FindingsHeader: *findingsHeader, Log: stdout})
+	tokens, err := token.ForConfig(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "proxy: %v\n", err)
+		return exitUsage
+	}
+	p, err := proxy.New(proxy.Options{Config: cfg, Tokens: tokens, FindingsHeader: *findingsHeader, Log: stdout})
 	if err != nil {
 		fmt.Fprintf(stderr, "proxy: %v\n", err)
 		return exitUsage

@@ -24,6 +24,7 @@ type record struct {
 	route      route
 	id         string      // the callId of an item route, unescaped
 	reqHeader  http.Header // as the client sent it, before the proxy added anything
+	token      string      // the bearer token the proxy adds ("": none)
 	reqBody    capture
 	status     int
 	respHeader http.Header // as the target sent it

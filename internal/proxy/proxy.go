@@ -13,8 +13,8 @@
 // it adds is exact for that same answer.
 //
 // It imports the configuration, the exchange judge, the schemas, package check, the exchange
-// type of internal/target, internal/redact and the tally of internal/report; it knows nothing
-// of Ginkgo or of the command line.
+// type of internal/target, internal/redact, internal/token and the tally of internal/report;
+// it knows nothing of Ginkgo or of the command line.
 package proxy
 
 import (
@@ -42,6 +42,7 @@ import (
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -55,17 +56,20 @@ const MaxFindingsHeader = 1 << 10
 
 // Options configure a Proxy.
 type Options struct {
-	// Config supplies the target (BaseURL, required), the token and extra headers (added only
-	// to requests that lack them), the secret headers to redact, the per-exchange timeout, the
-	// body limit for judging (MaxResponseBytes) and the TLS settings.
+	// Config supplies the target (BaseURL, required), the fixed token and extra headers (added
+	// only to requests that lack them), the secret headers to redact, the per-exchange timeout,
+	// the body limit for judging (MaxResponseBytes) and the TLS settings.
 	Config config.Config
+	// Tokens hands out the bearer token added to requests without Authorization (a fetched one
+	// is refreshed as it falls due); nil takes a fixed source of Config.Token.
+	Tokens *token.Source
 	// Validator judges request and response bodies; nil takes schemas.Default().
 	Validator *schemas.Validator
 	// FindingsHeader adds FindingsHeader to every answer on the calls routes, exact for that
 	// answer: each such exchange is then buffered and judged before it is answered.
 	FindingsHeader bool
-	// Redactor keeps secrets out of the log lines, the findings and the reports; nil takes one
-	// built from Config.Secrets() (the token and the secret header values).
+	// Redactor keeps secrets out of the log lines, the findings and the reports; nil takes the
+	// redactor of Tokens, or one of Config.Secrets() (the token and the secret header values).
 	Redactor *redact.Redactor
 	// Log receives one line per exchange, already redacted; nil discards them.
 	Log io.Writer
@@ -88,6 +92,7 @@ type Proxy struct {
 	judge    *judge.Judge
 	v        *schemas.Validator
 	red      *redact.Redactor
+	tokens   *token.Source
 	tr       *http.Transport
 	tally    *report.Tally
 	seq      atomic.Int64
@@ -132,8 +137,14 @@ func New(o Options) (*Proxy, error) {
 	if o.Queue <= 0 {
 		o.Queue = 256
 	}
-	if o.Redactor == nil {
+	switch {
+	case o.Redactor == nil && o.Tokens != nil:
+		o.Redactor = o.Tokens.Redactor()
+	case o.Redactor == nil:
 		o.Redactor = redact.New(cfg.Secrets()...)
+	}
+	if o.Tokens == nil {
+		o.Tokens = token.Static(cfg.Token, o.Redactor)
 	}
 	tr, err := transport(cfg)
 	if err != nil {
@@ -149,6 +160,7 @@ func New(o Options) (*Proxy, error) {
 		judge:    judge.New(o.Validator),
 		v:        o.Validator,
 		red:      o.Redactor,
+		tokens:   o.Tokens,
 		tr:       tr,
 		tally:    report.NewTally(),
 		out:      bufio.NewWriterSize(o.Log, 64<<10),
@@ -276,6 +288,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
 	defer cancel()
+	if _, ok := r.Header["Authorization"]; !ok {
+		tok, err := p.tokens.Token(ctx)
+		if err != nil { // the message never holds a token
+			rec.err, rec.status = err, http.StatusBadGateway
+			p.refuse(w, http.StatusBadGateway, "callconfProxyNoToken", err)
+			p.finish(rec)
+			return
+		}
+		rec.token = tok
+	}
 	defer func() {
 		// ReverseProxy panics with http.ErrAbortHandler when the answer breaks off mid-body
 		// (the target or the client went away): the exchange is logged, not judged.
@@ -308,8 +330,8 @@ func (p *Proxy) direct(out *http.Request) {
 		out.Header["X-Forwarded-For"] = nil // nil: ReverseProxy adds none
 	}
 	cfg := p.opts.Config
-	if _, ok := out.Header["Authorization"]; !ok && cfg.Token != "" {
-		out.Header.Set("Authorization", "Bearer "+cfg.Token)
+	if rec.token != "" {
+		out.Header.Set("Authorization", "Bearer "+rec.token)
 	}
 	for _, h := range cfg.Headers {
 		if _, ok := rec.reqHeader[http.CanonicalHeaderKey(h.Name)]; !ok {
@@ -347,13 +369,18 @@ func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
 		err = fmt.Errorf("timed out after %s (--timeout): %w", p.timeout, err)
 	}
-	rec.err = err
-	rec.status = http.StatusBadGateway
-	msg := p.Redact("callconf proxy: no answer from the target: " + err.Error())
+	rec.err, rec.status = err, http.StatusBadGateway
+	p.refuse(w, http.StatusBadGateway, "callconfProxyNoAnswer", fmt.Errorf("no answer from the target: %w", err))
+}
+
+// refuse answers in the proxy's own name, with a Graph error whose code names the proxy, when
+// the request could not be forwarded or got no answer.
+func (p *Proxy) refuse(w http.ResponseWriter, status int, code string, err error) {
+	msg := p.Redact("callconf proxy: " + err.Error())
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Callconf-Proxy-Error", "no answer from the target")
-	w.WriteHeader(http.StatusBadGateway)
-	fmt.Fprintf(w, `{"error":{"code":"callconfProxyNoAnswer","message":%s}}`, strconv.Quote(msg))
+	w.Header().Set("X-Callconf-Proxy-Error", code)
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":{"code":%s,"message":%s}}`, strconv.Quote(code), strconv.Quote(msg))
 }
 
 // finish hands a completed exchange to the judge, or logs it when there is nothing to judge.

@@ -3,7 +3,9 @@ package proxy
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,12 +13,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/token"
 )
 
 const testToken = "s3cr3t-T0ken-for-the-target"
@@ -570,4 +574,41 @@ func TestParseFailOn(t *testing.T) {
 func readFile(dir, name string) (string, error) {
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	return string(b), err
+}
+
+func TestFetchedTokens(t *testing.T) {
+	var forwarded atomic.Int32
+	target := fakeTarget(t, func(w http.ResponseWriter, r *http.Request) {
+		forwarded.Add(1)
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, "you sent "+r.Header.Get("Authorization"))
+	})
+	fetched := token.New(func(context.Context) (token.Fetched, error) {
+		return token.Fetched{Token: "fetched-secret-token-1", Lifetime: time.Hour}, nil
+	}, token.Options{Name: "a test fetch"})
+	f := newFixture(t, target, func(o *Options) { o.Tokens = fetched })
+	if _, b := do(t, http.MethodGet, f.url+"/communications/calls/a", "", nil); string(b) != "you sent Bearer fetched-secret-token-1" {
+		t.Errorf("the target got %q", b)
+	}
+	c := f.closed(t)
+	js, _ := json.Marshal(c)
+	if strings.Contains(f.log.String()+string(js), "fetched-secret-token-1") {
+		t.Error("a fetched token in the log or the report")
+	}
+
+	failing := token.New(func(context.Context) (token.Fetched, error) {
+		return token.Fetched{}, errors.New("the token service is down")
+	}, token.Options{Name: "a test fetch"})
+	f = newFixture(t, target, func(o *Options) { o.Tokens = failing })
+	before := forwarded.Load()
+	resp, b := do(t, http.MethodGet, f.url+"/communications/calls/a", "", nil)
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "callconfProxyNoToken") || forwarded.Load() != before {
+		t.Errorf("%d %s (forwarded %d)", resp.StatusCode, b, forwarded.Load()-before)
+	}
+	// A client that brings its own Authorization needs no token from the proxy.
+	if resp, _ := do(t, http.MethodGet, f.url+"/communications/calls/a", "", map[string]string{"Authorization": "Bearer own"}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("with its own token: %d", resp.StatusCode)
+	}
+	f.closed(t)
 }
