@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -196,7 +197,10 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		}
 		wait, ok := judge.RetryAfter(ex.Header, time.Now())
 		if !ok {
-			wait, backoff = backoff, min(2*backoff, p.s.retryMaxWait())
+			// Exponential back-off with jitter (half fixed, half random): requests refused
+			// together, such as STATE-03's burst, must not all come back at the same instant.
+			wait = backoff/2 + rand.N(backoff/2+1)
+			backoff = min(2*backoff, p.s.retryMaxWait())
 		}
 		if wait > p.s.retryMaxWait() || waited+wait > p.s.retryBudget() {
 			cause := fmt.Sprintf("throttled (%d) past the retry budget: waited %s, the next wait would be %s (--retry-max-wait %s, --retry-budget %s)",
