@@ -199,81 +199,56 @@ func (s *scanner) number() bool {
 }
 
 func (s *scanner) array(depth int) bool {
-	if depth >= MaxDepth {
-		return false
-	}
-	at := len(s.tape)
-	s.tape = append(s.tape, token{kind: tArray, start: int32(s.pos)})
-	s.pos++
-	s.ws()
-	n := int32(0)
-	if s.pos < len(s.doc) && s.doc[s.pos] == ']' {
-		s.pos++
-	} else {
-		for {
-			if !s.value(depth + 1) {
-				return false
-			}
-			n++
-			s.ws()
-			if s.pos >= len(s.doc) {
-				return false
-			}
-			if s.doc[s.pos] == ',' {
-				s.pos++
-				s.ws()
-				continue
-			}
-			if s.doc[s.pos] != ']' {
-				return false
-			}
-			s.pos++
-			break
-		}
-	}
-	s.tape[at].end, s.tape[at].n, s.tape[at].stop = int32(len(s.tape)), n, int32(s.pos)
-	return true
+	return s.container(depth, tArray, ']', func(int32) bool { return s.value(depth + 1) })
 }
 
 func (s *scanner) object(depth int) bool {
+	var keys [maxFastKeys]int32
+	return s.container(depth, tObject, '}', func(n int32) bool {
+		if s.pos >= len(s.doc) || s.doc[s.pos] != '"' || !s.str() {
+			return false
+		}
+		k := int32(len(s.tape) - 1)
+		kt := s.tape[k]
+		if kt.esc || n >= maxFastKeys {
+			return false
+		}
+		name := s.doc[kt.start:kt.stop]
+		for _, o := range keys[:n] {
+			if bytes.Equal(name, s.doc[s.tape[o].start:s.tape[o].stop]) {
+				return false
+			}
+		}
+		keys[n] = k
+		s.ws()
+		if s.pos >= len(s.doc) || s.doc[s.pos] != ':' {
+			return false
+		}
+		s.pos++
+		s.ws()
+		return s.value(depth + 1)
+	})
+}
+
+// container scans an array or object (kind) from its opening byte at s.pos to its closing byte
+// end: member scans the n-th item, or member with its name, and the separators are read here.
+func (s *scanner) container(depth int, kind, end byte, member func(n int32) bool) bool {
 	if depth >= MaxDepth {
 		return false
 	}
 	at := len(s.tape)
-	s.tape = append(s.tape, token{kind: tObject, start: int32(s.pos)})
+	s.tape = append(s.tape, token{kind: kind, start: int32(s.pos)})
 	s.pos++
 	s.ws()
 	n := int32(0)
-	if s.pos < len(s.doc) && s.doc[s.pos] == '}' {
+	if s.pos < len(s.doc) && s.doc[s.pos] == end {
 		s.pos++
 	} else {
-		var keys [maxFastKeys]int32
 		for {
-			if s.pos >= len(s.doc) || s.doc[s.pos] != '"' || !s.str() {
+			if !member(n) {
 				return false
 			}
-			k := int32(len(s.tape) - 1)
-			kt := s.tape[k]
-			if kt.esc || n >= maxFastKeys {
-				return false
-			}
-			name := s.doc[kt.start:kt.stop]
-			for _, o := range keys[:n] {
-				if bytes.Equal(name, s.doc[s.tape[o].start:s.tape[o].stop]) {
-					return false
-				}
-			}
-			keys[n] = k
 			n++
-			s.ws()
-			if s.pos >= len(s.doc) || s.doc[s.pos] != ':' {
-				return false
-			}
-			s.pos++
-			s.ws()
-			if !s.value(depth + 1) {
-				return false
-			}
 			s.ws()
 			if s.pos >= len(s.doc) {
 				return false
@@ -283,7 +258,7 @@ func (s *scanner) object(depth int) bool {
 				s.ws()
 				continue
 			}
-			if s.doc[s.pos] != '}' {
+			if s.doc[s.pos] != end {
 				return false
 			}
 			s.pos++
