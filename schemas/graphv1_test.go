@@ -73,29 +73,27 @@ func bodyAt(pointer, value string) string {
 func TestGraphV1AdditionsOnlyInRequests(t *testing.T) {
 	v := validator(t)
 	doc := []byte(`{"id": "x", "callChainId": "c", "source": {"identity": {}, "countryCode": "US"}, "targets": [{"identity": {}, "hidden": true}]}`)
-	req, err := v.Validate(schemas.KindRequest, doc)
-	if err != nil || !req.Valid() || len(req.Notes) != 3 {
-		t.Fatalf("request: %+v, %v", req, err)
-	}
-	for _, n := range req.Notes {
-		if !strings.Contains(n.Message, "not in the seed's table; known in Graph v1.0") {
-			t.Errorf("request note %+v", n)
-		}
-	}
-	resp, err := v.Validate(schemas.KindResponse, doc)
-	if err != nil || !resp.Valid() || len(resp.Notes) != 3 {
-		t.Fatalf("response: %+v, %v", resp, err)
-	}
-	for _, n := range resp.Notes {
-		if !strings.Contains(n.Message, "tolerated in a response") {
-			t.Errorf("response note %+v", n)
-		}
-	}
+	validWithNotes(t, v, schemas.KindRequest, doc, 3, "not in the seed's table; known in Graph v1.0")
+	validWithNotes(t, v, schemas.KindResponse, doc, 3, "tolerated in a response")
 	typed := []byte(`{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {}}]}`)
 	if res, _ := v.Validate(schemas.KindResponse, typed); res.Valid() {
 		t.Errorf("a response target typed invitationParticipantInfo: %+v (the response form is unchanged)", res)
 	}
 	if res, _ := v.Validate(schemas.KindRequest, typed); !res.Valid() || len(res.Notes) != 1 {
 		t.Errorf("a request target typed invitationParticipantInfo: %+v", res)
+	}
+}
+
+// validWithNotes fails the test unless doc is valid as kind with n notes, each holding text.
+func validWithNotes(t *testing.T, v *schemas.Validator, kind schemas.Kind, doc []byte, n int, text string) {
+	t.Helper()
+	res, err := v.Validate(kind, doc)
+	if err != nil || !res.Valid() || len(res.Notes) != n {
+		t.Fatalf("%s: %+v, %v", kind, res, err)
+	}
+	for _, note := range res.Notes {
+		if !strings.Contains(note.Message, text) {
+			t.Errorf("%s note %+v", kind, note)
+		}
 	}
 }
