@@ -281,63 +281,65 @@ func boolean() codec[bool] {
 
 // integer is a whole number.
 func integer() codec[int] {
-	return codec[int]{
-		kind: kindString,
-		read: func(r raw, report reportFunc) int {
-			s, ok := readNumber(r, report)
-			if !ok {
-				return 0
-			}
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				report("invalid integer %q", s)
-			}
-			return n
-		},
-		encode: strconv.Itoa,
-	}
+	return number(func(s string, report reportFunc) int {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			report("invalid integer %q", s)
+		}
+		return n
+	}, strconv.Itoa)
 }
 
 // size is a byte count with an optional KiB, MiB or GiB suffix.
 func size() codec[int64] {
-	return codec[int64]{
+	c := number(func(s string, report reportFunc) int64 {
+		t := strings.ToUpper(strings.TrimSpace(s))
+		mult := int64(1)
+		// The suffixes, longest first; K, M and G are binary too.
+		for _, u := range []struct {
+			suffix string
+			mult   int64
+		}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+			if strings.HasSuffix(t, u.suffix) {
+				t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+				break
+			}
+		}
+		n, err := strconv.ParseInt(t, 10, 64)
+		if err != nil || n < 0 || n > (1<<62)/mult {
+			report("invalid size %q (use bytes, or a KiB, MiB or GiB suffix)", s)
+			return 0
+		}
+		return n * mult
+	}, func(n int64) string {
+		switch {
+		case n != 0 && n%(1<<30) == 0:
+			return strconv.FormatInt(n>>30, 10) + "GiB"
+		case n != 0 && n%(1<<20) == 0:
+			return strconv.FormatInt(n>>20, 10) + "MiB"
+		case n != 0 && n%(1<<10) == 0:
+			return strconv.FormatInt(n>>10, 10) + "KiB"
+		}
+		return strconv.FormatInt(n, 10)
+	})
+	c.show = func(n int64, _ Config) string { return strconv.FormatInt(n, 10) }
+	return c
+}
+
+// number is a numeric value: parse reads its textual form (a config-file number stays exact),
+// reporting what is wrong with it.
+func number[T any](parse func(s string, report reportFunc) T, encode func(T) string) codec[T] {
+	return codec[T]{
 		kind: kindString,
-		read: func(r raw, report reportFunc) int64 {
+		read: func(r raw, report reportFunc) T {
 			s, ok := readNumber(r, report)
 			if !ok {
-				return 0
+				var zero T
+				return zero
 			}
-			t := strings.ToUpper(strings.TrimSpace(s))
-			mult := int64(1)
-			// The suffixes, longest first; K, M and G are binary too.
-			for _, u := range []struct {
-				suffix string
-				mult   int64
-			}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
-				if strings.HasSuffix(t, u.suffix) {
-					t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-					break
-				}
-			}
-			n, err := strconv.ParseInt(t, 10, 64)
-			if err != nil || n < 0 || n > (1<<62)/mult {
-				report("invalid size %q (use bytes, or a KiB, MiB or GiB suffix)", s)
-				return 0
-			}
-			return n * mult
+			return parse(s, report)
 		},
-		show: func(n int64, _ Config) string { return strconv.FormatInt(n, 10) },
-		encode: func(n int64) string {
-			switch {
-			case n != 0 && n%(1<<30) == 0:
-				return strconv.FormatInt(n>>30, 10) + "GiB"
-			case n != 0 && n%(1<<20) == 0:
-				return strconv.FormatInt(n>>20, 10) + "MiB"
-			case n != 0 && n%(1<<10) == 0:
-				return strconv.FormatInt(n>>10, 10) + "KiB"
-			}
-			return strconv.FormatInt(n, 10)
-		},
+		encode: encode,
 	}
 }
 
@@ -539,26 +541,19 @@ func counted(zero string) codec[int] {
 
 // rate is a non-negative number of events per second; zero shows as "unlimited".
 func rate() codec[float64] {
-	return codec[float64]{
-		kind: kindString,
-		read: func(r raw, report reportFunc) float64 {
-			s, ok := readNumber(r, report)
-			if !ok {
-				return 0
-			}
-			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-				report("invalid number %q", s)
-				return 0
-			}
-			return f
-		},
-		show: func(f float64, _ Config) string {
-			if f == 0 {
-				return "unlimited"
-			}
-			return strconv.FormatFloat(f, 'g', -1, 64) + "/s"
-		},
-		encode: func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) },
+	c := number(func(s string, report reportFunc) float64 {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			report("invalid number %q", s)
+			return 0
+		}
+		return f
+	}, func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) })
+	c.show = func(f float64, _ Config) string {
+		if f == 0 {
+			return "unlimited"
+		}
+		return strconv.FormatFloat(f, 'g', -1, 64) + "/s"
 	}
+	return c
 }
