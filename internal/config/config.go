@@ -21,11 +21,13 @@
 package config
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -170,6 +172,27 @@ func (c Config) Secrets() []string {
 	}
 	slices.SortFunc(s, func(a, b string) int { return len(b) - len(a) })
 	return slices.Compact(s)
+}
+
+// RootCAs is the pool every client of the run trusts (the target's, the proxy's, the token
+// endpoint's): nil, the system roots, without CAFile; else the system roots plus CAFile's
+// certificates. Its errors start with "--ca-file: ".
+func (c Config) RootCAs() (*x509.CertPool, error) {
+	if c.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %v", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file: %s holds no PEM certificate", c.CAFile)
+	}
+	return pool, nil
 }
 
 // Source says where a setting's value came from: "flag --timeout", "env CALLCONF_TIMEOUT",

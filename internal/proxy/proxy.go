@@ -13,15 +13,13 @@
 // it adds is exact for that same answer.
 //
 // It imports the configuration, the exchange judge, the schemas, package check, the exchange
-// type of internal/target, internal/redact, internal/token and the tally of internal/report;
-// it knows nothing of Ginkgo or of the command line.
+// type and the transport of internal/target, internal/redact, internal/token and the tally of
+// internal/report; it knows nothing of Ginkgo or of the command line.
 package proxy
 
 import (
 	"bufio"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -30,7 +28,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -42,6 +39,7 @@ import (
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/schemas"
 )
@@ -187,42 +185,20 @@ func New(o Options) (*Proxy, error) {
 	return p, nil
 }
 
-// transport is the client side of the proxy: bounded in time, TLS as the runner's client
-// (system roots plus --ca-file), never following redirects (a ReverseProxy never does), with
-// enough idle connections for many concurrent clients.
+// transport is the client side of the proxy: target.Transport (TLS as the runner's client,
+// bounded in time), never following redirects (a ReverseProxy never does), with enough idle
+// connections for many concurrent clients.
 func transport(cfg config.Config) (*http.Transport, error) {
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipTLSVerify} //nolint:gosec // opt-in, warned about by the runner
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("proxy: --ca-file: %v", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("proxy: --ca-file: %s holds no PEM certificate", cfg.CAFile)
-		}
-		tlsCfg.RootCAs = pool
+	tr, err := target.Transport(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
-	return &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            dialer.DialContext,
-		TLSClientConfig:        tlsCfg,
-		TLSHandshakeTimeout:    cfg.Timeout,
-		ResponseHeaderTimeout:  cfg.Timeout,
-		ExpectContinueTimeout:  time.Second,
-		IdleConnTimeout:        90 * time.Second,
-		MaxIdleConns:           512,
-		MaxIdleConnsPerHost:    256,
-		MaxResponseHeaderBytes: 256 << 10,
-		ForceAttemptHTTP2:      true,
-		// The client's Accept-Encoding goes through as sent; without one, net/http would ask
-		// for gzip itself and hand the client a decompressed answer: not the target's.
-		DisableCompression: true,
-	}, nil
+	tr.IdleConnTimeout = 90 * time.Second
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 512, 256
+	// The client's Accept-Encoding goes through as sent; without one, net/http would ask for gzip
+	// itself and hand the client a decompressed answer: not the target's.
+	tr.DisableCompression = true
+	return tr, nil
 }
 
 // bufferPool lends ReverseProxy its copy buffers, which it would otherwise allocate (32 KiB)

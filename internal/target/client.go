@@ -20,7 +20,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -130,6 +129,30 @@ type Client struct {
 	tokens   *token.Source     // the bearer token: fixed, or fetched during the run
 }
 
+// Transport is the transport of a client of the target, the runner's or the proxy's: TLS 1.2 or
+// later trusting cfg.RootCAs (or, with cfg.InsecureSkipTLSVerify, anything), the proxy of the
+// environment, and cfg.Timeout (which must be positive) to connect, shake hands and await the
+// answer's headers; idle connections close after 30 s. The caller sizes the idle pool. Its errors
+// start with "--ca-file: ".
+func Transport(cfg config.Config) (*http.Transport, error) {
+	pool, err := cfg.RootCAs()
+	if err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool, InsecureSkipVerify: cfg.InsecureSkipTLSVerify}, //nolint:gosec // opt-in, warned about by the runner
+		TLSHandshakeTimeout:    cfg.Timeout,
+		ResponseHeaderTimeout:  cfg.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: 256 << 10,
+		ForceAttemptHTTP2:      true,
+	}, nil
+}
+
 // New builds a client for the target at baseURL, set up by cfg and authenticating with the
 // bearer tokens of tokens (nil: none). TLS trusts the system roots plus cfg.CAFile; redirects are
 // never followed; every exchange is bounded by cfg.Timeout and its body by cfg.MaxResponseBytes
@@ -149,36 +172,12 @@ func New(baseURL string, cfg config.Config, tokens *token.Source) (*Client, erro
 	if cfg.MaxResponseBytes <= 0 {
 		cfg.MaxResponseBytes = config.DefaultMaxResponseBytes
 	}
-	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.InsecureSkipTLSVerify} //nolint:gosec // opt-in, warned about by the runner
-	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("target: --ca-file: %v", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("target: --ca-file: %s holds no PEM certificate", cfg.CAFile)
-		}
-		tlsCfg.RootCAs = pool
+	tr, err := Transport(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
 	}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
 	conns := max(cfg.Concurrency, config.DefaultConcurrency) * 2
-	tr := &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            dialer.DialContext,
-		TLSClientConfig:        tlsCfg,
-		TLSHandshakeTimeout:    cfg.Timeout,
-		ResponseHeaderTimeout:  cfg.Timeout,
-		ExpectContinueTimeout:  time.Second,
-		IdleConnTimeout:        30 * time.Second,
-		MaxIdleConns:           conns,
-		MaxIdleConnsPerHost:    conns,
-		MaxResponseHeaderBytes: 256 << 10,
-		ForceAttemptHTTP2:      true,
-	}
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = conns, conns
 	c := &Client{
 		cfg:      cfg,
 		scheme:   u.Scheme,

@@ -23,7 +23,7 @@ func ForConfig(cfg config.Config) (*Source, error) {
 	case "command":
 		s = New(Command(cfg.TokenCommand, 0), Options{Name: "--token-command", Interval: cfg.TokenRefreshInterval, Secrets: cfg.Secrets()})
 	case "oauth":
-		pool, err := caPool(cfg.CAFile)
+		pool, err := cfg.RootCAs()
 		if err != nil {
 			return nil, err
 		}
