@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
@@ -53,9 +51,10 @@ type Tally struct {
 }
 
 type tallied struct {
-	applied, passed, failed, inconclusive int
-	failures, inconclusives               []Failure
-	notes                                 map[string]bool
+	tally                   // exchanges that passed, failed or were inconclusive
+	applied                 int
+	failures, inconclusives []Failure
+	notes                   map[string]bool
 }
 
 // NewTally returns an empty tally.
@@ -139,14 +138,8 @@ func (t *Tally) Add(j Judged) {
 func (t *Tally) Conformance(in Input) Conformance {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c := Conformance{
-		Target:         in.Target,
-		HarnessVersion: HarnessVersion + " (" + runtime.Version() + ")",
-		Date:           in.Started.UTC().Format(time.RFC3339),
-		Strict:         in.Strict,
-		WallTime:       time.Since(in.Started).Seconds(),
-		Requests:       t.seen,
-	}
+	c := newConformance(in)
+	c.Requests = t.seen
 	for _, req := range requirements.All() {
 		r := t.byID[req.ID]
 		out := Requirement{Requirement: req, Specs: r.applied, Passed: r.passed,
@@ -160,20 +153,10 @@ func (t *Tally) Conformance(in Input) Conformance {
 		if more := r.inconclusive - len(r.inconclusives); more > 0 {
 			out.Notes = append(out.Notes, fmt.Sprintf("%d more inconclusive exchanges not listed", more))
 		}
-		switch {
-		case r.failed > 0:
-			out.Outcome = Failed
-			c.Summary.Failed++
-		case r.inconclusive > 0:
-			out.Outcome = Inconclusive
-			c.Summary.Inconclusive++
-		case r.passed > 0:
-			out.Outcome = Passed
-			c.Summary.Passed++
-		default:
-			out.Outcome = Disabled
+		out.Outcome = r.outcome()
+		c.Summary.count(out.Outcome)
+		if out.Outcome == Disabled {
 			out.Notes = append(out.Notes, "not exercised: no exchange seen was held to this requirement")
-			c.Summary.Disabled++
 		}
 		slices.Sort(out.Notes)
 		c.Requirements = append(c.Requirements, out)

@@ -165,16 +165,21 @@ func (c *Counts) count(o Outcome) {
 	}
 }
 
-// Build computes the verdict per requirement from a Ginkgo report: each spec's SpecResult counts
-// for the spec's own requirement, and each finding also for the requirement it names.
-func Build(r types.Report, in Input) Conformance {
-	c := Conformance{
+// newConformance is a verdict on no requirement yet, of a run described by in.
+func newConformance(in Input) Conformance {
+	return Conformance{
 		Target:         in.Target,
 		HarnessVersion: HarnessVersion + " (" + runtime.Version() + ")",
 		Date:           in.Started.UTC().Format(time.RFC3339),
 		Strict:         in.Strict,
 		WallTime:       time.Since(in.Started).Seconds(),
 	}
+}
+
+// Build computes the verdict per requirement from a Ginkgo report: each spec's SpecResult counts
+// for the spec's own requirement, and each finding also for the requirement it names.
+func Build(r types.Report, in Input) Conformance {
+	c := newConformance(in)
 	tallies := map[string]*tally{}
 	byID := map[string]*Requirement{}
 	for _, req := range requirements.All() {
