@@ -74,6 +74,24 @@ func hostile(t *testing.T, h func(w http.ResponseWriter, r *http.Request, stop <
 	return srv
 }
 
+// stream writes chunk to w until total bytes are written, and reports whether they were: it
+// stops early when a write fails, the client goes away or stop closes.
+func stream(w io.Writer, r *http.Request, stop <-chan struct{}, chunk []byte, total int) bool {
+	for sent := 0; sent < total; sent += len(chunk) {
+		select {
+		case <-stop:
+			return false
+		case <-r.Context().Done():
+			return false
+		default:
+		}
+		if _, err := w.Write(chunk); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 func assertTimeout(t *testing.T, e *Exchange, want string) {
 	t.Helper()
 	var te *TimeoutError
@@ -317,19 +335,7 @@ func TestHugeBodyIsTruncatedWithBoundedMemory(t *testing.T) {
 	const total = 50 << 20
 	srv := hostile(t, func(w http.ResponseWriter, r *http.Request, stop <-chan struct{}) {
 		w.Header().Set("Content-Type", "application/json")
-		chunk := bytes.Repeat([]byte("a"), 32<<10)
-		for sent := 0; sent < total; sent += len(chunk) {
-			select {
-			case <-stop:
-				return
-			case <-r.Context().Done():
-				return
-			default:
-			}
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-		}
+		stream(w, r, stop, bytes.Repeat([]byte("a"), 32<<10), total)
 	})
 	cfg := testConfig(srv.URL)
 	cfg.Timeout = 5 * time.Second
@@ -359,20 +365,9 @@ func TestGzipBombIsBounded(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Encoding", "gzip")
 		gz := gzip.NewWriter(w)
-		zeros := make([]byte, 64<<10)
-		for sent := 0; sent < 256<<20; sent += len(zeros) { // 256 MiB once decompressed
-			select {
-			case <-stop:
-				return
-			case <-r.Context().Done():
-				return
-			default:
-			}
-			if _, err := gz.Write(zeros); err != nil {
-				return
-			}
+		if stream(gz, r, stop, make([]byte, 64<<10), 256<<20) { // 256 MiB once decompressed
+			gz.Close()
 		}
-		gz.Close()
 	})
 	cfg := testConfig(srv.URL)
 	cfg.Timeout = 5 * time.Second
