@@ -2,8 +2,9 @@
 // reference with a token, broken and hostile targets, and TLS targets. Each test builds nothing
 // itself: TestMain builds the runner once.
 //
-// It imports the project's packages only to set up targets (internal/reference, internal/mutants);
-// what it judges is the binary's exit status, output and report files.
+// It imports the project's packages only to set up targets (internal/reference, internal/mutants)
+// and for the buffer of internal/testsupport; what it judges is the binary's exit status, output
+// and report files.
 package e2e
 
 import (

@@ -8,27 +8,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/callconf/callconf/internal/testsupport"
 )
-
-// lockedBuffer collects a child's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // serveIssuer starts `runner serve --oauth-issuer` on 127.0.0.1:0 with tokens that live
 // lifetime, and returns its base URL and its stderr (one line per issued token, never the token).
-func serveIssuer(t *testing.T, secret, lifetime string) (string, *lockedBuffer) {
+func serveIssuer(t *testing.T, secret, lifetime string) (string, *testsupport.Buffer) {
 	t.Helper()
 	cmd := exec.Command(runnerBin, "serve", "--addr", "127.0.0.1:0", "--oauth-issuer", "--oauth-client-id", "e2e-client", "--token-lifetime", lifetime)
 	for _, kv := range os.Environ() {
@@ -37,7 +25,7 @@ func serveIssuer(t *testing.T, secret, lifetime string) (string, *lockedBuffer) 
 		}
 	}
 	cmd.Env = append(cmd.Env, "CALLCONF_OAUTH_CLIENT_SECRET="+secret)
-	stderr := &lockedBuffer{}
+	stderr := &testsupport.Buffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

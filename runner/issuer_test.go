@@ -8,27 +8,19 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/callconf/callconf/internal/testsupport"
 )
-
-// manualClock is a clock the test moves.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *manualClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // TestIssuerTokensPassUntilTheyExpire: the issuer speaks client credentials as the oauth2
 // library does, and Valid accepts exactly its own tokens, until their lifetime is over.
 func TestIssuerTokensPassUntilTheyExpire(t *testing.T) {
-	clk := &manualClock{t: time.Unix(1_700_000_000, 0)}
-	is, err := newIssuer("app", "cs-SECRET", 2*time.Second, clk.now, nil)
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
+	is, err := newIssuer("app", "cs-SECRET", 2*time.Second, clk.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,15 +43,15 @@ func TestIssuerTokensPassUntilTheyExpire(t *testing.T) {
 			t.Errorf("accepted %q", bad)
 		}
 	}
-	other, _ := newIssuer("app", "cs-SECRET", 2*time.Second, clk.now, nil)
+	other, _ := newIssuer("app", "cs-SECRET", 2*time.Second, clk.Now, nil)
 	if other.Valid(t1.AccessToken) {
 		t.Error("another issuer's key accepted the token")
 	}
-	clk.add(1999 * time.Millisecond)
+	clk.Add(1999 * time.Millisecond)
 	if !is.Valid(t1.AccessToken) {
 		t.Error("expired early")
 	}
-	clk.add(time.Millisecond)
+	clk.Add(time.Millisecond)
 	if is.Valid(t1.AccessToken) {
 		t.Error("an expired token is still valid")
 	}

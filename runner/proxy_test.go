@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/internal/testsupport"
 )
 
 // proxyRun is a `runner proxy` running in the test: its URL, its stdout lines as they come,
@@ -21,7 +22,7 @@ import (
 type proxyRun struct {
 	url    string
 	lines  chan string
-	stderr *syncBuffer
+	stderr *testsupport.Buffer
 	stop   context.CancelFunc
 	code   chan int
 }
@@ -30,7 +31,7 @@ func startProxy(t *testing.T, args ...string) *proxyRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	r := &proxyRun{lines: make(chan string, 1024), stderr: &syncBuffer{}, stop: cancel, code: make(chan int, 1)}
+	r := &proxyRun{lines: make(chan string, 1024), stderr: &testsupport.Buffer{}, stop: cancel, code: make(chan int, 1)}
 	go func() {
 		r.code <- runProxy(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), pw, r.stderr)
 		pw.Close()
@@ -183,7 +184,7 @@ func TestProxyUsage(t *testing.T) {
 		{[]string{"--base-url", "http://127.0.0.1:1", "--fail-on", "may"}, exitUsage, "want must, should or never"},
 		{[]string{"--base-url", "http://127.0.0.1:1", "extra"}, exitUsage, "unexpected arguments"},
 	} {
-		var out, errOut syncBuffer
+		var out, errOut testsupport.Buffer
 		if code := dispatch(context.Background(), append([]string{"proxy"}, c.args...), nil, &out, &errOut); code != c.code || !strings.Contains(errOut.String(), c.want) {
 			t.Errorf("%v: exit %d, stderr:\n%s", c.args, code, errOut.String())
 		}

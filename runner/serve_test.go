@@ -10,36 +10,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/callconf/callconf/internal/testsupport"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's concurrent log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startServe runs `serve args...` and returns the URL it printed, its stderr, a stop function and
 // the channel its exit code arrives on.
-func startServe(t *testing.T, args ...string) (string, *syncBuffer, context.CancelFunc, <-chan int) {
+func startServe(t *testing.T, args ...string) (string, *testsupport.Buffer, context.CancelFunc, <-chan int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testsupport.Buffer{}
 	code := make(chan int, 1)
 	go func() {
 		code <- runServe(ctx, args, pw, stderr)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/internal/testsupport"
 )
 
 // serve starts the reference implementation on a loopback port with the given limits.
@@ -22,18 +23,7 @@ func serve(t testing.TB, l listen.Limits) (*reference.Server, *listen.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := listen.StartWithLimits("127.0.0.1:0", srv, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := run.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return srv, run
+	return srv, testsupport.Serve(t, srv, l)
 }
 
 // TestHeaderReadTimeoutCutsSlowClients: a client that sends its headers a byte at a time

@@ -20,34 +20,17 @@ import (
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/testsupport"
 	"github.com/callconf/callconf/internal/token"
 )
 
 const testToken = "s3cr3t-T0ken-for-the-target"
 
-// syncBuffer is a log the proxy writes from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fixture is a proxy in front of a target, with its log.
 type fixture struct {
 	p     *Proxy
 	url   string // the proxy's base URL
-	log   *syncBuffer
+	log   *testsupport.Buffer
 	front *httptest.Server
 }
 
@@ -63,7 +46,7 @@ func newFixture(t *testing.T, targetURL string, edit func(*Options)) *fixture {
 	t.Helper()
 	cfg := config.Default()
 	cfg.BaseURL = targetURL
-	o := Options{Config: cfg, Log: &syncBuffer{}}
+	o := Options{Config: cfg, Log: &testsupport.Buffer{}}
 	if edit != nil {
 		edit(&o)
 	}
@@ -72,7 +55,7 @@ func newFixture(t *testing.T, targetURL string, edit func(*Options)) *fixture {
 		t.Fatal(err)
 	}
 	front := httptest.NewServer(p)
-	f := &fixture{p: p, url: front.URL, log: o.Log.(*syncBuffer), front: front}
+	f := &fixture{p: p, url: front.URL, log: o.Log.(*testsupport.Buffer), front: front}
 	t.Cleanup(func() { front.Close(); p.Close() })
 	return f
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/listen"
+	"github.com/callconf/callconf/internal/testsupport"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -241,18 +242,7 @@ func serveWith(t testing.TB, opts Options, l listen.Limits) (*Server, *listen.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := listen.StartWithLimits("127.0.0.1:0", srv, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := run.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return srv, run
+	return srv, testsupport.Serve(t, srv, l)
 }
 
 // chanWriter hands every Write to a test as one string, so it can wait for a log line without

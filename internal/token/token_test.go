@@ -18,16 +18,8 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/testsupport"
 )
-
-// clock is a manual clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func jwt(exp time.Time) string {
 	enc := base64.RawURLEncoding.EncodeToString
@@ -66,7 +58,7 @@ func settled(t *testing.T, s *Source) string {
 }
 
 func TestRefreshesBeforeExpiry(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
 	c := &counter{life: time.Hour}
 	s := New(c.fetch, Options{Now: clk.Now})
 	if tok := mustToken(t, s); tok != "tok-1" {
@@ -86,7 +78,7 @@ func TestRefreshesBeforeExpiry(t *testing.T) {
 }
 
 func TestShortLivedTokensRefreshAtHalfTheirLife(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
 	c := &counter{life: 2 * time.Second}
 	s := New(c.fetch, Options{Now: clk.Now})
 	mustToken(t, s)
@@ -101,7 +93,7 @@ func TestShortLivedTokensRefreshAtHalfTheirLife(t *testing.T) {
 }
 
 func TestJWTExpAndInterval(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
 	var n atomic.Int32
 	fetch := func(context.Context) (Fetched, error) {
 		n.Add(1)
@@ -131,7 +123,7 @@ func TestJWTExpAndInterval(t *testing.T) {
 }
 
 func TestOpaqueTokenWithoutIntervalIsKept(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
 	c := &counter{}
 	s := New(c.fetch, Options{Now: clk.Now})
 	mustToken(t, s)
@@ -158,7 +150,7 @@ func TestJWTExpiry(t *testing.T) {
 }
 
 func TestFailedRefreshKeepsAValidTokenThenFails(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
 	c := &counter{life: 10 * time.Minute}
 	s := New(c.fetch, Options{Now: clk.Now, Name: "--token-command"})
 	mustToken(t, s)
@@ -185,7 +177,7 @@ func TestFailedRefreshKeepsAValidTokenThenFails(t *testing.T) {
 }
 
 func TestExpiredTokenIsRefused(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
+	clk := testsupport.NewClock(time.Unix(1_700_000_000, 0))
 	old := jwt(clk.Now().Add(-time.Minute))
 	s := New(func(context.Context) (Fetched, error) { return Fetched{Token: old}, nil }, Options{Now: clk.Now})
 	_, err := s.Token(context.Background())
