@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -24,17 +23,12 @@ type listed struct {
 // preview of the spec tree (nothing is sent anywhere); with --markdown, the contract document
 // generated from the registry alone.
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("runner list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("runner list", stderr, "")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	specs := fs.Bool("specs", false, "print the name of every spec under its requirement")
 	markdown := fs.Bool("markdown", false, "print the contract, "+requirements.MarkdownPath+", generated from the registry (regenerate it with: "+requirements.MarkdownCommand+")")
-	if err := fs.Parse(args); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "runner list: unexpected arguments %q\n", fs.Args())
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "runner list: unexpected arguments %q\n"); !ok {
+		return code
 	}
 	if *markdown {
 		b, err := requirements.Markdown()

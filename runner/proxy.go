@@ -47,8 +47,7 @@ what is forwarded.
 
 // runProxy implements `runner proxy`.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("proxy", stderr, proxyUsage)
 	all := flag.NewFlagSet("config", flag.ContinueOnError)
 	flags := config.Bind(all)
 	all.VisitAll(func(f *flag.Flag) {
@@ -59,25 +58,16 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free one)")
 	failOnFlag := fs.String("fail-on", string(proxy.FailOnMust), "exit 1 when a requirement of this `level` failed: must, should (MUST or SHOULD) or never")
 	findingsHeader := fs.Bool("findings-header", false, "add "+proxy.FindingsHeader+" (a summary of at most 1 KiB) to answers on the calls routes; buffers each such exchange to judge it first")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, proxyUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "proxy: unexpected arguments %q\n", fs.Args())
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "proxy: unexpected arguments %q\n"); !ok {
+		return code
 	}
 	failOn, err := proxy.ParseFailOn(*failOnFlag)
 	if err != nil {
 		fmt.Fprintf(stderr, "proxy: %v\n", err)
 		return exitUsage
 	}
-	cfg, err := flags.Load(os.LookupEnv)
-	if err != nil {
-		fmt.Fprintf(stderr, "proxy: configuration errors:\n%v\n", err)
+	cfg, ok := loadConfig(flags, stderr, "proxy")
+	if !ok {
 		return exitUsage
 	}
 	if cfg.BaseURL == "" {

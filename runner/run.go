@@ -42,20 +42,14 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 // runSuite runs the conformance suite in this process and maps the verdict to the exit status:
 // 0 conforms, 1 does not, 2 for configuration errors or an unreachable target.
 func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("runner", stderr, "")
 	flags := config.Bind(fs)
 	opts := bindRunOptions(fs)
-	if err := fs.Parse(args); err != nil {
-		return parseStatus(err)
+	if code, ok := parseFlags(fs, args, "runner: unexpected arguments %q (subcommands: run, serve, validate, list, selftest)\n"); !ok {
+		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "runner: unexpected arguments %q (subcommands: run, serve, validate, list, selftest)\n", fs.Args())
-		return exitUsage
-	}
-	cfg, err := flags.Load(os.LookupEnv)
-	if err != nil {
-		fmt.Fprintf(stderr, "runner: configuration errors:\n%v\n", err)
+	cfg, ok := loadConfig(flags, stderr, "runner")
+	if !ok {
 		return exitUsage
 	}
 	fmt.Fprint(stdout, "effective configuration:\n"+cfg.String())

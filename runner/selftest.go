@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -28,8 +27,7 @@ func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // runSelftestWith is runSelftest with the command that starts a child run; tests point it at a
 // runner binary they built.
 func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Writer, child selftest.Command) int {
-	fs := flag.NewFlagSet("runner selftest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("runner selftest", stderr, "usage: runner selftest [flags]\n\nRuns the conformance suite (strict) against the reference, every allowed variant, every\nmutant and every hostile target of the catalogue, each in a child process, and prints the\ndetection matrix. Exit 0 only when everything behaves as declared.\n\n")
 	o := selftest.Options{Command: child, Progress: stdout, Env: config.WithoutEnv(os.Environ()), TokenVar: config.EnvToken}
 	var only []string
 	var reportDir string
@@ -44,16 +42,8 @@ func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.BoolVar(&keep, "keep", false, "keep the work directory even when everything passed")
 	fs.BoolVar(&list, "list", false, "print the catalogue and exit")
 	fs.DurationVar(&o.ChildTimeout, "child-timeout", 4*time.Minute, "bound on one child run (hostile targets have their own, shorter bound)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: runner selftest [flags]\n\nRuns the conformance suite (strict) against the reference, every allowed variant, every\nmutant and every hostile target of the catalogue, each in a child process, and prints the\ndetection matrix. Exit 0 only when everything behaves as declared.\n\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "selftest: unexpected arguments %q\n", fs.Args())
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "selftest: unexpected arguments %q\n"); !ok {
+		return code
 	}
 	if o.Parallel < 1 {
 		fmt.Fprintln(stderr, "selftest: --parallel must be at least 1")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -24,8 +23,7 @@ const serveShutdownTimeout = 10 * time.Second
 // The first line on stdout is "listening on URL"; every request is logged on stderr, one line
 // each (method, path, status, duration, request-id), never with the token.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr, "usage: runner serve [flags]\n\nServe the reference implementation of the Update-call contract until SIGINT or SIGTERM.\n\n")
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	tokenFile := fs.String("token-file", "", "require `FILE`'s content (trimmed) as bearer token; default: $CALLCONF_TOKEN, else no auth")
 	latency := fs.Duration("latency", 0, "delay each answer by this `duration` (e.g. 20ms)")
@@ -37,16 +35,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	issuerClientID := fs.String("oauth-client-id", "callconf", "the one client `id` the token endpoint knows")
 	issuerSecretFile := fs.String("oauth-client-secret-file", "", "`file` holding that client's secret; default: $CALLCONF_OAUTH_CLIENT_SECRET")
 	tokenLifetime := fs.Duration("token-lifetime", 5*time.Minute, "how long issued tokens live, whole seconds (e.g. 2s to see tokens expire mid-run)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: runner serve [flags]\n\nServe the reference implementation of the Update-call contract until SIGINT or SIGTERM.\n\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "serve: unexpected arguments %q\n", fs.Args())
-		return exitUsage
+	if code, ok := parseFlags(fs, args, "serve: unexpected arguments %q\n"); !ok {
+		return code
 	}
 	if *latency < 0 || *maxBody <= 0 || *maxCalls <= 0 {
 		fmt.Fprintln(stderr, "serve: --latency must not be negative; --max-body-bytes and --max-calls must be positive")

@@ -38,9 +38,8 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet(shardCommand, flag.ContinueOnError)
 	flags := config.Bind(fs)
-	cfg, err := flags.Load(os.LookupEnv)
-	if err != nil {
-		fmt.Fprintf(stderr, "runner %s: configuration errors:\n%v\n", shardCommand, err)
+	cfg, ok := loadConfig(flags, stderr, "runner "+shardCommand)
+	if !ok {
 		return exitUsage
 	}
 	cfg.ReportDir = "" // the parent writes the reports

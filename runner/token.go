@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/token"
@@ -16,23 +14,13 @@ import (
 // curl lines read $CALLCONF_TOKEN, so `export CALLCONF_TOKEN=$(runner token …)` makes them
 // runnable; it also fetches tokens from `serve --oauth-issuer` for a --token-command trial.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("token", stderr, "usage: runner token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$(runner token …)).\nOnly the token settings matter.\n\n")
 	flags := config.Bind(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: runner token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$(runner token …)).\nOnly the token settings matter.\n\n")
-		fs.PrintDefaults()
+	if code, ok := parseFlags(fs, args, "token: unexpected arguments %q\n"); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return parseStatus(err)
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "token: unexpected arguments %q\n", fs.Args())
-		return exitUsage
-	}
-	cfg, err := flags.Load(os.LookupEnv)
-	if err != nil {
-		fmt.Fprintf(stderr, "token: configuration errors:\n%v\n", err)
+	cfg, ok := loadConfig(flags, stderr, "token")
+	if !ok {
 		return exitUsage
 	}
 	src, err := token.ForConfig(cfg)

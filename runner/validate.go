@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,12 +33,7 @@ type fileReport struct {
 
 // runValidate implements `runner validate`.
 func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, validateUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("validate", stderr, validateUsage)
 	kindFlag := fs.String("kind", "", "what the files are: request, response or error (required)")
 	asJSON := fs.Bool("json", false, "print the verdicts as a JSON array instead of text")
 	if err := fs.Parse(args); err != nil {
