@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callconf/callconf/internal/ids"
 )
 
 // issuerPath is where `serve --oauth-issuer` answers token requests (the path of the Microsoft
@@ -108,14 +109,12 @@ var b64 = base64.RawURLEncoding
 func (is *issuer) mint(scope string) (string, time.Time) {
 	now := is.now()
 	exp := now.Add(is.lifetime)
-	jti := make([]byte, 12)
-	_, _ = rand.Read(jti)
 	is.mu.Lock()
 	is.issued++
 	is.mu.Unlock()
 	claims, _ := json.Marshal(map[string]any{
 		"iss": "callconf-serve", "sub": is.clientID, "aud": "callconf", "scp": scope,
-		"iat": now.Unix(), "exp": float64(exp.UnixMilli()) / 1000, "jti": hex.EncodeToString(jti),
+		"iat": now.Unix(), "exp": float64(exp.UnixMilli()) / 1000, "jti": ids.GUID(),
 	})
 	signing := b64.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + b64.EncodeToString(claims)
 	return signing + "." + b64.EncodeToString(is.sign(signing)), exp

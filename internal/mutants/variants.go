@@ -23,8 +23,8 @@ import (
 // serverGenerated are the call's server-generated properties (contract PATCH-06).
 var serverGenerated = schemas.ServerGenerated()
 
-// updatable are the call's updatable properties (contract PATCH-04), in contract order.
-var updatable = []string{"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState"}
+// updatable are the call's updatable properties (contract PATCH-04), as the call schema marks them.
+var updatable = schemas.Updatable()
 
 // seedCall is the body the variants without create are seeded with.
 const seedCall = `{"subject": "callconf seeded call", "callbackUri": "https://bot.example.com/callconf/seeded", "tenantId": "6e8a1d70-0000-4000-8000-00000000c0de"}`

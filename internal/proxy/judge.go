@@ -16,8 +16,8 @@ import (
 	"github.com/callconf/callconf/schemas"
 )
 
-// updatable are the properties PATCH-04 covers (docs/contract.md), in contract order.
-var updatable = []string{"subject", "callbackUri", "source", "targets", "requestedModalities", "mediaConfig", "chatInfo", "meetingInfo", "tenantId", "mediaState"}
+// updatable are the properties PATCH-04 covers (docs/contract.md), as the call schema marks them.
+var updatable = schemas.Updatable()
 
 // judgeRecord judges one answered exchange on a calls route: the request of a PATCH of a call
 // (client findings, PATCH-01), the answer with the exchange judge, and the 200 answer to such a

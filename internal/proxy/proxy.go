@@ -39,6 +39,7 @@ import (
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/schemas"
@@ -448,7 +449,7 @@ const (
 	routeItem                    // {base}/communications/calls/{callId}
 )
 
-const callsSuffix = "/communications/calls"
+const callsSuffix = requirements.CollectionPath
 
 // routeOf recognises the calls routes in an escaped path; for an item it returns the callId,
 // unescaped.
