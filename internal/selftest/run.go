@@ -134,7 +134,7 @@ func serve(impls []mutants.Impl, work string) ([]*Target, error) {
 				c.Dir = filepath.Join(t.Dir, "shard-"+strconv.Itoa(i+1))
 				c.Label = fmt.Sprintf("%s (%s)", im.Name, filepath.Base(c.Dir))
 			}
-			c.Args = childArgs(inst, srv.URL(), c.Dir, f, childProcs(len(shards), len(inst.Shards) > 0))
+			c.Args = childArgs(inst, srv.URL(), c.Dir, f, childProcs(&im, inst, len(shards)))
 			t.Children = append(t.Children, c)
 		}
 		targets = append(targets, t)
@@ -162,14 +162,23 @@ func stop(targets []*Target) {
 // together: its answers take long, so the runner's parallel mode shortens its run the most.
 const slowProcs = 16
 
-// childProcs is the --procs of one child: a fast loopback target is run serially (processes
-// would only add start-up time, and hostile targets keep their timing); each of the shards of
-// a slow one gets its part of slowProcs.
-func childProcs(shards int, slow bool) int {
-	if !slow {
+// fastProcs is the --procs of a child against a fast loopback target: two, so that every
+// implementation is judged through the runner's parallel mode (specs dealt out to child
+// processes, their reports merged), at the cost of little more than two process starts.
+const fastProcs = 2
+
+// childProcs is the --procs of one child. Each of the shards of a slow implementation gets its
+// part of slowProcs; a hostile target runs serially (it keeps its timing, and its run must end
+// within its limit), and so does one with named calls (each process needs calls of its own);
+// every other one runs in fastProcs processes.
+func childProcs(im *mutants.Impl, in *mutants.Instance, shards int) int {
+	switch {
+	case len(in.Shards) > 0:
+		return max(1, slowProcs/shards)
+	case im.Kind == mutants.KindHostile || len(in.CallIDs) > 0:
 		return 1
 	}
-	return max(1, slowProcs/shards)
+	return fastProcs
 }
 
 // childArgs are the arguments of a child run against url, after the command's prefix.

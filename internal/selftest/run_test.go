@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -162,8 +163,8 @@ func TestRun(t *testing.T) {
 	if good.Exit != 0 || good.Report == nil || good.StartErr != nil || good.Dir != filepath.Join(o.WorkDir, "good") || good.Label != "good" {
 		t.Errorf("good: %+v", good)
 	}
-	if i := slices.Index(good.Args, "--procs"); i < 0 || good.Args[i+1] != "1" {
-		t.Errorf("good (a fast target) does not run serially: args %q", good.Args)
+	if i := slices.Index(good.Args, "--procs"); i < 0 || good.Args[i+1] != strconv.Itoa(fastProcs) {
+		t.Errorf("good (a fast target) does not run in %d processes: args %q", fastProcs, good.Args)
 	}
 	if !slices.Contains(good.Args, "--strict") || !slices.Contains(good.Args, "--report-dir") || good.Report.Target != got["good"].server.URL() {
 		t.Errorf("good: args %q, report target %q", good.Args, good.Report.Target)
