@@ -12,17 +12,6 @@ import (
 // GraphNamespace is the namespace of every type the contract names in "@odata.type".
 const GraphNamespace = "microsoft.graph."
 
-// derivedWithoutSchema lists, per declared open type, the types Microsoft Graph v1.0 derives from
-// it that the contract has no schema of its own for (the contract (docs/contract.md), "Derived
-// types"). A response value that names one is validated as the declared type and noted.
-var derivedWithoutSchema = map[string][]string{
-	"identitySet": {"chatMessageFromIdentitySet", "chatMessageMentionedIdentitySet", "chatMessageReactionIdentitySet",
-		"sharePointIdentitySet", "engagementIdentitySet", "aiInteractionMentionedIdentitySet"},
-	"identity": {"emailIdentity", "initiator", "provisionedIdentity", "provisioningServicePrincipal", "provisioningSystem",
-		"servicePrincipalIdentity", "sharePointIdentity", "teamworkApplicationIdentity", "teamworkConversationIdentity",
-		"teamworkTagIdentity", "teamworkUserIdentity", "userIdentity"},
-}
-
 // otherKnownTypes are Microsoft Graph types that no type of a call derives from. Naming one where
 // a call, identitySet or identity is declared is a violation, not an unknown type.
 var otherKnownTypes = []string{"entity", "callRecord", "participant", "onlineMeeting", "commsOperation",
@@ -36,6 +25,10 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // typeInfo is what the Validator knows about "@odata.type" values.
 type typeInfo struct {
 	known   map[string]bool   // every type name the contract knows (without namespace)
+	// withoutSchema lists, per declared open type, the types Graph derives from it that have no
+	// schema of their own: a response value that names one is validated as the declared type
+	// and noted.
+	withoutSchema map[string][]string
 	open    map[string]bool   // open declared types (additionalProperties true as written)
 	allowed map[string]string // gojsonschema's "allowed" detail of an @odata.type enum → declared type
 }
@@ -76,7 +69,13 @@ func (m *model) loadTypeInfo() (*typeInfo, error) {
 		sort.Strings(errs)
 		return nil, fmt.Errorf("@odata.type enums: %s", strings.Join(errs, "; "))
 	}
-	for _, names := range derivedWithoutSchema {
+	ti.withoutSchema = map[string][]string{}
+	for base, names := range derivedTypes {
+		for _, n := range names {
+			if !ti.known[n] && ti.open[base] {
+				ti.withoutSchema[base] = append(ti.withoutSchema[base], n)
+			}
+		}
 		for _, n := range names {
 			ti.known[n] = true
 		}
@@ -124,7 +123,7 @@ func (ti *typeInfo) tolerated(declared, value string) (string, bool) {
 	if typ == "" || !ti.open[declared] {
 		return "", false
 	}
-	if slices.Contains(derivedWithoutSchema[declared], typ) {
+	if slices.Contains(ti.withoutSchema[declared], typ) {
 		return fmt.Sprintf("type %q derives from %s but has no schema in the contract: validated as %s (tolerated in a response)", value, declared, declared), true
 	}
 	if ti.known[typ] {
@@ -143,7 +142,7 @@ func (ti *typeInfo) toleratedIn(kind Kind, declared, value string) (string, bool
 		return ti.tolerated(declared, value)
 	case KindRequest:
 		typ := graphTypeName(value)
-		if typ == "" || !ti.open[declared] || !slices.Contains(derivedWithoutSchema[declared], typ) {
+		if typ == "" || !ti.open[declared] || !slices.Contains(ti.withoutSchema[declared], typ) {
 			return "", false
 		}
 		return fmt.Sprintf("type %q is not in the seed's table; known in Graph v1.0, derived from %s: validated as %s", value, declared, declared), true

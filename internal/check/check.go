@@ -4,7 +4,7 @@
 // what is wrong; a Finding is a Mismatch attributed to a requirement. It knows nothing of Ginkgo
 // or HTTP clients, which keeps it easy to test and to fuzz with hostile responses.
 //
-// It imports the standard library and package schemas (for JSON Pointers) only.
+// It imports the standard library and package schemas (JSON Pointers, the derived types) only.
 package check
 
 import (
@@ -180,11 +180,10 @@ func contains(sent, got any, present bool, at string, out *[]Mismatch) {
 			gv, gok := g[k]
 			switch {
 			case k == "@odata.type":
-				t, _ := typeName(s[k])
 				switch {
-				case gok && !answersType(s[k], gv):
+				case gok && !schemas.AnswersType(s[k], gv):
 					*out = append(*out, Mismatch{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #, or a type derived from it)", Actual: Show(gv, true)})
-				case !gok && concreteOfAbstract(t):
+				case !gok && schemas.NamesConcreteOfAbstract(s[k]):
 					*out = append(*out, Mismatch{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (the concrete type sent: the declared type is abstract)", Actual: "(absent)"})
 				}
 			case strings.HasPrefix(k, "@odata.") && !gok:

@@ -1,9 +1,14 @@
-package check
+package schemas
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // derivedTypes maps each declared type a call uses to the types Microsoft Graph's model derives
-// from it (the contract, "Derived types"): a value declared as the key may carry any of them.
+// from it (the contract (docs/contract.md), "Derived types"): a value declared as the key may
+// carry any of them. It is the one list: the validator takes from it the derived types that have
+// no schema of their own, and package check what an answer may name for a type sent.
 var derivedTypes = map[string][]string{
 	"identitySet": {"communicationsIdentitySet", "chatMessageFromIdentitySet", "chatMessageMentionedIdentitySet",
 		"chatMessageReactionIdentitySet", "sharePointIdentitySet", "engagementIdentitySet", "aiInteractionMentionedIdentitySet"},
@@ -18,50 +23,35 @@ var derivedTypes = map[string][]string{
 // abstractTypes cannot be instantiated: a value of one must name its concrete type.
 var abstractTypes = map[string]bool{"meetingInfo": true, "mediaConfig": true}
 
-// typeName strips the leading "#" and the "microsoft.graph." namespace of an @odata.type value.
+// typeName strips the leading "#" and the Graph namespace of an @odata.type value.
 func typeName(v any) (string, bool) {
 	s, ok := v.(string)
 	if !ok {
 		return "", false
 	}
-	return strings.TrimPrefix(strings.TrimPrefix(s, "#"), "microsoft.graph."), true
+	return strings.TrimPrefix(strings.TrimPrefix(s, "#"), GraphNamespace), true
 }
 
-// IsAbstractType reports whether an @odata.type value names an abstract type of the call model
-// (meetingInfo, mediaConfig), with or without "#".
-func IsAbstractType(odataType string) bool {
-	t, _ := typeName(odataType)
-	return abstractTypes[t]
-}
-
-// concreteOfAbstract reports whether t names a type derived from an abstract one: an answer must
-// then name it too, since the declared type alone cannot say what the value is.
-func concreteOfAbstract(t string) bool {
-	for base := range abstractTypes {
-		for _, d := range derivedTypes[base] {
-			if d == t {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// answersType reports whether an answer's @odata.type got may stand for the type sent: the same
-// type (with or without "#"), or, where the harness sent a base type, a type derived from it.
-func answersType(sent, got any) bool {
-	s, okS := typeName(sent)
-	g, okG := typeName(got)
-	if !okS || !okG {
+// NamesConcreteOfAbstract reports whether an @odata.type value names a type derived from an
+// abstract one (appHostedMediaConfig, tokenMeetingInfo, ...): an answer must name it too, since
+// the declared type alone cannot say what the value is.
+func NamesConcreteOfAbstract(odataType any) bool {
+	t, ok := typeName(odataType)
+	if !ok {
 		return false
 	}
-	if s == g {
-		return true
-	}
-	for _, d := range derivedTypes[s] {
-		if d == g {
+	for base := range abstractTypes {
+		if slices.Contains(derivedTypes[base], t) {
 			return true
 		}
 	}
 	return false
+}
+
+// AnswersType reports whether an answer's @odata.type got may stand for the type sent: the same
+// type (with or without "#"), or, where the harness sent a base type, a type derived from it.
+func AnswersType(sent, got any) bool {
+	s, okS := typeName(sent)
+	g, okG := typeName(got)
+	return okS && okG && (s == g || slices.Contains(derivedTypes[s], g))
 }
