@@ -24,13 +24,13 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // typeInfo is what the Validator knows about "@odata.type" values.
 type typeInfo struct {
-	known   map[string]bool   // every type name the contract knows (without namespace)
+	known map[string]bool // every type name the contract knows (without namespace)
 	// withoutSchema lists, per declared open type, the types Graph derives from it that have no
 	// schema of their own: a response value that names one is validated as the declared type
 	// and noted.
 	withoutSchema map[string][]string
-	open    map[string]bool   // open declared types (additionalProperties true as written)
-	allowed map[string]string // gojsonschema's "allowed" detail of an @odata.type enum → declared type
+	open          map[string]bool   // open declared types (additionalProperties true as written)
+	allowed       map[string]string // gojsonschema's "allowed" detail of an @odata.type enum → declared type
 }
 
 // loadTypeInfo gathers every type an embedded document names in an "@odata.type" enum, whether
