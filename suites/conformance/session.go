@@ -86,6 +86,10 @@ func (s Session) Describe() string {
 	return fmt.Sprintf("target: %s\ncapabilities (%s): %s\n", target, how, strings.Join(have, ","))
 }
 
+// ErrNoCall marks a target the suite has no call to use on: it did not create one and none was
+// named. The error says why, with the answer that made discovery give up and the likely fix.
+var ErrNoCall = errors.New("the suite has no call to use: the target did not create one and no call was named")
+
 // ErrUnreachable marks a target that gave no HTTP answer during preparation (the runner exits 2).
 var ErrUnreachable = errors.New("target unreachable")
 
@@ -156,7 +160,7 @@ func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target
 			s.Capabilities[requirements.Capability(c)] = true
 		}
 	} else {
-		err = s.discover(ctx, client)
+		err = s.discover(ctx, cfg, client)
 	}
 	if err == nil {
 		s.AuthRequired, err = authRequired(ctx, client)
@@ -165,7 +169,7 @@ func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target
 		s.SampleID = s.CallIDs[0]
 	}
 	if err == nil && !s.Has(requirements.Create) && len(s.CallIDs) == 0 {
-		err = errors.New("the target cannot create calls (no create capability) and no call was named: pass --call-id ID (repeatable) or CALLCONF_CALL_IDS")
+		err = fmt.Errorf("%w: the capabilities declared (--capabilities) do not include create: pass --call-id ID (repeatable) or CALLCONF_CALL_IDS", ErrNoCall)
 	}
 	return err
 }
@@ -197,12 +201,13 @@ func authRequired(ctx context.Context, c *target.Client) (bool, error) {
 
 // discover learns create, read and delete by trying them on a call it creates itself; it never
 // deletes a call the user named.
-func (s *Session) discover(ctx context.Context, c *target.Client) error {
+func (s *Session) discover(ctx context.Context, cfg config.Config, c *target.Client) error {
 	s.Capabilities = map[requirements.Capability]bool{}
 	s.Discovered = true
-	ex := c.Do(ctx, target.Request{Method: http.MethodPost, Path: requirements.CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
-	if ex.Err != nil && !ex.Truncated {
-		return fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
+	create := target.Request{Method: http.MethodPost, Path: requirements.CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)}
+	ex, throttleCause, err := doRetrying(ctx, c, cfg, create)
+	if err != nil {
+		return err
 	}
 	id := ""
 	if ex.Status == http.StatusCreated {
@@ -213,7 +218,7 @@ func (s *Session) discover(ctx context.Context, c *target.Client) error {
 	s.SampleID = id
 	if id == "" {
 		if len(s.CallIDs) == 0 {
-			return nil // reported by Prepare with advice
+			return fmt.Errorf("%w: %s", ErrNoCall, createRefusal(ex, cfg, throttleCause))
 		}
 		id = s.CallIDs[0]
 	} else {

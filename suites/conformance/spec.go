@@ -3,7 +3,6 @@ package conformance
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -102,19 +101,7 @@ func (s *suite) specTimeout() time.Duration {
 	return 3*t + 10*time.Second + s.retryBudget()
 }
 
-func (s *suite) retryBudget() time.Duration {
-	if s.cfg.RetryBudget > 0 {
-		return s.cfg.RetryBudget
-	}
-	return 2 * time.Minute
-}
-
-func (s *suite) retryMaxWait() time.Duration {
-	if s.cfg.RetryMaxWait > 0 {
-		return s.cfg.RetryMaxWait
-	}
-	return 30 * time.Second
-}
+func (s *suite) retryBudget() time.Duration { return retryBudget(s.cfg) }
 
 // probe is one spec's view of the target: it sends requests, keeps every exchange, passes each
 // through the exchange judge, keeps the harness's own model of each call it uses, and collects
@@ -181,7 +168,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		r.Header.Set("client-request-id", ids.GUID())
 	}
 	patchOf := patchTarget(r)
-	backoff, waited := 500*time.Millisecond, time.Duration(0)
+	bo := newBackoff(p.s.cfg)
 	for {
 		ex = p.s.client.Do(p.ctx, r)
 		p.record(ex, p.s.judge.Exchange(ex, patchOf))
@@ -191,20 +178,12 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 			p.mu.Unlock()
 			return ex, ex.Err.Error()
 		}
-		if ex.Status != http.StatusTooManyRequests && ex.Status != http.StatusServiceUnavailable {
+		if !throttled(ex) {
 			p.learn(r, ex, patchOf)
 			return ex, ""
 		}
-		wait, ok := judge.RetryAfter(ex.Header, time.Now())
-		if !ok {
-			// Exponential back-off with jitter (half fixed, half random): requests refused
-			// together, such as STATE-03's burst, must not all come back at the same instant.
-			wait = backoff/2 + rand.N(backoff/2+1)
-			backoff = min(2*backoff, p.s.retryMaxWait())
-		}
-		if wait > p.s.retryMaxWait() || waited+wait > p.s.retryBudget() {
-			cause := fmt.Sprintf("throttled (%d) past the retry budget: waited %s, the next wait would be %s (--retry-max-wait %s, --retry-budget %s)",
-				ex.Status, waited, wait, p.s.retryMaxWait(), p.s.retryBudget())
+		wait, cause := bo.wait(ex)
+		if cause != "" {
 			p.mu.Lock()
 			p.stallCause = cause
 			p.mu.Unlock()
@@ -214,14 +193,9 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		p.retries++
 		p.notes = append(p.notes, check.Note{Requirement: p.req.ID, Text: fmt.Sprintf("%s %s was throttled (%d) and retried", r.Method, r.Path, ex.Status)})
 		p.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-p.ctx.Done():
-			t.Stop()
-			return ex, "interrupted while waiting out throttling: " + context.Cause(p.ctx).Error()
+		if err := sleepCtx(p.ctx, wait); err != nil {
+			return ex, "interrupted while waiting out throttling: " + err.Error()
 		}
-		waited += wait
 	}
 }
 

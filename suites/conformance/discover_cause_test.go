@@ -1,0 +1,113 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/token"
+)
+
+// TestDiscoveryNamesTheCause: when discovery cannot create a call, the error names the request,
+// the status the target gave and the likely fix, instead of one "no create capability" for every
+// cause (issue 13: wrong path, collection URL as base, wrong or missing token, 413 on create).
+func TestDiscoveryNamesTheCause(t *testing.T) {
+	for _, tc := range []struct {
+		name, suffix, token string
+		status              int
+		header              http.Header
+		body                string
+		want                []string
+	}{
+		{name: "wrong version segment", suffix: "/v1.0", status: 404, body: `{"error":{"code":"BadRequest","message":"Resource not found for the segment 'communications'."}}`,
+			want: []string{"POST ", "/v1.0/communications/calls answered 404 Not Found", "BadRequest: Resource not found", "--base-url must be the API root"}},
+		{name: "collection URL as base", suffix: "/beta/communications/calls", status: 404,
+			want: []string{"answered 404", "drop that part of it", "/beta)"}},
+		{name: "no token", status: 401, header: http.Header{"WWW-Authenticate": {"Bearer"}},
+			want: []string{"answered 401 Unauthorized", "no token was sent: set CALLCONF_TOKEN"}},
+		{name: "wrong token", token: "not-the-right-one", status: 401,
+			want: []string{"answered 401", "refused the token"}},
+		{name: "no permission", token: "t", status: 403, want: []string{"answered 403 Forbidden", "permission"}},
+		{name: "create too large", status: 413, want: []string{"answered 413", "request body limit", "--call-id"}},
+		{name: "no create route", status: 405, want: []string{"answered 405", "does not create calls", "--call-id"}},
+		{name: "redirect", status: 302, header: http.Header{"Location": {"https://elsewhere.example/"}}, want: []string{"answered 302", "never followed", "https://elsewhere.example/"}},
+		{name: "server error", status: 500, body: "<html>boom</html>", want: []string{"answered 500", "body: <html>boom</html>", "logs"}},
+		{name: "created without id", status: 201, body: `{"subject":"x"}`, want: []string{"answered 201 Created", `no string "id"`}},
+		{name: "throttled past budget", status: 429, header: http.Header{"Retry-After": {"3600"}}, want: []string{"answered 429", "past the retry budget", "--retry-budget"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for k, v := range tc.header {
+					w.Header()[k] = v
+				}
+				if r.Method != http.MethodPost {
+					w.WriteHeader(http.StatusNotFound)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer srv.Close()
+			cfg := config.Default()
+			cfg.BaseURL, cfg.Token = srv.URL+tc.suffix, tc.token
+			_, err := prepare(t, cfg)
+			if !errors.Is(err, ErrNoCall) {
+				t.Fatalf("Prepare: %v, want ErrNoCall", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("the error does not say %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// TestDiscoveryWaitsOutThrottling: a create answered 429 is retried as a spec would retry it,
+// not taken as "cannot create".
+func TestDiscoveryWaitsOutThrottling(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && posts.Add(1) == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		if r.Method == http.MethodPost {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"c1"}`))
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer srv.Close()
+	cfg := config.Default()
+	cfg.BaseURL = srv.URL
+	tgt, err := prepare(t, cfg)
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	if !tgt.Session.Has("create") || posts.Load() != 2 {
+		t.Fatalf("create capability %v after %d POSTs; want create after 2", tgt.Session.Has("create"), posts.Load())
+	}
+}
+
+func prepare(t *testing.T, cfg config.Config) (*Target, error) {
+	t.Helper()
+	tokens, err := token.ForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := Prepare(context.Background(), cfg, tokens, nil)
+	if tgt != nil {
+		t.Cleanup(tgt.Close)
+	}
+	return tgt, err
+}
