@@ -56,7 +56,12 @@ func (c Config) CheckTarget() error {
 		return nil
 	}
 	var given []string
+	// A secret read from a file is named once, as its file setting.
+	fromFile := map[string]string{keyToken: keyTokenFile, keyOAuthSecret: keyOAuthSecretFile}
 	for _, s := range settings() {
+		if _, viaFile := c.sources[fromFile[s.key]]; viaFile {
+			continue
+		}
 		if src, ok := c.sources[s.key]; ok && s.remote {
 			given = append(given, src)
 		}
