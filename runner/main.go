@@ -87,7 +87,7 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return exitUsage
 	case len(args) == 0 || args[0] == "run":
 		return runSuite(ctx, []string{"-h"}, stdout, stdout)
-	case args[0] == "help" || args[0] == "version":
+	case args[0] == "help" || args[0] == "version" || strings.HasPrefix(args[0], "-"):
 		fmt.Fprint(stdout, usageText())
 		return exitOK
 	case !isCommand(args[0]):

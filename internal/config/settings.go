@@ -75,7 +75,7 @@ func settings() []setting {
 			usage: "config `file`, JSON or YAML (unknown keys are rejected)",
 			field: fieldOf(func(c *Config) *string { return &c.ConfigFile }, text("(none)"), "", nil)},
 		{key: keyBaseURL, env: "CALLCONF_BASE_URL", file: "baseUrl", unsetMeans: "test the embedded reference",
-			usage: "base `URL` of the target (http or https); empty = the embedded reference implementation",
+			usage: "base `URL` of the target (http or https); leave it unset (not empty) to test the embedded reference implementation",
 			field: fieldOf(func(c *Config) *string { return &c.BaseURL }, text("(embedded reference)"), "", checkBaseURL)},
 		{key: keyToken, env: EnvToken, noFlag: true, remote: true,
 			usage: "the bearer token (a secret: never a flag value or config-file key)",
