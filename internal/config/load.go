@@ -99,7 +99,9 @@ func (l *loader) report(r raw) reportFunc {
 func (l *loader) env(name string) (string, bool) {
 	v, ok := l.rawEnv(name)
 	if !ok || strings.TrimSpace(v) == "" {
-		return "", false // an empty variable counts as unset (CI templates often expand to "")
+		// An empty variable counts as unset (CI templates often expand to ""), except for the
+		// settings givenEmpty refuses first.
+		return "", false
 	}
 	return v, true
 }
