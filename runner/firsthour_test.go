@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/mutants"
 	"github.com/callconf/callconf/internal/version"
 )
 
@@ -192,5 +193,25 @@ func TestFlagsAfterPositionalArguments(t *testing.T) {
 	code, _, stderr := runDispatch(t, "run", "--strict", "extra", "--timeout", "1s")
 	if code != exitUsage || !strings.Contains(stderr, `unexpected arguments ["extra"]`) {
 		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}
+
+// TestSelftestArgumentsPassTheChecks: the label filters and arguments selftest hands its child
+// runs (shards of slow implementations, hostile targets' bounds) pass the checks a run makes
+// before anything is sent.
+func TestSelftestArgumentsPassTheChecks(t *testing.T) {
+	for _, im := range mutants.All() {
+		in, err := im.Build("tok")
+		if err != nil {
+			t.Fatalf("%s: %v", im.Name, err)
+		}
+		for _, f := range in.Shards {
+			if err := (&runOptions{labelFilter: f}).check(); err != nil {
+				t.Errorf("%s: shard %q: %v", im.Name, f, err)
+			}
+		}
+		if in.Close != nil {
+			in.Close()
+		}
 	}
 }
