@@ -128,7 +128,7 @@ func TestTokenCommandFailureIsAConfigurationError(t *testing.T) {
 	if r.code != 2 {
 		t.Fatalf("want exit 2:\n%s", r)
 	}
-	want := "runner: configuration error: no bearer token from --token-command: the command failed (exit status 4); its standard error ends: login expired for [REDACTED]"
+	want := "callconf: configuration error: no bearer token from --token-command: the command failed (exit status 4); its standard error ends: login expired for [REDACTED]"
 	if !strings.Contains(r.stderr, want) || strings.Contains(r.stdout+r.stderr, "half-printed-TOKEN") {
 		t.Fatalf("want %q:\n%s", want, r)
 	}

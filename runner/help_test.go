@@ -13,7 +13,7 @@ func TestHelpExitsZero(t *testing.T) {
 	for _, sub := range [][]string{{}, {"run"}, {"serve"}, {"validate"}, {"list"}, {"selftest"}} {
 		for _, h := range []string{"-h", "-help", "--help"} {
 			if len(sub) == 0 && h != "-h" {
-				continue // bare "runner --help" is dispatch's own help
+				continue // bare "callconf --help" is dispatch's own help
 			}
 			args := append(append([]string{}, sub...), h)
 			var stdout, stderr bytes.Buffer

@@ -13,7 +13,7 @@ import (
 	"github.com/callconf/callconf/suites/conformance"
 )
 
-// listed is one row of `runner list`.
+// listed is one row of `callconf list`.
 type listed struct {
 	requirements.Requirement
 	Specs []string `json:"specs"`
@@ -23,17 +23,17 @@ type listed struct {
 // preview of the spec tree (nothing is sent anywhere); with --markdown, the contract document
 // generated from the registry alone.
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("runner list", stderr, "")
+	fs := newFlagSet(progName+" list", stderr, "usage: "+progName+" list [flags]\n\nPrint the requirement registry with the number of specs behind each requirement (a dry preview:\nnothing is sent anywhere).\n\n")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	specs := fs.Bool("specs", false, "print the name of every spec under its requirement")
 	markdown := fs.Bool("markdown", false, "print the contract, "+requirements.MarkdownPath+", generated from the registry (regenerate it with: "+requirements.MarkdownCommand+")")
-	if code, ok := parseFlags(fs, args, "runner list: unexpected arguments %q\n"); !ok {
+	if code, ok := parseFlags(fs, args, progName+" list: unexpected arguments %q\n"); !ok {
 		return code
 	}
 	if *markdown {
 		b, err := requirements.Markdown()
 		if err != nil {
-			fmt.Fprintf(stderr, "runner list: %v\n", err)
+			fmt.Fprintf(stderr, "%s list: %v\n", progName, err)
 			return exitUsage
 		}
 		stdout.Write(b)
@@ -42,7 +42,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 	conformance.Define(conformance.Options{Config: config.Default(), Log: io.Discard})
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName)
 	if err := conformance.CheckTree(preview); err != nil {
-		fmt.Fprintf(stderr, "runner list: %v\n", err)
+		fmt.Fprintf(stderr, "%s list: %v\n", progName, err)
 		return exitUsage
 	}
 	bySpec := conformance.SpecsByRequirement(preview)
@@ -53,7 +53,7 @@ func runList(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		b, err := json.MarshalIndent(rows, "", "  ")
 		if err != nil {
-			fmt.Fprintf(stderr, "runner list: %v\n", err)
+			fmt.Fprintf(stderr, "%s list: %v\n", progName, err)
 			return exitUsage
 		}
 		fmt.Fprintln(stdout, string(b))

@@ -24,7 +24,8 @@ import (
 // runOptions are the runner's own flags, beside the harness configuration.
 type runOptions struct {
 	focus, skip, labelFilter string
-	verbose, randomize       bool
+	verbose, quiet           bool
+	randomize                bool
 	seed                     int64
 }
 
@@ -33,7 +34,8 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 	fs.StringVar(&o.focus, "focus", "", "run only specs whose full name matches this regular expression")
 	fs.StringVar(&o.skip, "skip", "", "skip specs whose full name matches this regular expression (reported as disabled)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'level:MUST' or 'req:PATCH-04 || feature:state'")
-	fs.BoolVar(&o.verbose, "v", false, "print every spec and its report entries")
+	fs.BoolVar(&o.verbose, "v", false, "print every setting at start, every spec and its report entries")
+	fs.BoolVar(&o.quiet, "q", false, "print only the verdict summary (and errors)")
 	fs.BoolVar(&o.randomize, "randomize-all", true, "randomize the order of all specs")
 	fs.Int64Var(&o.seed, "seed", 0, "random seed (0: from the clock; printed at start)")
 	return o
@@ -42,17 +44,34 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 // runSuite runs the conformance suite in this process and maps the verdict to the exit status:
 // 0 conforms, 1 does not, 2 for configuration errors or an unreachable target.
 func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("runner", stderr, "")
+	fs := newFlagSet(progName, stderr, usageText()+runUsage)
 	flags := config.Bind(fs)
 	opts := bindRunOptions(fs)
-	if code, ok := parseFlags(fs, args, "runner: unexpected arguments %q (subcommands: run, serve, validate, list, selftest)\n"); !ok {
+	help := fs.Usage
+	fs.Usage = func() { help(); fmt.Fprint(fs.Output(), runEpilogue()) }
+	if code, ok := parseFlags(fs, args, progName+": unexpected arguments %q\nrun '"+progName+" help' for usage\n"); !ok {
 		return code
 	}
-	cfg, ok := loadConfig(flags, stderr, "runner")
+	// Everything the user typed is checked before anything is sent: a bad filter found after
+	// discovery has already created and deleted a call on the target.
+	if err := opts.check(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		return exitUsage
+	}
+	cfg, ok := loadConfig(flags, stderr, progName)
 	if !ok {
 		return exitUsage
 	}
-	fmt.Fprint(stdout, "effective configuration:\n"+cfg.String())
+	if err := cfg.CheckTarget(); err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return exitUsage
+	}
+	switch {
+	case opts.verbose:
+		fmt.Fprint(stdout, "effective configuration:\n"+cfg.String())
+	case !opts.quiet:
+		fmt.Fprintf(stdout, "configuration: %s (-v prints every setting)\n", cfg.Summary())
+	}
 	for _, w := range cfg.Warnings() {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
@@ -61,7 +80,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = firstToken(ctx, cfg, tokens)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "runner: configuration error: %v\n", err)
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
 		return exitUsage
 	}
 	redact := tokens.Redactor().String // the run's one redactor: every secret, every token
@@ -69,11 +88,15 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)
 	defer cancel()
-	tgt, err := conformance.Prepare(pctx, cfg, tokens, stdout)
+	log := stdout // what discovery learned; -q prints the verdict alone
+	if opts.quiet {
+		log = io.Discard
+	}
+	tgt, err := conformance.Prepare(pctx, cfg, tokens, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "runner: %v\n", redact(err.Error()))
+		fmt.Fprintf(stderr, "%s: %v\n", progName, redact(err.Error()))
 		if errors.Is(err, conformance.ErrUnreachable) {
-			fmt.Fprintln(stderr, "runner: the target gave no HTTP answer; check --base-url, TLS settings and --timeout")
+			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()}}
@@ -85,7 +108,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	procs, warnings, err := chooseProcs(cfg, sess)
 	if err != nil {
-		fmt.Fprintf(stderr, "runner: configuration error: %v\n", err)
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
 		return exitUsage
 	}
 	for _, w := range warnings {
@@ -114,7 +137,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	rc.NoColor = !isTerminal(stdout)
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
 	if err := conformance.CheckTree(preview); err != nil {
-		fmt.Fprintf(stderr, "runner: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitUsage
 	}
 	// Verbose serial runs stream Ginkgo's output as it goes; every other run shows a progress
@@ -125,7 +148,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !stream {
 		prog.Start()
 	}
-	fmt.Fprintf(stdout, "running %d specs in %d process(es)\n", preview.PreRunStats.SpecsThatWillRun, procs)
+	fmt.Fprintf(log, "running %d specs in %d process(es)\n", preview.PreRunStats.SpecsThatWillRun, procs)
 	if procs == 1 {
 		if !stream {
 			formatter.ColorableStdOut = io.Discard
@@ -135,25 +158,25 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		exe, err := os.Executable()
 		if err != nil {
 			prog.Stop()
-			fmt.Fprintf(stderr, "runner: cannot find this executable to run it in %d processes: %v (use --procs 1)\n", procs, err)
+			fmt.Fprintf(stderr, "%s: cannot find this executable to run it in %d processes: %v (use --procs 1)\n", progName, procs, err)
 			return exitUsage
 		}
 		pr := parallelRun{cfg: cfg, sess: sess, started: start, procs: procs, sc: sc, preview: preview, progress: prog, stderr: stderr, exe: exe}
 		merged, err := pr.run(ctx)
 		if err != nil {
 			prog.Stop()
-			fmt.Fprintf(stderr, "runner: %v\n", err)
+			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 			return exitUsage
 		}
 		raw = &merged
 	}
 	prog.Stop()
 	if raw == nil {
-		fmt.Fprintln(stderr, "runner: the suite ended without a report")
+		fmt.Fprintf(stderr, "%s: the suite ended without a report\n", progName)
 		return exitUsage
 	}
 	run := withoutReportNodes(*raw)
-	if !stream {
+	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
 	return conclude(run, report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start}, cfg.ReportDir, redact, stdout, stderr)
@@ -165,7 +188,7 @@ func conclude(run types.Report, in report.Input, dir string, redact func(string)
 	verdict := report.Build(run, in)
 	if dir != "" {
 		if err := report.WriteFiles(dir, run, verdict, redact); err != nil {
-			fmt.Fprintf(stderr, "runner: %v\n", err)
+			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 			return exitUsage
 		}
 	}

@@ -23,22 +23,22 @@ import (
 // a progress line on stderr per finished spec and its Ginkgo report to the plan's file.
 func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
-		fmt.Fprintln(stderr, "runner "+shardCommand+": started by the runner itself, with one plan file")
+		fmt.Fprintln(stderr, progName+" "+shardCommand+": started by callconf itself, with one plan file")
 		return exitUsage
 	}
 	b, err := os.ReadFile(args[0])
 	if err != nil {
-		fmt.Fprintf(stderr, "runner %s: %v\n", shardCommand, err)
+		fmt.Fprintf(stderr, "%s %s: %v\n", progName, shardCommand, err)
 		return exitUsage
 	}
 	var plan shardPlan
 	if err := json.Unmarshal(b, &plan); err != nil {
-		fmt.Fprintf(stderr, "runner %s: plan: %v\n", shardCommand, err)
+		fmt.Fprintf(stderr, "%s %s: plan: %v\n", progName, shardCommand, err)
 		return exitUsage
 	}
 	fs := flag.NewFlagSet(shardCommand, flag.ContinueOnError)
 	flags := config.Bind(fs)
-	cfg, ok := loadConfig(flags, stderr, "runner "+shardCommand)
+	cfg, ok := loadConfig(flags, stderr, progName+" "+shardCommand)
 	if !ok {
 		return exitUsage
 	}

@@ -11,30 +11,30 @@ import (
 
 // runToken prints the bearer token a run with the same settings would send first: from
 // --token-command, OAuth client credentials, CALLCONF_TOKEN or --token-file. The failing specs'
-// curl lines read $CALLCONF_TOKEN, so `export CALLCONF_TOKEN=$(runner token …)` makes them
+// curl lines read $CALLCONF_TOKEN, so `export CALLCONF_TOKEN=$(callconf token …)` makes them
 // runnable; it also fetches tokens from `serve --oauth-issuer` for a --token-command trial.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("token", stderr, "usage: runner token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$(runner token …)).\nOnly the token settings matter.\n\n")
+	fs := newFlagSet(progName+" token", stderr, "usage: "+progName+" token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$("+progName+" token …)).\nOnly the token settings matter.\n\n")
 	flags := config.Bind(fs)
-	if code, ok := parseFlags(fs, args, "token: unexpected arguments %q\n"); !ok {
+	if code, ok := parseFlags(fs, args, progName+" token: unexpected arguments %q\n"); !ok {
 		return code
 	}
-	cfg, ok := loadConfig(flags, stderr, "token")
+	cfg, ok := loadConfig(flags, stderr, progName+" token")
 	if !ok {
 		return exitUsage
 	}
 	src, err := token.ForConfig(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "token: %v\n", err)
+		fmt.Fprintf(stderr, "%s token: %v\n", progName, err)
 		return exitUsage
 	}
 	tok, err := src.Token(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "token: %s\n", src.Redact(err.Error()))
+		fmt.Fprintf(stderr, "%s token: %s\n", progName, src.Redact(err.Error()))
 		return exitUsage
 	}
 	if tok == "" {
-		fmt.Fprintf(stderr, "token: no token is configured (set %s, --token-file, --token-command or --oauth-token-url)\n", config.EnvToken)
+		fmt.Fprintf(stderr, "%s token: no token is configured (set %s, --token-file, --token-command or --oauth-token-url)\n", progName, config.EnvToken)
 		return exitUsage
 	}
 	fmt.Fprintln(stdout, tok)

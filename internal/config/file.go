@@ -124,11 +124,21 @@ func sortedKnown(known map[string]bool) []string {
 func suggest(k string, known map[string]bool) string {
 	best, bestD := "", 3
 	for _, cand := range sortedKnown(known) {
+		if abs(len(k)-len(cand)) >= bestD {
+			continue // at least that many edits: skips the quadratic work on a long word
+		}
 		if d := editDistance(strings.ToLower(k), strings.ToLower(cand)); d < bestD {
 			best, bestD = cand, d
 		}
 	}
 	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func editDistance(a, b string) int {

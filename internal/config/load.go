@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -96,14 +97,52 @@ func (l *loader) report(r raw) reportFunc {
 }
 
 func (l *loader) env(name string) (string, bool) {
+	v, ok := l.rawEnv(name)
+	if !ok || strings.TrimSpace(v) == "" {
+		// An empty variable counts as unset (CI templates often expand to ""), except for the
+		// settings givenEmpty refuses first.
+		return "", false
+	}
+	return v, true
+}
+
+// givenEmpty reports, as an error, a setting that must not be empty (unsetMeans) given an
+// empty value by its highest-precedence source, and returns true then. Such a setting's empty
+// variable is not "unset": a CI secret that expands to "" must fail the run, not change its target.
+func (l *loader) givenEmpty(s setting) bool {
+	if s.unsetMeans == "" {
+		return false
+	}
+	blank := func(v string) bool { return strings.TrimSpace(v) == "" }
+	var err error
+	if v := l.flags.values[s.key]; v != nil && v.set {
+		if !blank(strings.Join(v.values, "")) {
+			return false
+		}
+		err = fmt.Errorf("--%s is empty: give the target's URL, or leave --%s out to %s", s.key, s.key, s.unsetMeans)
+	} else if v, ok := l.rawEnv(s.env); ok {
+		if !blank(v) {
+			return false
+		}
+		err = fmt.Errorf("%s is set but empty (a CI secret that is not set?): set it to the target's URL, or unset it to %s", s.env, s.unsetMeans)
+	} else if v, ok := l.file[s.file]; ok && s.file != "" {
+		if str, isStr := v.(string); !isStr || !blank(str) {
+			return false
+		}
+		err = fmt.Errorf("config file %s: %s is empty: give the target's URL, or remove the key to %s", l.filePath, s.file, s.unsetMeans)
+	} else {
+		return false
+	}
+	l.errs = append(l.errs, err)
+	return true
+}
+
+// rawEnv is the environment variable as set, empty or not.
+func (l *loader) rawEnv(name string) (string, bool) {
 	if l.getenv == nil {
 		return "", false
 	}
-	v, ok := l.getenv(name)
-	if !ok || strings.TrimSpace(v) == "" {
-		return "", false // an empty variable counts as unset (CI templates often expand to "")
-	}
-	return v, true
+	return l.getenv(name)
 }
 
 // lookup finds a setting in flag > env > file order; ok is false when it is at its default.
@@ -156,7 +195,7 @@ func (f *Flags) Load(getenv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	for _, s := range settings() {
-		if s.key != keyConfig && s.key != keyToken && s.key != keyOAuthSecret {
+		if s.key != keyConfig && s.key != keyToken && s.key != keyOAuthSecret && !l.givenEmpty(s) {
 			l.loadSetting(&c, s)
 		}
 	}
@@ -323,6 +362,9 @@ func normaliseBaseURL(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
+	if guess := withScheme(s); guess != "" {
+		return "", fmt.Errorf("the base URL %q has no scheme: did you mean %s?", s, guess)
+	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("invalid URL: %v", redact.URLError(err))
@@ -352,6 +394,34 @@ func normaliseBaseURL(s string) (string, error) {
 		u.RawPath = strings.TrimRight(u.RawPath, "/")
 	}
 	return u.String(), nil
+}
+
+// withScheme guesses the URL meant by s when s is a host (and port and path) without a scheme,
+// such as 127.0.0.1:8080 or api.example.com/beta: http:// for a loopback host, https://
+// otherwise. It returns "" when s has a scheme or does not start with a plausible host.
+func withScheme(s string) string {
+	if strings.Contains(s, "://") {
+		return ""
+	}
+	hostPort, _, _ := strings.Cut(s, "/")
+	host := hostPort
+	if h, port, err := net.SplitHostPort(hostPort); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return ""
+		}
+		host = h
+	} else if strings.Contains(hostPort, ":") {
+		return "" // "http:x", "mailto:x": a scheme, not a port
+	}
+	if host == "" || strings.ContainsFunc(host, func(r rune) bool {
+		return !(r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) {
+		return ""
+	}
+	if isLoopback(host) {
+		return "http://" + s
+	}
+	return "https://" + s
 }
 
 func readCAFile(path string) error {

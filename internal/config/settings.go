@@ -57,7 +57,14 @@ type setting struct {
 	// setting, the token file into the token, the client secret file into the client secret):
 	// Env hands a child the results, not the setting.
 	resolved bool
-	field    field // the Config field behind the setting: its type, default and validation
+	// unsetMeans, when not "", marks a setting whose empty value is a mistake rather than
+	// "unset", and says what leaving it unset does: an empty base URL (a CI secret that is not
+	// set) would otherwise test the embedded reference and pass.
+	unsetMeans string
+	// remote marks a setting that only means something for a target given with --base-url:
+	// set without one, the user asked for a target the run would not test.
+	remote bool
+	field  field // the Config field behind the setting: its type, default and validation
 }
 
 // settings is the single table of every setting, in the order String prints them. The config
@@ -67,44 +74,46 @@ func settings() []setting {
 		{key: keyConfig, env: "CALLCONF_CONFIG", resolved: true,
 			usage: "config `file`, JSON or YAML (unknown keys are rejected)",
 			field: fieldOf(func(c *Config) *string { return &c.ConfigFile }, text("(none)"), "", nil)},
-		{key: keyBaseURL, env: "CALLCONF_BASE_URL", file: "baseUrl",
-			usage: "base `URL` of the target (http or https); empty = the embedded reference implementation",
+		{key: keyBaseURL, env: "CALLCONF_BASE_URL", file: "baseUrl", unsetMeans: "test the embedded reference",
+			usage: "base `URL` of the target (http or https); leave it unset (not empty) to test the embedded reference implementation",
 			field: fieldOf(func(c *Config) *string { return &c.BaseURL }, text("(embedded reference)"), "", checkBaseURL)},
-		{key: keyToken, env: EnvToken, noFlag: true,
+		{key: keyToken, env: EnvToken, noFlag: true, remote: true,
+			usage: "the bearer token (a secret: never a flag value or config-file key)",
 			field: fieldOf(func(c *Config) *string { return &c.Token }, secret(), "", checkTokenValue)},
-		{key: keyTokenFile, env: "CALLCONF_TOKEN_FILE", file: "tokenFile", resolved: true,
+		{key: keyTokenFile, env: "CALLCONF_TOKEN_FILE", file: "tokenFile", resolved: true, remote: true,
 			usage: "`file` holding the bearer token (or set " + EnvToken + "; the token is never a flag value)",
 			field: fieldOf(func(c *Config) *string { return &c.TokenFile }, path(), "", nil)},
-		{key: keyTokenCommand, env: "CALLCONF_TOKEN_COMMAND", file: "tokenCommand",
+		{key: keyTokenCommand, env: "CALLCONF_TOKEN_COMMAND", file: "tokenCommand", remote: true,
 			usage: "shell `command` (run with sh -c) whose standard output is the bearer token; run at start and again before the token expires (the exp of a JWT, or --token-refresh-interval)",
 			field: fieldOf(func(c *Config) *string { return &c.TokenCommand }, text("(none)"), "", nil)},
-		{key: keyTokenRefresh, env: "CALLCONF_TOKEN_REFRESH_INTERVAL", file: "tokenRefreshInterval",
+		{key: keyTokenRefresh, env: "CALLCONF_TOKEN_REFRESH_INTERVAL", file: "tokenRefreshInterval", remote: true,
 			usage: "get a new token from --token-command or --oauth-token-url at least this often (`duration`; for opaque tokens, whose expiry the harness cannot read)",
 			field: fieldOf(func(c *Config) *time.Duration { return &c.TokenRefreshInterval }, optionalDuration("(only before the token expires)"), 0, nil)},
-		{key: keyOAuthTokenURL, env: "CALLCONF_OAUTH_TOKEN_URL", file: "oauthTokenUrl",
+		{key: keyOAuthTokenURL, env: "CALLCONF_OAUTH_TOKEN_URL", file: "oauthTokenUrl", remote: true,
 			usage: "OAuth 2.0 token endpoint `URL`: get bearer tokens with the client credentials grant (needs --oauth-client-id and the client secret)",
 			field: fieldOf(func(c *Config) *string { return &c.OAuthTokenURL }, text("(none)"), "", checkTokenURL)},
-		{key: keyOAuthClientID, env: "CALLCONF_OAUTH_CLIENT_ID", file: "oauthClientId",
+		{key: keyOAuthClientID, env: "CALLCONF_OAUTH_CLIENT_ID", file: "oauthClientId", remote: true,
 			usage: "OAuth 2.0 client `id` for --oauth-token-url",
 			field: fieldOf(func(c *Config) *string { return &c.OAuthClientID }, text("(none)"), "", checkNoControl)},
-		{key: keyOAuthScope, env: "CALLCONF_OAUTH_SCOPES", file: "oauthScopes",
+		{key: keyOAuthScope, env: "CALLCONF_OAUTH_SCOPES", file: "oauthScopes", remote: true,
 			usage: "OAuth 2.0 `scope` to request, repeatable (e.g. https://graph.microsoft.com/.default)",
 			field: fieldOf(func(c *Config) *[]string { return &c.OAuthScopes }, list(false), nil, checkScopes)},
-		{key: keyOAuthSecret, env: EnvOAuthClientSecret, noFlag: true,
+		{key: keyOAuthSecret, env: EnvOAuthClientSecret, noFlag: true, remote: true,
+			usage: "the OAuth 2.0 client secret (a secret: never a flag value or config-file key)",
 			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecret }, secret(), "", checkClientSecretValue)},
-		{key: keyOAuthSecretFile, env: "CALLCONF_OAUTH_CLIENT_SECRET_FILE", file: "oauthClientSecretFile", resolved: true,
+		{key: keyOAuthSecretFile, env: "CALLCONF_OAUTH_CLIENT_SECRET_FILE", file: "oauthClientSecretFile", resolved: true, remote: true,
 			usage: "`file` holding the OAuth 2.0 client secret (or set " + EnvOAuthClientSecret + "; the secret is never a flag value)",
 			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecretFile }, path(), "", nil)},
-		{key: keyHeader, env: "CALLCONF_HEADERS", file: "headers",
+		{key: keyHeader, env: "CALLCONF_HEADERS", file: "headers", remote: true,
 			usage: "extra request header `K=V`, repeatable (env: newline- or comma-separated)",
 			field: fieldOf(func(c *Config) *[]Header { return &c.Headers }, headers(), nil, checkHeaders)},
-		{key: keySecretHeader, env: "CALLCONF_SECRET_HEADERS", file: "secretHeaders",
+		{key: keySecretHeader, env: "CALLCONF_SECRET_HEADERS", file: "secretHeaders", remote: true,
 			usage: "header `NAME` whose value is redacted in every output like the token, repeatable",
 			field: fieldOf(func(c *Config) *[]string { return &c.SecretHeaders }, list(true), nil, checkSecretHeaders)},
-		{key: keyCallID, env: "CALLCONF_CALL_IDS", file: "callIds",
+		{key: keyCallID, env: "CALLCONF_CALL_IDS", file: "callIds", remote: true,
 			usage: "existing call `ID` to update (for targets without create), repeatable",
 			field: fieldOf(func(c *Config) *[]string { return &c.CallIDs }, list(false), nil, checkCallIDs)},
-		{key: keyCapabilities, env: "CALLCONF_CAPABILITIES", file: "capabilities",
+		{key: keyCapabilities, env: "CALLCONF_CAPABILITIES", file: "capabilities", remote: true,
 			usage: "target capabilities `create,read,delete` (or none); auto-discovered when not given",
 			field: capabilitiesField{}},
 		{key: keyTimeout, env: "CALLCONF_TIMEOUT", file: "timeout",
@@ -119,10 +128,10 @@ func settings() []setting {
 		{key: keyRetryBudget, env: "CALLCONF_RETRY_BUDGET", file: "retryBudget",
 			usage: "total `duration` one spec may spend waiting on throttling",
 			field: fieldOf(func(c *Config) *time.Duration { return &c.RetryBudget }, duration(), DefaultRetryBudget, nil)},
-		{key: keyCAFile, env: "CALLCONF_CA_FILE", file: "caFile",
+		{key: keyCAFile, env: "CALLCONF_CA_FILE", file: "caFile", remote: true,
 			usage: "PEM `file` of CA certificates to trust in addition to the system roots",
 			field: fieldOf(func(c *Config) *string { return &c.CAFile }, path(), "", checkCAFile)},
-		{key: keyInsecure, env: "CALLCONF_INSECURE_SKIP_TLS_VERIFY", file: "insecureSkipTlsVerify",
+		{key: keyInsecure, env: "CALLCONF_INSECURE_SKIP_TLS_VERIFY", file: "insecureSkipTlsVerify", remote: true,
 			usage: "do not verify the target's TLS certificate (verification is on by default)",
 			field: fieldOf(func(c *Config) *bool { return &c.InsecureSkipTLSVerify }, boolean(), false, nil)},
 		{key: keyStrict, env: "CALLCONF_STRICT", file: "strict",

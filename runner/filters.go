@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/requirements"
+)
+
+// check validates the run's filters before anything is sent: a regular expression that does not
+// compile (Ginkgo panics on it), a label filter that does not parse, and a label naming a
+// requirement, level or feature that does not exist (it would select nothing and pass).
+func (o *runOptions) check() error {
+	if o.quiet && o.verbose {
+		return errors.New("-q and -v exclude each other")
+	}
+	for _, re := range []struct{ flag, expr string }{{"--focus", o.focus}, {"--skip", o.skip}} {
+		if re.expr == "" {
+			continue
+		}
+		if _, err := regexp.Compile(re.expr); err != nil {
+			return fmt.Errorf("%s %q is not a valid regular expression: %s", re.flag, re.expr, plainError(err))
+		}
+	}
+	if o.labelFilter == "" {
+		return nil
+	}
+	if _, err := types.ParseLabelFilter(o.labelFilter); err != nil {
+		// Ginkgo's message repeats the filter first.
+		msg := strings.TrimPrefix(plainError(err), strings.Join(strings.Fields(o.labelFilter), " "))
+		return fmt.Errorf("--label-filter %q does not parse: %s", o.labelFilter, strings.TrimSpace(msg))
+	}
+	return checkLabels(o.labelFilter)
+}
+
+// ansi matches the terminal colour sequences of Ginkgo's error messages.
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// plainError is err's message on one line without colour codes; for Ginkgo's errors, only the
+// message (not its heading and documentation link).
+func plainError(err error) string {
+	msg := err.Error()
+	var ge types.GinkgoError
+	if errors.As(err, &ge) {
+		msg = ge.Message
+	}
+	return strings.Join(strings.Fields(ansi.ReplaceAllString(msg, "")), " ")
+}
+
+// labelToken splits a label filter into its words: labels, set operations, braces' contents.
+var labelToken = regexp.MustCompile(`/[^/]*/|[^\s&|!,(){}]+`)
+
+// checkLabels reports a req:, level: or feature: label of filter that no spec carries, with the
+// closest that exists: `req:PATCH-4` would run nothing and conform.
+func checkLabels(filter string) error {
+	known := map[string][]string{"req": nil, "level": nil, "feature": nil}
+	for _, r := range requirements.All() {
+		known["req"] = append(known["req"], r.ID)
+		if !slices.Contains(known["feature"], r.Feature) {
+			known["feature"] = append(known["feature"], r.Feature)
+		}
+	}
+	for _, l := range []requirements.Level{requirements.Must, requirements.Should, requirements.May} {
+		known["level"] = append(known["level"], string(l))
+	}
+	nouns := map[string]string{"req": "requirement", "level": "requirement level", "feature": "feature"}
+	for _, tok := range labelToken.FindAllString(filter, -1) {
+		key, value, ok := strings.Cut(tok, ":")
+		key = strings.ToLower(key)
+		if !ok || value == "" || strings.HasPrefix(tok, "/") || known[key] == nil {
+			continue // not a label of the registry's kinds, a regular expression, or a set operation's key
+		}
+		// Ginkgo matches labels without regard to case.
+		if slices.ContainsFunc(known[key], func(k string) bool { return strings.EqualFold(k, value) }) {
+			continue
+		}
+		msg := fmt.Sprintf("--label-filter: no %s %s", nouns[key], value)
+		if s := config.Suggest(value, known[key]); s != "" {
+			msg += fmt.Sprintf("; did you mean %s:%s?", key, s)
+		} else {
+			msg += fmt.Sprintf(" ('%s list' prints them)", progName)
+		}
+		return errors.New(msg)
+	}
+	return nil
+}
