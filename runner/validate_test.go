@@ -203,7 +203,7 @@ func TestValidateErrorPrintedOnce(t *testing.T) {
 func TestValidatePositionsAreLineColumn(t *testing.T) {
 	cases := []struct {
 		name, kind, doc, want string
-		line, col           int
+		line, col             int
 	}{
 		{"syntax error", "request", "{\"a\":1,\n \"b\": }", `FILE:2:7: violation /b json: not well-formed JSON: invalid character '}' looking for beginning of value`, 2, 7},
 		{"schema violation, columns in characters", "request", "{\n  \"callbackUri\": \"Größe\", \"state\": \"ringing\"\n}", `FILE:2:36: violation /state enum: `, 2, 36},
