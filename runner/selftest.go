@@ -27,7 +27,7 @@ func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // runSelftestWith is runSelftest with the command that starts a child run; tests point it at a
 // runner binary they built.
 func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Writer, child selftest.Command) int {
-	fs := newFlagSet("runner selftest", stderr, "usage: runner selftest [flags]\n\nRuns the conformance suite (strict) against the reference, every allowed variant, every\nmutant and every hostile target of the catalogue, each in a child process, and prints the\ndetection matrix. Exit 0 only when everything behaves as declared.\n\n")
+	fs := newFlagSet("runner selftest", stderr, selftestUsage)
 	o := selftest.Options{Command: child, Progress: stdout, Env: config.WithoutEnv(os.Environ()), TokenVar: config.EnvToken}
 	var only []string
 	var reportDir string
@@ -39,8 +39,8 @@ func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Write
 	})
 	fs.StringVar(&reportDir, "report-dir", "", "write the matrix as "+selftest.JSONFile+" and "+selftest.MarkdownFile+" into this directory")
 	fs.StringVar(&o.WorkDir, "work-dir", "", "directory for the children's reports and output (default: a new temporary directory)")
-	fs.BoolVar(&keep, "keep", false, "keep the work directory even when everything passed")
-	fs.BoolVar(&list, "list", false, "print the catalogue and exit")
+	fs.BoolVar(&keep, "keep", false, "keep the work directory even when everything passed (it is always kept, and printed, when not)")
+	fs.BoolVar(&list, "list", false, "print the catalogue (name, kind, what each is declared to fail or spare) and exit without running")
 	fs.DurationVar(&o.ChildTimeout, "child-timeout", 4*time.Minute, "bound on one child run (hostile targets have their own, shorter bound)")
 	if code, ok := parseFlags(fs, args, "selftest: unexpected arguments %q\n"); !ok {
 		return code
@@ -68,6 +68,16 @@ func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "selftest: %v\n", err)
 		return exitUsage
 	}
+	// A temporary work directory goes only after a pass without --keep: whatever else ends the
+	// selftest leaves the children's reports and output there, and says where.
+	passed := false
+	defer func() {
+		if passed && !keep && temporary {
+			_ = os.RemoveAll(o.WorkDir)
+			return
+		}
+		fmt.Fprintf(stdout, "selftest: work directory kept: %s\n", o.WorkDir)
+	}()
 	start := time.Now()
 	fmt.Fprintf(stdout, "selftest: %s, %d at once, work directory %s\n", selftest.CountKinds(impls), o.Parallel, o.WorkDir)
 	targets, err := selftest.Run(ctx, impls, o)
@@ -93,12 +103,24 @@ func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "matrix written to %s and %s\n", filepath.Join(reportDir, selftest.JSONFile), filepath.Join(reportDir, selftest.MarkdownFile))
 	}
 	if m.OK {
-		if !keep && temporary {
-			_ = os.RemoveAll(o.WorkDir)
-		}
+		passed = true
 		fmt.Fprintf(stdout, "selftest: PASS in %.1fs\n", m.Seconds)
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "selftest: FAIL in %.1fs (children's reports and output kept in %s)\n", m.Seconds, o.WorkDir)
+	fmt.Fprintf(stdout, "selftest: FAIL in %.1fs\n", m.Seconds)
 	return exitFail
 }
+
+const selftestUsage = `usage: callconf selftest [flags]
+
+Runs the conformance suite (strict) against the reference, every allowed variant, every mutant
+and every hostile target of the catalogue, each in a child process, and prints the detection
+matrix. Exit 0 only when everything behaves as declared.
+
+Each child's reports and output go to a directory named after its implementation in the work
+directory. A temporary work directory is removed after a pass, unless --keep; after a failure
+or an interruption it is kept, and its path printed. --list shows the catalogue;
+'callconf serve --mutant NAME' (or --variant NAME) serves one implementation to reproduce its
+row with any client.
+
+`

@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/internal/mutants"
+	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/selftest"
 )
 
@@ -27,8 +33,112 @@ func TestSelftestFlags(t *testing.T) {
 	if code := runSelftestWith(context.Background(), []string{"--list", "--only", "reference|gzip"}, &out, &errs, child); code != exitOK {
 		t.Errorf("--list: exit %d", code)
 	}
-	if got := strings.Count(out.String(), "\n"); got != 2 {
+	if got := strings.Count(out.String(), "\n"); got != 3 {
 		t.Errorf("--list printed %d lines:\n%s", got, out.String())
+	}
+}
+
+// TestSelftestListNamesEveryImplementation: --list prints every implementation of the catalogue
+// with what it is declared to fail or spare, exit 0, and starts no child (the command given
+// does not exist).
+func TestSelftestListNamesEveryImplementation(t *testing.T) {
+	var out, errs bytes.Buffer
+	code := runSelftestWith(context.Background(), []string{"--list"}, &out, &errs, selftest.Command{Exe: "/nonexistent"})
+	if code != exitOK || errs.Len() > 0 {
+		t.Fatalf("exit %d, stderr %s", code, errs.String())
+	}
+	names := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 2 {
+			names[f[0]] = line
+		}
+	}
+	for _, im := range mutants.All() {
+		line, ok := names[im.Name]
+		if !ok {
+			t.Errorf("%s is not listed", im.Name)
+			continue
+		}
+		if !strings.Contains(line, selftest.Declared(im)) {
+			t.Errorf("%s: %q lacks %q", im.Name, line, selftest.Declared(im))
+		}
+	}
+	if strings.Contains(out.String(), "work directory") {
+		t.Errorf("--list ran the selftest:\n%s", out.String())
+	}
+}
+
+// fakeRunner writes a program that stands in for the runner in a child run: it puts a
+// conformance.json in which every requirement passes into its --report-dir and exits with exit.
+func fakeRunner(t *testing.T, exit int) selftest.Command {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake runner is a shell script")
+	}
+	dir := t.TempDir()
+	c := report.Conformance{Strict: true, Conforms: exit == 0}
+	for _, r := range requirements.All() {
+		c.Requirements = append(c.Requirements, report.Requirement{Requirement: r, Outcome: report.Passed})
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	canned := filepath.Join(dir, report.ConformanceJSON)
+	script := filepath.Join(dir, "fake-runner")
+	body := fmt.Sprintf("#!/bin/sh\nwhile [ $# -gt 0 ]; do\n  if [ \"$1\" = --report-dir ]; then cp '%s' \"$2/%s\"; fi\n  shift\ndone\nexit %d\n", canned, report.ConformanceJSON, exit)
+	if err := errors.Join(os.WriteFile(canned, b, 0o600), os.WriteFile(script, []byte(body), 0o700)); err != nil {
+		t.Fatal(err)
+	}
+	return selftest.Command{Exe: script}
+}
+
+// keptDir runs the selftest of the reference alone with a temporary work directory (under a
+// TMPDIR of the test's) and returns its exit status, output and the directory it printed as kept.
+func keptDir(t *testing.T, child selftest.Command, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("TMPDIR", t.TempDir())
+	var out, errs bytes.Buffer
+	code := runSelftestWith(context.Background(), append([]string{"--only", "reference", "--parallel", "1"}, args...), &out, &errs, child)
+	_, kept, _ := strings.Cut(out.String(), "selftest: work directory kept: ")
+	kept, _, _ = strings.Cut(kept, "\n")
+	return code, out.String() + errs.String(), kept
+}
+
+// TestSelftestKeepLeavesWorkDirectory: after a pass, --keep keeps the temporary work directory
+// (with the child's report) and prints it; without --keep it is removed.
+func TestSelftestKeepLeavesWorkDirectory(t *testing.T) {
+	code, out, kept := keptDir(t, fakeRunner(t, 0), "--keep")
+	if code != exitOK || kept == "" {
+		t.Fatalf("exit %d, kept %q\n%s", code, kept, out)
+	}
+	if _, err := os.Stat(filepath.Join(kept, "reference", report.ConformanceJSON)); err != nil {
+		t.Errorf("the child's report is gone: %v\n%s", err, out)
+	}
+
+	code, out, kept = keptDir(t, fakeRunner(t, 0))
+	if code != exitOK || kept != "" {
+		t.Fatalf("without --keep: exit %d, kept %q\n%s", code, kept, out)
+	}
+	_, dir, _ := strings.Cut(out, "work directory ")
+	dir, _, _ = strings.Cut(dir, "\n")
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("without --keep, %s is left after a pass (%v)", dir, err)
+	}
+}
+
+// TestSelftestFailureKeepsWorkDirectory: a failing selftest (here the reference's run ends 1)
+// keeps the temporary work directory and prints it, --keep or not, so that `--only NAME`
+// leaves the failing child's output to read.
+func TestSelftestFailureKeepsWorkDirectory(t *testing.T) {
+	code, out, kept := keptDir(t, fakeRunner(t, 1))
+	if code != exitFail || kept == "" {
+		t.Fatalf("exit %d, kept %q\n%s", code, kept, out)
+	}
+	for _, f := range []string{selftest.StdoutFile, selftest.StderrFile, report.ConformanceJSON} {
+		if _, err := os.Stat(filepath.Join(kept, "reference", f)); err != nil {
+			t.Errorf("%v\n%s", err, out)
+		}
 	}
 }
 

@@ -3,17 +3,24 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/listen"
+	"github.com/callconf/callconf/internal/mutants"
 	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/internal/selftest"
+	"github.com/callconf/callconf/internal/target"
 )
 
 // serveShutdownTimeout bounds how long `serve` waits for requests in flight when asked to stop.
@@ -23,7 +30,7 @@ const serveShutdownTimeout = 10 * time.Second
 // The first line on stdout is "listening on URL"; every request is logged on stderr, one line
 // each (method, path, status, duration, request-id), never with the token.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", stderr, "usage: runner serve [flags]\n\nServe the reference implementation of the Update-call contract until SIGINT or SIGTERM.\n\n")
+	fs := newFlagSet("serve", stderr, serveUsage)
 	addr := fs.String("addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	tokenFile := fs.String("token-file", "", "require `FILE`'s content (trimmed) as bearer token; default: $CALLCONF_TOKEN, else no auth")
 	latency := fs.Duration("latency", 0, "delay each answer by this `duration` (e.g. 20ms)")
@@ -35,8 +42,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	issuerClientID := fs.String("oauth-client-id", "callconf", "the one client `id` the token endpoint knows")
 	issuerSecretFile := fs.String("oauth-client-secret-file", "", "`file` holding that client's secret; default: $CALLCONF_OAUTH_CLIENT_SECRET")
 	tokenLifetime := fs.Duration("token-lifetime", 5*time.Minute, "how long issued tokens live, whole seconds (e.g. 2s to see tokens expire mid-run)")
+	mutant := fs.String("mutant", "", "serve the selftest's mutant or hostile target `NAME` instead of the reference (see: selftest --list)")
+	variant := fs.String("variant", "", "serve the selftest's allowed variant `NAME` instead of the reference")
 	if code, ok := parseFlags(fs, args, "serve: unexpected arguments %q\n"); !ok {
 		return code
+	}
+	if *mutant != "" || *variant != "" {
+		return serveCatalogue(ctx, fs, *addr, *tokenFile, *mutant, *variant, stdout, stderr)
 	}
 	if *latency < 0 || *maxBody <= 0 || *maxCalls <= 0 {
 		fmt.Fprintln(stderr, "serve: --latency must not be negative; --max-body-bytes and --max-calls must be positive")
@@ -162,3 +174,184 @@ func serveToken(file string) (string, error) {
 	}
 	return tok, nil
 }
+
+const serveUsage = `usage: callconf serve [flags]
+
+Serve the reference implementation of the Update-call contract until SIGINT or SIGTERM.
+With --mutant NAME or --variant NAME, serve that implementation of the selftest's catalogue
+instead, exactly as the selftest serves it (calls at the root of the URL), and print the run
+that reproduces its row of the selftest's matrix, so that any client can be tried against it.
+
+`
+
+// referenceOnly are the flags that shape the reference; the catalogue's implementations are
+// served as the selftest builds them, so these do not apply to --mutant and --variant.
+var referenceOnly = []string{"latency", "base-path", "max-body-bytes", "max-calls", "replace-nested",
+	"oauth-issuer", "oauth-client-id", "oauth-client-secret-file", "token-lifetime"}
+
+// serveCatalogue is `serve --mutant NAME` or `serve --variant NAME`: it serves one implementation
+// of the selftest's catalogue, with the token of --token-file or $CALLCONF_TOKEN (none: no
+// authentication), logs every request, and says how the selftest runs the suite against it.
+func serveCatalogue(ctx context.Context, fs *flag.FlagSet, addr, tokenFile, mutant, variant string, stdout, stderr io.Writer) int {
+	var conflicts []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(referenceOnly, f.Name) {
+			conflicts = append(conflicts, "--"+f.Name)
+		}
+	})
+	if mutant != "" && variant != "" {
+		conflicts = append(conflicts, "--variant")
+	}
+	if len(conflicts) > 0 {
+		which := "--mutant"
+		if mutant == "" {
+			which = "--variant"
+		}
+		verb := "does"
+		if len(conflicts) > 1 {
+			verb = "do"
+		}
+		fmt.Fprintf(stderr, "serve: %s serves the implementation as the selftest does; %s %s not apply to it\n", which, strings.Join(conflicts, ", "), verb)
+		return exitUsage
+	}
+	im, err := catalogueImpl(mutant, variant)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return exitUsage
+	}
+	token, err := serveToken(tokenFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return exitUsage
+	}
+	inst, err := im.Build(token)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: building %s: %v\n", im.Name, err)
+		return exitUsage
+	}
+	if inst.Close != nil {
+		defer inst.Close()
+	}
+	limits := listen.DefaultLimits()
+	limits.ErrorLog = stderr
+	run, err := listen.StartWithLimits(addr, logRequests(inst.Handler, stderr), limits)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return exitUsage
+	}
+	auth := "no authentication"
+	if inst.Token != "" {
+		auth = "bearer token required"
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", run.URL())
+	fmt.Fprintf(stderr, "serve: %s %s: %s\n", im.Kind, im.Name, im.Description)
+	fmt.Fprintf(stderr, "serve: what the selftest expects of a strict run against it: %s\n", selftest.Declared(im))
+	fmt.Fprintf(stderr, "serve: calls at %s/communications/calls (%s); stop with Ctrl-C\n", run.URL(), auth)
+	var line []string
+	for _, a := range selftest.RunArgs(inst, run.URL()) {
+		line = append(line, target.ShellQuote(a))
+	}
+	how := ""
+	if inst.Token != "" {
+		how = " (with " + config.EnvToken + " set to the same token)"
+	}
+	fmt.Fprintf(stderr, "serve: the selftest's run against it%s: callconf %s\n", how, strings.Join(line, " "))
+
+	code := exitOK
+	select {
+	case <-ctx.Done():
+	case <-run.Done():
+		fmt.Fprintln(stderr, "serve: the server stopped unexpectedly")
+		return exitFail
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
+	defer cancel()
+	if err := run.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "serve: shutdown: %v\n", err)
+		code = exitFail
+	}
+	if inst.Check != nil {
+		// What the selftest checks after a run (e.g. that no credentials left for another host).
+		if err := inst.Check(); err != nil {
+			fmt.Fprintf(stderr, "serve: %s's check failed: %v\n", im.Name, err)
+			code = exitFail
+		}
+	}
+	fmt.Fprintln(stderr, "serve: stopped")
+	return code
+}
+
+// catalogueImpl finds what --mutant (a mutant or hostile target) or --variant names; a name
+// that is not there is an error with the closest name, when one is close.
+func catalogueImpl(mutant, variant string) (mutants.Impl, error) {
+	flagName, name, kinds := "--mutant", mutant, []mutants.Kind{mutants.KindMutant, mutants.KindHostile}
+	if variant != "" {
+		flagName, name, kinds = "--variant", variant, []mutants.Kind{mutants.KindVariant}
+	}
+	im, ok := mutants.Get(name)
+	switch {
+	case ok && slices.Contains(kinds, im.Kind):
+		return im, nil
+	case ok && im.Kind == mutants.KindReference:
+		return im, fmt.Errorf("%s %s: that is the reference: serve it without %s", flagName, name, flagName)
+	case ok && im.Kind == mutants.KindVariant:
+		return im, fmt.Errorf("%s %s: that is an allowed variant: use --variant %s", flagName, name, name)
+	case ok:
+		return im, fmt.Errorf("%s %s: that is a %s: use --mutant %s", flagName, name, im.Kind, name)
+	}
+	msg := fmt.Sprintf("%s %q: no such implementation in the selftest's catalogue", flagName, name)
+	if s := mutants.Suggest(name, mutants.Names(kinds...)); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	} else if s := mutants.Suggest(name, mutants.Names()); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q? it is not for %s)", s, flagName)
+	}
+	return mutants.Impl{}, errors.New(msg + "; 'callconf selftest --list' lists them")
+}
+
+// logRequests logs one line per request on log, as the reference logs its own: time, method,
+// path, status, duration and the answer's request-id. The catalogue's implementations are built
+// without the reference's log, and a middleware of theirs may answer on its own.
+func logRequests(next http.Handler, log io.Writer) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		path := r.URL.EscapedPath()
+		if len(path) > 200 {
+			path = path[:200] + "…"
+		}
+		status := "-" // not answered: the client went away
+		if sw.status != 0 {
+			status = strconv.Itoa(sw.status)
+		}
+		line := fmt.Sprintf("%s %s %s %s %s request-id=%s\n", time.Now().UTC().Format(time.RFC3339Nano),
+			r.Method, path, status, time.Since(start).Round(time.Microsecond), w.Header().Get("request-id"))
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = io.WriteString(log, line)
+	})
+}
+
+// statusWriter records the status of an answer. Unwrap lets http.ResponseController reach the
+// connection's Flush and deadlines, which the hostile targets use.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

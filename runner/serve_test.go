@@ -179,3 +179,103 @@ func TestServeUsageErrors(t *testing.T) {
 		t.Errorf("-h: exit %d, %s", c, stderr.String())
 	}
 }
+
+// stopServe stops a serve started by startServe and returns its exit status.
+func stopServe(t *testing.T, stop context.CancelFunc, code <-chan int) int {
+	t.Helper()
+	stop()
+	select {
+	case c := <-code:
+		return c
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	return -1
+}
+
+// TestServeMutantServesThatMutant: `serve --mutant status-204` answers a successful PATCH with
+// 204 and no body, where the reference answers 200 with the call; it logs each request and
+// prints the run that reproduces the selftest's row.
+func TestServeMutantServesThatMutant(t *testing.T) {
+	t.Setenv("CALLCONF_TOKEN", "")
+	url, stderr, stop, code := startServe(t, "--addr", "127.0.0.1:0", "--mutant", "status-204")
+	calls := url + "/communications/calls"
+	st, hdr, body := serveDo(t, "POST", calls, "", `{"subject":"hello","callbackUri":"https://cb"}`)
+	if st != 201 {
+		t.Fatalf("create: %d %s", st, body)
+	}
+	loc := url + hdr.Get("Location")
+	if st, _, body := serveDo(t, "PATCH", loc, "", `{"subject":"updated"}`); st != 204 || body != "" {
+		t.Errorf("PATCH against status-204: %d %q, want 204 without a body", st, body)
+	}
+	if st, _, body := serveDo(t, "GET", loc, "", ""); st != 200 || !strings.Contains(body, `"subject":"updated"`) {
+		t.Errorf("GET after the PATCH: %d %s", st, body)
+	}
+	if c := stopServe(t, stop, code); c != exitOK {
+		t.Errorf("exit %d\n%s", c, stderr)
+	}
+	log := stderr.String()
+	for _, want := range []string{
+		"serve: mutant status-204: a successful PATCH answers 204 No Content without a body",
+		"fails PATCH-01 PATCH-02 PATCH-03",
+		"callconf run --strict --base-url " + url + " --randomize-all=false\n",
+		"PATCH /communications/calls/", " 204 ", "request-id=",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// TestServeVariantServesThatVariant: `serve --variant no-create-405` cannot create (405), takes
+// the token, and names the calls a run must be given.
+func TestServeVariantServesThatVariant(t *testing.T) {
+	t.Setenv("CALLCONF_TOKEN", "variant-token")
+	url, stderr, stop, code := startServe(t, "--addr", "127.0.0.1:0", "--variant", "no-create-405")
+	calls := url + "/communications/calls"
+	if st, _, body := serveDo(t, "POST", calls, "variant-token", `{"subject":"x"}`); st != 405 {
+		t.Errorf("create against no-create-405: %d %s", st, body)
+	}
+	if st, _, _ := serveDo(t, "GET", calls+"/x", "", ""); st != 401 {
+		t.Errorf("no token: %d, want 401", st)
+	}
+	if c := stopServe(t, stop, code); c != exitOK {
+		t.Errorf("exit %d\n%s", c, stderr)
+	}
+	log := stderr.String()
+	for _, want := range []string{"--call-id ", "--capabilities read,delete", "with CALLCONF_TOKEN set"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "variant-token") {
+		t.Errorf("the token is in the log:\n%s", log)
+	}
+}
+
+// TestServeCatalogueNameErrors: an unknown name is exit 2 with the closest name, a name of the
+// other kind says which flag serves it, and the reference's own flags do not mix with them.
+func TestServeCatalogueNameErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mutant", "status-240"}, `--mutant "status-240": no such implementation in the selftest's catalogue (did you mean "status-204"?)`},
+		{[]string{"--variant", "gzp"}, `(did you mean "gzip"?)`},
+		{[]string{"--variant", "drop-callbackUri"}, `(did you mean "drops-callbackUri"? it is not for --variant)`},
+		{[]string{"--mutant", "nothing-like-it-at-all"}, `no such implementation in the selftest's catalogue; 'callconf selftest --list' lists them`},
+		{[]string{"--mutant", "gzip"}, "that is an allowed variant: use --variant gzip"},
+		{[]string{"--variant", "never-answers"}, "that is a hostile: use --mutant never-answers"},
+		{[]string{"--mutant", "reference"}, "that is the reference: serve it without --mutant"},
+		{[]string{"--mutant", "status-204", "--variant", "gzip"}, "--variant does not apply"},
+		{[]string{"--mutant", "status-204", "--latency", "1s", "--base-path", "/v1.0"}, "--base-path, --latency do not apply"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := runServe(context.Background(), append([]string{"--addr", "127.0.0.1:0"}, c.args...), &stdout, &stderr); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", c.args, code, exitUsage)
+		}
+		if !strings.Contains(stderr.String(), c.want) || stdout.Len() > 0 {
+			t.Errorf("%q: stderr %q lacks %q (stdout %q)", c.args, stderr.String(), c.want, stdout.String())
+		}
+	}
+}

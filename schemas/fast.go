@@ -608,7 +608,7 @@ func (r *fastRun) object(f *fnode, i int32, report bool) (bool, error) {
 				return false, nil
 			}
 			if report && bytes.IndexByte(name, '@') < 0 {
-				r.notes = append(r.notes, Note{Pointer: r.pointer(), Message: fmt.Sprintf("unknown property %q (tolerated in a %s)", name, r.kind)})
+				r.notes = append(r.notes, Note{Pointer: r.pointer(), Message: unknownPropertyNote(name, r.kind)})
 			}
 		}
 		r.path = r.path[:len(r.path)-1]

@@ -32,7 +32,7 @@ func Prescan(doc []byte) []Violation {
 		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is larger than the limit of %d bytes (%d bytes read)", MaxDocumentBytes, len(doc)), Limit: true}}
 	}
 	if bytes.HasPrefix(doc, bom) {
-		return []Violation{{Keyword: "json", Message: "document starts with a UTF-8 byte order mark, which JSON text must not carry (RFC 8259 §8.1)"}}
+		return []Violation{{Keyword: "json", Message: "document starts with a UTF-8 byte order mark, which JSON text must not carry (RFC 8259 §8.1)", Pos: 1}}
 	}
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return []Violation{{Keyword: "json", Message: "document is empty"}}
@@ -46,7 +46,8 @@ func Prescan(doc []byte) []Violation {
 			}
 			off += n
 		}
-		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is not valid UTF-8 (first bad byte at offset %d)", off)}}
+		line, col := LineColumn(doc, off)
+		return []Violation{{Keyword: "json", Message: fmt.Sprintf("document is not valid UTF-8 (at line %d, column %d)", line, col), Pos: off + 1}}
 	}
 	return scanTokens(doc)
 }
@@ -95,25 +96,22 @@ func scanTokens(doc []byte) []Violation {
 		}
 	}
 	for {
+		before := int(dec.InputOffset())
 		tok, err := dec.Token()
 		if err == io.EOF {
 			if !done {
-				out = append(out, Violation{Pointer: pointer(), Keyword: "json", Message: "not well-formed JSON: unexpected end of input"})
+				line, col := LineColumn(doc, len(doc))
+				out = append(out, Violation{Pointer: pointer(), Keyword: "json", Message: fmt.Sprintf("not well-formed JSON: unexpected end of input (at line %d, column %d)", line, col), Pos: len(doc) + 1})
 			}
 			return out
 		}
 		if err != nil {
-			msg := err.Error()
-			var se *json.SyntaxError
-			if errors.As(err, &se) {
-				msg = fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
-			} else if errors.Is(err, io.ErrUnexpectedEOF) {
-				msg = "unexpected end of input"
-			}
-			return append(out, Violation{Pointer: pointer(), Keyword: "json", Message: "not well-formed JSON: " + msg})
+			return append(out, syntaxViolation(doc, pointer(), err))
 		}
+		start := valueStart(doc, before) // where tok begins
 		if done {
-			return append(out, Violation{Keyword: "json", Message: "not well-formed JSON: data after the top-level value"})
+			line, col := LineColumn(doc, start)
+			return append(out, Violation{Keyword: "json", Message: fmt.Sprintf("not well-formed JSON: data after the top-level value (at line %d, column %d)", line, col), Pos: start + 1})
 		}
 		var top *frame
 		if len(stack) > 0 {
@@ -123,7 +121,7 @@ func scanTokens(doc []byte) []Violation {
 			switch d {
 			case '{', '[':
 				if len(stack) >= MaxDepth {
-					return append(out, Violation{Pointer: pointer(), Keyword: "json", Message: fmt.Sprintf("nesting deeper than %d levels", MaxDepth), Limit: true})
+					return append(out, Violation{Pointer: pointer(), Keyword: "json", Message: fmt.Sprintf("nesting deeper than %d levels", MaxDepth), Limit: true, Pos: start + 1})
 				}
 				f := &frame{object: d == '{', wantKey: d == '{'}
 				if f.object {
@@ -139,7 +137,7 @@ func scanTokens(doc []byte) []Violation {
 		if top != nil && top.object && top.wantKey {
 			key, _ := tok.(string)
 			if _, dup := top.keys[key]; dup {
-				if !add(Violation{Pointer: pointer(key), Keyword: "json", Message: fmt.Sprintf("duplicate member name %q (RFC 8259 §4: names should be unique; the meaning is ambiguous)", key)}) {
+				if !add(Violation{Pointer: pointer(key), Keyword: "json", Message: fmt.Sprintf("duplicate member name %q (RFC 8259 §4: names should be unique; the meaning is ambiguous)", key), Pos: start + 1}) {
 					return out
 				}
 			}
@@ -150,13 +148,38 @@ func scanTokens(doc []byte) []Violation {
 		}
 		if n, ok := tok.(json.Number); ok {
 			if msg := checkNumber(string(n)); msg != "" {
-				if !add(Violation{Pointer: pointer(), Keyword: "json", Message: msg, Value: cutValue(json.RawMessage(n)), Limit: true}) {
+				if !add(Violation{Pointer: pointer(), Keyword: "json", Message: msg, Value: cutValue(json.RawMessage(n)), Limit: true, Pos: start + 1}) {
 					return out
 				}
 			}
 		}
 		valueDone()
 	}
+}
+
+// syntaxViolation describes the decoder's error err at pointer. The decoder's own offsets are
+// not consistently at the offending byte; the checker behind json.Unmarshal's are (one past
+// it), so the place is taken from there.
+func syntaxViolation(doc []byte, pointer string, err error) Violation {
+	const eof = "unexpected end of input"
+	msg, pos := err.Error(), 0
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		pos = int(se.Offset)
+		var raw json.RawMessage
+		if errors.As(json.Unmarshal(doc, &raw), &se) {
+			msg, pos = se.Error(), int(se.Offset)
+		}
+		pos = max(1, min(pos, len(doc)))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || msg == "unexpected end of JSON input" {
+		msg, pos = eof, len(doc)+1
+	}
+	if pos > 0 {
+		line, col := LineColumn(doc, pos-1)
+		msg = fmt.Sprintf("%s (at line %d, column %d)", msg, line, col)
+	}
+	return Violation{Pointer: pointer, Keyword: "json", Message: "not well-formed JSON: " + msg, Pos: pos}
 }
 
 // checkNumber returns why a number literal cannot be judged, or "".

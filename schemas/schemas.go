@@ -68,6 +68,10 @@ type Violation struct {
 	// number length), not of the contract: a harness judging a target's answer reports such a
 	// check as inconclusive, never as the target's fault.
 	Limit bool `json:"limit,omitempty"`
+	// Pos places a "json" violation in the document's bytes: the byte offset of the problem
+	// plus one, so that the zero value (like go/token.NoPos) means no place is recorded: the
+	// document's size, or a schema violation, which is placed by its Pointer (see Locate).
+	Pos int `json:"-"`
 }
 
 // Note is something worth reporting that is not a failure, such as an unknown property in a
@@ -81,6 +85,15 @@ type Note struct {
 type Result struct {
 	Violations []Violation `json:"violations"`
 	Notes      []Note      `json:"notes"`
+}
+
+// unknownPropertyNote is the note on a property a response or error body may carry unknown.
+func unknownPropertyNote[S ~string | ~[]byte](name S, kind Kind) string {
+	article := "a"
+	if kind == KindError {
+		article = "an"
+	}
+	return fmt.Sprintf("unknown property %q (tolerated in %s %s)", name, article, kind)
 }
 
 // Valid reports whether the document has no violation.
@@ -255,7 +268,7 @@ func (v *Validator) validateFull(kind Kind, doc []byte) (res Result, err error) 
 			if strings.Contains(prop, "@") {
 				continue // an annotation: allowed in responses, not worth a note
 			}
-			n := Note{Pointer: ptr, Message: fmt.Sprintf("unknown property %q (tolerated in a %s)", prop, kind)}
+			n := Note{Pointer: ptr, Message: unknownPropertyNote(prop, kind)}
 			if !seenN[n] {
 				seenN[n] = true
 				res.Notes = append(res.Notes, n)

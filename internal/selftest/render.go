@@ -223,12 +223,30 @@ func Markdown(m Matrix) string {
 	return b.String()
 }
 
-// PrintCatalogue writes one line per implementation: name, kind, declared requirements and
-// description.
+// PrintCatalogue writes a header and one line per implementation: name, kind, what the
+// selftest expects of its strict run (Declared) and, after " — ", the description.
 func PrintCatalogue(w io.Writer, impls []mutants.Impl) {
+	const row = "%-30s %-9s  %s — %s\n"
+	fmt.Fprintf(w, row, "NAME", "KIND", "EXPECTED OF A STRICT RUN", "DESCRIPTION")
 	for _, im := range impls {
-		fmt.Fprintf(w, "%-30s %-9s %-40s %s\n", im.Name, im.Kind, strings.Join(im.Declares, " "), im.Description)
+		fmt.Fprintf(w, row, im.Name, im.Kind, Declared(im), im.Description)
 	}
+}
+
+// Declared says what the selftest expects of a strict run against im: the reference and the
+// variants pass everything, a mutant fails its declared requirements, a hostile target ends
+// with exit 1 or 2 in time, failing none of the requirements it spares.
+func Declared(im mutants.Impl) string {
+	switch im.Kind {
+	case mutants.KindMutant:
+		return "fails " + strings.Join(im.Declares, " ")
+	case mutants.KindHostile:
+		if len(im.Spares) > 0 {
+			return "ends 1 or 2 in time; spares " + strings.Join(im.Spares, " ")
+		}
+		return "ends 1 or 2 in time"
+	}
+	return "passes everything"
 }
 
 // CountKinds summarises impls by kind, for the selftest's first line.

@@ -151,10 +151,50 @@ func TestCatalogue(t *testing.T) {
 	}
 	var b bytes.Buffer
 	PrintCatalogue(&b, impls)
-	if got := strings.Count(b.String(), "\n"); got != 2 || !strings.HasPrefix(b.String(), "reference                      reference ") {
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "NAME ") || strings.Join(strings.Fields(lines[1]), " ") != "reference reference passes everything — the reference implementation, unchanged" {
 		t.Errorf("catalogue:\n%s", b.String())
 	}
 	if got, want := CountKinds(impls), "2 implementations (1 reference, 1 variants, 0 mutants, 0 hostile)"; got != want {
 		t.Errorf("CountKinds = %q, want %q", got, want)
+	}
+}
+
+// TestCatalogueListsEveryImplementationWithItsExpectation: `selftest --list` names every
+// implementation of the catalogue with what it is declared to fail or spare.
+func TestCatalogueListsEveryImplementationWithItsExpectation(t *testing.T) {
+	var b bytes.Buffer
+	PrintCatalogue(&b, mutants.All())
+	rows := map[string]string{}
+	for _, line := range strings.Split(b.String(), "\n")[1:] {
+		if name, _, ok := strings.Cut(line, " "); ok {
+			rows[name] = line
+		}
+	}
+	spared := 0
+	for _, im := range mutants.All() {
+		row, ok := rows[im.Name]
+		if !ok {
+			t.Errorf("%s is not listed", im.Name)
+			continue
+		}
+		if !strings.Contains(row, " "+string(im.Kind)+" ") || !strings.HasSuffix(row, Declared(im)+" — "+im.Description) {
+			t.Errorf("%s: row %q", im.Name, row)
+		}
+		if im.Kind == mutants.KindMutant && !strings.Contains(row, "fails "+strings.Join(im.Declares, " ")) {
+			t.Errorf("%s: declared failures missing: %q", im.Name, row)
+		}
+		if len(im.Spares) > 0 {
+			spared++
+			if !strings.Contains(row, "spares "+strings.Join(im.Spares, " ")) {
+				t.Errorf("%s: spares missing: %q", im.Name, row)
+			}
+		}
+	}
+	if spared == 0 {
+		t.Error("no hostile target spares a requirement: the test proves nothing about spares")
+	}
+	if len(rows) != len(mutants.All()) {
+		t.Errorf("%d rows for %d implementations", len(rows), len(mutants.All()))
 	}
 }

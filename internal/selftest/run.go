@@ -181,9 +181,12 @@ func childProcs(im *mutants.Impl, in *mutants.Instance, shards int) int {
 	return fastProcs
 }
 
-// childArgs are the arguments of a child run against url, after the command's prefix.
-func childArgs(in *mutants.Instance, url, dir, filter string, procs int) []string {
-	args := []string{"run", "--strict", "--base-url", url, "--report-dir", dir, "--randomize-all=false", "--procs", strconv.Itoa(procs)}
+// RunArgs are the arguments of a run against the instance served at url as the selftest's
+// children get them, less where they write and how they are split (report directory, processes,
+// shard filter): what reproduces a row of the matrix (`runner serve --mutant NAME`). The token,
+// if any, goes in the environment, never here.
+func RunArgs(in *mutants.Instance, url string) []string {
+	args := []string{"run", "--strict", "--base-url", url, "--randomize-all=false"}
 	for _, id := range in.CallIDs {
 		args = append(args, "--call-id", id)
 	}
@@ -194,10 +197,16 @@ func childArgs(in *mutants.Instance, url, dir, filter string, procs int) []strin
 		}
 		args = append(args, "--capabilities", caps)
 	}
+	return append(args, in.Args...)
+}
+
+// childArgs are the arguments of a child run against url, after the command's prefix.
+func childArgs(in *mutants.Instance, url, dir, filter string, procs int) []string {
+	args := append(RunArgs(in, url), "--report-dir", dir, "--procs", strconv.Itoa(procs))
 	if filter != "" {
 		args = append(args, "--label-filter", filter)
 	}
-	return append(args, in.Args...)
+	return args
 }
 
 // cost orders children so that the slow ones start first: shards, then hostile targets.
