@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callconf/callconf/internal/suggest"
+
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/requirements"
 )
 
@@ -81,7 +82,7 @@ func checkLabels(filter string) error {
 			continue
 		}
 		msg := fmt.Sprintf("--label-filter: no %s %s", nouns[key], value)
-		if s := config.Suggest(value, known[key]); s != "" {
+		if s := suggest.Closest(value, known[key]); s != "" {
 			msg += fmt.Sprintf("; did you mean %s:%s?", key, s)
 		} else {
 			msg += fmt.Sprintf(" ('%s list' prints them)", progName)

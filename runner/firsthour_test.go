@@ -146,7 +146,7 @@ func TestUnknownCommandSaysDidYouMean(t *testing.T) {
 func TestHelpCommand(t *testing.T) {
 	for sub, want := range map[string]string{"serve": "-addr", "list": "-markdown", "token": "-token-command", "selftest": "-parallel", "proxy": "-listen", "validate": "-kind"} {
 		code, stdout, stderr := runDispatch(t, "help", sub)
-		if code != exitOK || !strings.Contains(stdout, want) || strings.Contains(stdout, "callconf selftest [flags]") || stderr != "" {
+		if code != exitOK || !strings.Contains(stdout, want) || strings.Contains(stdout, "callconf [run] [flags]") || stderr != "" {
 			t.Errorf("help %s: exit %d, want %q on stdout alone:\nstdout: %s\nstderr: %s", sub, code, want, stdout, stderr)
 		}
 	}

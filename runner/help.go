@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callconf/callconf/internal/suggest"
+
 	"github.com/callconf/callconf/internal/config"
 )
 
@@ -201,7 +203,7 @@ func flagError(fs *flag.FlagSet, err error) string {
 		msg = "unknown flag --" + name
 		var known []string
 		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
-		if s := config.Suggest(name, known); s != "" {
+		if s := suggest.Closest(name, known); s != "" {
 			msg += "; did you mean --" + s + "?"
 		}
 	}
@@ -212,7 +214,7 @@ func flagError(fs *flag.FlagSet, err error) string {
 // unknownCommand is the message for a first argument that is neither a command nor a flag.
 func unknownCommand(name string) string {
 	msg := fmt.Sprintf("%s: unknown command %q", progName, name)
-	if s := config.Suggest(name, commandNames()); s != "" {
+	if s := suggest.Closest(name, commandNames()); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
 	return msg + fmt.Sprintf("\nrun '%s help' for usage", progName)

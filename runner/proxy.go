@@ -29,7 +29,7 @@ var proxyIgnores = map[string]bool{
 	"max-in-flight": true,
 }
 
-const proxyUsage = `usage: runner proxy --base-url URL [--listen ADDR] [--report-dir DIR] [--fail-on must|should|never] [--findings-header] [flags]
+const proxyUsage = `usage: callconf proxy --base-url URL [--listen ADDR] [--report-dir DIR] [--fail-on must|should|never] [--findings-header] [flags]
 
 Forwards every request to the target at --base-url unchanged (the path the client asks for is
 appended to the base URL's path) and judges each exchange on the calls routes against the
@@ -45,7 +45,7 @@ what is forwarded.
 
 `
 
-// runProxy implements `runner proxy`.
+// runProxy implements `callconf proxy`.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("proxy", stderr, proxyUsage)
 	all := flag.NewFlagSet("config", flag.ContinueOnError)

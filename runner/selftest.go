@@ -13,7 +13,7 @@ import (
 	"github.com/callconf/callconf/internal/selftest"
 )
 
-// runSelftest is `runner selftest`: it proves the harness against the mutants catalogue (see
+// runSelftest is `callconf selftest`: it proves the harness against the mutants catalogue (see
 // package selftest), each child run being this executable re-executed.
 func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	exe, err := os.Executable()
@@ -27,7 +27,7 @@ func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // runSelftestWith is runSelftest with the command that starts a child run; tests point it at a
 // runner binary they built.
 func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Writer, child selftest.Command) int {
-	fs := newFlagSet("runner selftest", stderr, selftestUsage)
+	fs := newFlagSet("selftest", stderr, selftestUsage)
 	o := selftest.Options{Command: child, Progress: stdout, Env: config.WithoutEnv(os.Environ()), TokenVar: config.EnvToken}
 	var only []string
 	var reportDir string

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/callconf/callconf/internal/suggest"
+
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/mutants"
@@ -300,9 +302,9 @@ func catalogueImpl(mutant, variant string) (mutants.Impl, error) {
 		return im, fmt.Errorf("%s %s: that is a %s: use --mutant %s", flagName, name, im.Kind, name)
 	}
 	msg := fmt.Sprintf("%s %q: no such implementation in the selftest's catalogue", flagName, name)
-	if s := mutants.Suggest(name, mutants.Names(kinds...)); s != "" {
+	if s := suggest.Closest(name, mutants.Names(kinds...)); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
-	} else if s := mutants.Suggest(name, mutants.Names()); s != "" {
+	} else if s := suggest.Closest(name, mutants.Names()); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q? it is not for %s)", s, flagName)
 	}
 	return mutants.Impl{}, errors.New(msg + "; 'callconf selftest --list' lists them")

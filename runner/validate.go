@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -85,9 +84,9 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	kindFlag := fs.String("kind", "", "what the files are: request, response or error (required)")
 	asJSON := fs.Bool("json", false, "print the verdicts as a JSON array instead of text")
 	maxBytes := fs.Int("max-bytes", schemas.MaxDocumentBytes, "refuse (exit 2) an input larger than this many `bytes`; at most 16 MiB")
-	files, err := parseInterspersed(fs, args)
-	if err != nil {
-		return parseStatus(err)
+	files, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
 	kind, err := schemas.ParseKind(*kindFlag)
 	if err != nil {
@@ -123,7 +122,7 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	code := exitOK
+	code = exitOK
 	var reports []fileReport
 	for _, name := range files {
 		rep := validateOne(v, kind, name, stdin, *maxBytes)
@@ -148,27 +147,6 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
-}
-
-// parseInterspersed parses flags wherever they stand among the arguments and returns the
-// others, in order. The flag package stops at the first non-flag, so it parses again after each;
-// after "--" every argument is positional.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return positional, nil
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(positional, rest...), nil
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
 }
 
 // validateOne reads and judges one input.

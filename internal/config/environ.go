@@ -29,23 +29,13 @@ func CheckEnviron(environ []string) error {
 		}
 		seen[name] = true
 		msg := name + " is not a callconf setting"
-		if s := suggest(name, known); s != "" {
+		if s := closestKey(name, known); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
 		errs = append(errs, errors.New(msg+" (unset it; 'callconf help' lists the variables)"))
 	}
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
-}
-
-// Suggest returns the candidate closest to word (case-insensitive, at most two edits away), or
-// "" when none is that close: the "did you mean" of flags, subcommands and requirement IDs.
-func Suggest(word string, candidates []string) string {
-	known := map[string]bool{}
-	for _, c := range candidates {
-		known[c] = true
-	}
-	return suggest(word, known)
 }
 
 // CheckTarget reports settings that only make sense for a target given with --base-url (a

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestEmptyBaseURLIsAnError: an empty --base-url, a set-but-empty CALLCONF_BASE_URL (a CI secret
@@ -180,24 +179,5 @@ func TestSummaryIsOneLine(t *testing.T) {
 	}
 	if got := mustLoad(t, nil, nil).Summary(); got != "target: embedded reference; strict: no; token: made by the embedded reference" {
 		t.Fatalf("default summary %q", got)
-	}
-}
-
-// TestSuggestIsCheapOnLongWords: a "did you mean" for a word of megabytes (a hostile argument)
-// returns at once, and near words still get their suggestion.
-func TestSuggestIsCheapOnLongWords(t *testing.T) {
-	long := strings.Repeat("base-url", 1<<17)
-	done := make(chan string, 1)
-	go func() { done <- Suggest(long, []string{"base-url", "timeout"}) }()
-	select {
-	case s := <-done:
-		if s != "" {
-			t.Fatalf("suggested %q for a megabyte word", s)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Suggest took more than 5s on a long word")
-	}
-	if s := Suggest("BASE-ULR", []string{"base-url", "timeout"}); s != "base-url" {
-		t.Fatalf("got %q", s)
 	}
 }

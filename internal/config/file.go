@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callconf/callconf/internal/suggest"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -108,7 +110,7 @@ func (l *loader) checkFileKeys() {
 			l.errs = append(l.errs, fmt.Errorf("%s: a secret does not belong in the config file; set %s or point oauthClientSecretFile (--oauth-client-secret-file) at a file holding the client secret", where, EnvOAuthClientSecret))
 		default:
 			msg := "unknown key"
-			if s := suggest(k, known); s != "" {
+			if s := closestKey(k, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %q?)", s)
 			}
 			l.errs = append(l.errs, fmt.Errorf("%s: %s; known keys: %s", where, msg, strings.Join(sortedKnown(known), ", ")))
@@ -120,43 +122,7 @@ func sortedKnown(known map[string]bool) []string {
 	return slices.Sorted(maps.Keys(known))
 }
 
-// suggest returns the known key closest to k (case-insensitive, edit distance at most 2).
-func suggest(k string, known map[string]bool) string {
-	best, bestD := "", 3
-	for _, cand := range sortedKnown(known) {
-		if abs(len(k)-len(cand)) >= bestD {
-			continue // at least that many edits: skips the quadratic work on a long word
-		}
-		if d := editDistance(strings.ToLower(k), strings.ToLower(cand)); d < bestD {
-			best, bestD = cand, d
-		}
-	}
-	return best
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+// closestKey returns the known key closest to k (see suggest.Closest).
+func closestKey(k string, known map[string]bool) string {
+	return suggest.Closest(k, sortedKnown(known))
 }
