@@ -142,7 +142,14 @@ type probe struct {
 func (p *probe) result() report.SpecResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes,
+	exchanges := make([]report.Exchange, len(p.exchanges))
+	for i, ex := range p.exchanges {
+		exchanges[i] = report.Exchange{Number: i + 1, Method: ex.Method, URL: ex.URL, Status: ex.Status}
+		if ex.Err != nil {
+			exchanges[i].Error = ex.Err.Error()
+		}
+	}
+	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes, Exchanges: exchanges,
 		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported}
 }
 
