@@ -118,7 +118,7 @@ func (c Conformance) Markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %d | %s |\n", r.ID, r.Level, r.Outcome, r.Passed, r.Specs, r.Retries, mdCell(r.Title))
 	}
 	for _, r := range c.Requirements {
-		if len(r.Failures) == 0 && len(r.Inconclusives) == 0 && len(r.Notes) == 0 && r.Reason == "" {
+		if len(r.Failures) == 0 && len(r.Inconclusives) == 0 && len(r.Notes) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\n## %s (%s): %s\n\n", r.ID, r.Level, r.Outcome)

@@ -75,7 +75,8 @@ func (s *suite) stalled() (bool, string) {
 func (s *suite) Spec(id, text string, body func(p *probe)) {
 	req := requirements.MustGet(id) // unknown IDs stop tree construction: a programming error
 	labels := Label(req.Label(), "level:"+string(req.Level), "feature:"+req.Feature)
-	It(id+" "+text, labels, SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
+	// Offset(1): the spec's location is the line that calls Spec, in the file that defines it.
+	It(id+" "+text, labels, Offset(1), SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
 		p := &probe{ctx: ctx, s: s, req: req, models: map[string]map[string]any{}}
 		defer func() {
 			s.settle(p)
