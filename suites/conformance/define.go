@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -96,7 +97,7 @@ func Define(opts Options) {
 	})
 
 	ReportAfterSuite("conformance report", func(r Report) {
-		in := report.Input{Target: targetName(opts), Strict: opts.Config.Strict, Started: started, CommandLine: os.Args}
+		in := report.Input{Target: targetName(opts), Strict: opts.Config.Strict, Started: started, CommandLine: append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)}
 		if s.client != nil { // the set-up resolved the target
 			in.Capabilities = ReportCapabilities(s.session)
 		}
