@@ -393,3 +393,18 @@ func TestReportsAreDeterministic(t *testing.T) {
 		t.Error("junit.xml differs between two builds of one report")
 	}
 }
+
+// A failed MUST is named as such even when the suite also ended early (exit 2, its reports
+// incomplete); an early end without a failure is INCOMPLETE.
+func TestVerdictNamesAFailureBeforeAnEarlyEnd(t *testing.T) {
+	r := allPassing()
+	r.SpecReports = append(r.SpecReports, spec("PATCH-04", "fails", types.SpecStateFailed, "", finding("PATCH-04", false, "b")))
+	r.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
+	if c := Build(r, Input{Started: time.Now()}); c.Verdict != VerdictFails || c.ExitCode() != 2 {
+		t.Errorf("verdict %s, exit %d; want DOES NOT CONFORM, 2", c.Verdict, c.ExitCode())
+	}
+	r.SpecReports = r.SpecReports[:len(r.SpecReports)-1]
+	if c := Build(r, Input{Started: time.Now()}); c.Verdict != VerdictIncomplete || c.ExitCode() != 2 {
+		t.Errorf("verdict %s, exit %d; want INCOMPLETE, 2", c.Verdict, c.ExitCode())
+	}
+}

@@ -585,10 +585,22 @@ func (c Conformance) verdict(couldNotStart bool) string {
 		return VerdictNothingJudged
 	case c.Conforms:
 		return VerdictConforms
-	case c.exitCode() == 2 && (len(c.NotRun) > 0 || c.SuiteError != ""):
+	case c.gatingFailed():
+		return VerdictFails
+	case len(c.NotRun) > 0 || c.SuiteError != "":
 		return VerdictIncomplete
 	}
-	return VerdictFails
+	return VerdictFails // a gating requirement is inconclusive
+}
+
+// gatingFailed reports whether a gating requirement failed.
+func (c Conformance) gatingFailed() bool {
+	for _, r := range c.Requirements {
+		if r.Outcome == Failed && c.gates(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Text renders one line per requirement and the closing count line.
