@@ -303,7 +303,7 @@ func merge(preview types.Report, sc types.SuiteConfig, owner map[string]int, rep
 		}
 	}
 	out.SpecReports = append(out.SpecReports, suiteNodes...)
-	for _, s := range preview.SpecReports {
+	for i, s := range preview.SpecReports {
 		if s.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
@@ -315,6 +315,10 @@ func merge(preview types.Report, sc types.SuiteConfig, owner map[string]int, rep
 			}
 		}
 		s.State = types.SpecStateSkipped // its process never reported it
+		if willRun(preview.SpecReports[i]) {
+			// The reports name it as selected but not run, and why.
+			s.Failure = types.Failure{Message: fmt.Sprintf("process %d of %d never reported it", o, len(reports))}
+		}
 		out.SpecReports = append(out.SpecReports, s)
 	}
 	return out

@@ -4,10 +4,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/suites/conformance"
 )
@@ -104,5 +106,42 @@ func TestDealAndMerge(t *testing.T) {
 	}
 	if len(m.SpecialSuiteFailureReasons) != 1 || m.SuiteSucceeded {
 		t.Errorf("a lost process is not a suite failure: %+v", m.SpecialSuiteFailureReasons)
+	}
+}
+
+// TestSpecAProcessNeverReportedIsNotRun: a child that left a report without one of its specs
+// (no suite failure to show for it) must not turn that spec's requirement into "disabled" and
+// the run into CONFORMS: the requirement is not run, named, and the run exits 2.
+func TestSpecAProcessNeverReportedIsNotRun(t *testing.T) {
+	var preview types.Report
+	preview.SuiteDescription = conformance.SuiteName
+	for _, r := range requirements.All() {
+		s := spec(r.ID+" x", types.SpecStatePassed)
+		s.LeafNodeLabels = []string{r.Label()}
+		preview.SpecReports = append(preview.SpecReports, s)
+	}
+	owner := deal(preview, 2)
+	child := func(shard int) *types.Report {
+		r := &types.Report{SuiteSucceeded: true}
+		for _, s := range preview.SpecReports {
+			if owner[s.FullText()] == shard && !strings.HasPrefix(s.LeafNodeText, "ERR-03 ") { // ERR-03's spec got lost
+				r.SpecReports = append(r.SpecReports, s)
+			}
+		}
+		return r
+	}
+	m := merge(preview, types.SuiteConfig{}, owner, []*types.Report{child(1), child(2)}, []string{"", ""})
+	c := report.Build(m, report.Input{Started: time.Now()})
+	var err03 report.Requirement
+	for _, r := range c.Requirements {
+		if r.ID == "ERR-03" {
+			err03 = r
+		}
+	}
+	if err03.Outcome != report.NotRun || !strings.Contains(err03.Reason, "never reported it") || c.ExitCode() != 2 || c.Conforms {
+		t.Fatalf("ERR-03 %s (%s), exit %d:\n%s", err03.Outcome, err03.Reason, c.ExitCode(), c.Text())
+	}
+	if !strings.Contains(c.Text(), "verdict: INCOMPLETE (specs the filters selected never ran: ERR-03)") {
+		t.Errorf("the requirement is not named:\n%s", c.Text())
 	}
 }

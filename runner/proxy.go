@@ -126,6 +126,12 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	p.Close()
 	c := p.Conformance(start, failOn == proxy.FailOnShould)
+	c.CommandLine = commandLine(append([]string{"proxy"}, args...))
+	if code == exitOK {
+		c.Exit = failOn.ExitCode(c) // the proxy's exit status is --fail-on's, not the suite's
+	} else {
+		c.Exit = code
+	}
 	fmt.Fprint(stdout, p.Redact(c.Text()))
 	if cfg.ReportDir != "" {
 		if err := report.WriteConformance(cfg.ReportDir, c, p.Redact); err != nil {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -99,8 +101,11 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.
-		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()}}
-		conclude(r, report.Input{Target: cfg.BaseURL, Strict: cfg.Strict, Started: start}, cfg.ReportDir, redact, stdout, stderr)
+		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
+			SuiteConfig: types.SuiteConfig{FocusStrings: nonEmpty(opts.focus), SkipStrings: nonEmpty(opts.skip), LabelFilter: opts.labelFilter,
+				RandomSeed: opts.seed, RandomizeAllSpecs: opts.randomize}}
+		target := cmp.Or(cfg.BaseURL, conformance.TargetName(conformance.Session{Embedded: true}))
+		conclude(r, report.Input{Target: target, Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
@@ -179,7 +184,23 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
-	return conclude(run, report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start}, cfg.ReportDir, redact, stdout, stderr)
+	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
+		Capabilities: conformance.ReportCapabilities(sess)}
+	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
+}
+
+// commandLine is the run's command line as the reports record it: the program's name and the
+// arguments it was given (the reports pass it through the run's redactor).
+func commandLine(args []string) []string {
+	return append([]string{filepath.Base(os.Args[0])}, args...)
+}
+
+// nonEmpty is s as a filter list: none when s is empty.
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // conclude is the one place a run's verdict is built, written to dir (when set) and printed; it

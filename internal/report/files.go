@@ -1,10 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/reporters"
@@ -65,29 +67,64 @@ func redactFile(path string, redact func(string) string) error {
 	return nil
 }
 
-// Markdown renders the verdict for people (and CI artifacts).
+// Markdown renders the verdict for people (and CI artifacts): how the run was made, the
+// verdict, one row per requirement, then each failure with its findings as a table.
 func (c Conformance) Markdown() string {
 	var b strings.Builder
-	verdict := "conforms"
-	if !c.Conforms {
-		verdict = "does **not** conform"
+	verdict := cmp.Or(c.Verdict, c.verdict(false))
+	b.WriteString("# Update call conformance\n\n")
+	fmt.Fprintf(&b, "**Verdict: %s** (exit status %d)\n\n", verdict, c.Exit)
+	mode := "default (every applicable MUST gates)"
+	if c.Strict {
+		mode = "strict (every applicable requirement gates)"
 	}
-	fmt.Fprintf(&b, "# Update call conformance\n\n")
-	fmt.Fprintf(&b, "- target: %s\n- harness: %s\n- date: %s\n- mode: %s\n- verdict: the target %s\n- %d passed, %d failed, %d inconclusive, %d unsupported, %d disabled; %d requests (%d throttled and retried) in %.2fs\n\n",
-		c.Target, c.HarnessVersion, c.Date, map[bool]string{true: "strict (every applicable requirement gates)", false: "default (every applicable MUST gates)"}[c.Strict],
-		verdict, c.Summary.Passed, c.Summary.Failed, c.Summary.Inconclusive, c.Summary.Unsupported, c.Summary.Disabled, c.Requests, c.Retries, c.WallTime)
+	caps := "unknown (the target was never prepared)"
+	if c.Capabilities != nil {
+		caps = fmt.Sprintf("%s (%s)", cmp.Or(strings.Join(c.Capabilities.Have, ", "), "none"), c.Capabilities.Source)
+	}
+	order := "in a fixed order"
+	if c.Randomized {
+		order = "in random order"
+	}
+	b.WriteString("| | |\n|---|---|\n")
+	for _, row := range [][2]string{
+		{"target", c.Target},
+		{"command", "`" + mdCode(strings.Join(quoteArgs(c.CommandLine), " ")) + "`"},
+		{"harness", c.HarnessVersion},
+		{"capabilities", caps},
+		{"filters", c.Filters.String()},
+		{"random seed", fmt.Sprintf("%d (specs %s)", c.RandomSeed, order)},
+		{"mode", mode},
+		{"started", c.StartTime},
+		{"ended", fmt.Sprintf("%s (%.2fs)", c.EndTime, c.WallTime)},
+		{"requests", fmt.Sprintf("%d (%d throttled and retried)", c.Requests, c.Retries)},
+		{"outcomes", fmt.Sprintf("%d passed, %d failed, %d inconclusive, %d unsupported, %d disabled, %d not run",
+			c.Summary.Passed, c.Summary.Failed, c.Summary.Inconclusive, c.Summary.Unsupported, c.Summary.Disabled, c.Summary.NotRun)},
+	} {
+		fmt.Fprintf(&b, "| %s | %s |\n", row[0], mdCell(row[1]))
+	}
+	b.WriteString("\n")
 	if c.SuiteError != "" {
-		fmt.Fprintf(&b, "**Suite error:**\n\n```\n%s\n```\n\n", c.SuiteError)
+		fmt.Fprintf(&b, "**Suite error:**\n\n```\n%s\n```\n\n", fence(strings.TrimSpace(c.SuiteError)))
+	}
+	if lines := c.reasonLines(); len(lines) > 0 {
+		for _, l := range lines {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+		b.WriteString("\n")
 	}
 	b.WriteString("| ID | level | outcome | specs | retries | requirement |\n|---|---|---|---|---|---|\n")
 	for _, r := range c.Requirements {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %d | %s |\n", r.ID, r.Level, r.Outcome, r.Passed, r.Specs, r.Retries, r.Title)
+		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %d | %s |\n", r.ID, r.Level, r.Outcome, r.Passed, r.Specs, r.Retries, mdCell(r.Title))
 	}
 	for _, r := range c.Requirements {
 		if len(r.Failures) == 0 && len(r.Inconclusives) == 0 && len(r.Notes) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "\n## %s (%s): %s\n\n", r.ID, r.Level, r.Outcome)
+		if r.Reason != "" {
+			fmt.Fprintf(&b, "- why: %s\n", r.Reason)
+		}
 		for _, n := range r.Notes {
 			fmt.Fprintf(&b, "- note: %s\n", n)
 		}
@@ -95,8 +132,68 @@ func (c Conformance) Markdown() string {
 			fmt.Fprintf(&b, "- inconclusive: %s: %s\n", f.Spec, f.Cause)
 		}
 		for _, f := range r.Failures {
-			fmt.Fprintf(&b, "\n### %s\n\n```\n%s\n```\n", f.Spec, strings.ReplaceAll(f.Message, "```", "'''"))
+			fmt.Fprintf(&b, "\n### %s\n\n", f.Spec)
+			if f.Location != "" {
+				fmt.Fprintf(&b, "spec: `%s`\n\n", mdCode(f.Location))
+			}
+			if len(f.Findings) > 0 {
+				b.WriteString("| exchange | pointer | expected | got |\n|---|---|---|---|\n")
+				for _, fd := range f.Findings {
+					fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(fd.Exchange.String()), mdCell(cmp.Or(fd.Pointer, "(root)")), mdCell(fd.Expected), mdCell(fd.Got))
+				}
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "```\n%s\n```\n", fence(f.Message))
 		}
 	}
 	return b.String()
 }
+
+// String renders the filters as the flags that set them, or says none did.
+func (f Filters) String() string {
+	var parts []string
+	for _, x := range f.Focus {
+		parts = append(parts, "--focus "+shellQuote(x))
+	}
+	for _, x := range f.Skip {
+		parts = append(parts, "--skip "+shellQuote(x))
+	}
+	if f.LabelFilter != "" {
+		parts = append(parts, "--label-filter "+shellQuote(f.LabelFilter))
+	}
+	if len(parts) == 0 {
+		return "none (every spec selected)"
+	}
+	return strings.Join(parts, " ")
+}
+
+// String names an exchange on one line ("#2 PATCH https://t/calls/1 → 400"); "" for nil.
+func (e *Exchange) String() string {
+	if e == nil {
+		return ""
+	}
+	answer := strconv.Itoa(e.Status)
+	if e.Status == 0 {
+		answer = cmp.Or(e.Error, "no answer")
+	}
+	return fmt.Sprintf("#%d %s %s → %s", e.Number, e.Method, e.URL, answer)
+}
+
+func quoteArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = shellQuote(a)
+	}
+	return out
+}
+
+// mdCell keeps a value inside one Markdown table cell.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ").Replace(s)
+}
+
+// mdCode keeps a value inside one inline code span.
+func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }
+
+// fence keeps a value inside a fenced code block.
+func fence(s string) string { return strings.ReplaceAll(s, "```", "'''") }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/onsi/ginkgo/v2/types"
+
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
 )
@@ -91,7 +93,11 @@ func (t *Tally) Add(j Judged) {
 	}
 	failing := map[string][]string{}
 	inconclusive := map[string][]string{}
+	found := map[string][]Finding{}
 	for _, f := range j.Findings {
+		d := findingOf(f.Finding, nil)
+		d.Side = f.Side
+		found[f.Requirement] = append(found[f.Requirement], d)
 		if f.Inconclusive {
 			inconclusive[f.Requirement] = append(inconclusive[f.Requirement], f.String())
 		} else {
@@ -113,12 +119,12 @@ func (t *Tally) Add(j Judged) {
 		case len(failing[id]) > 0:
 			r.failed++
 			if len(r.failures) < MaxListed {
-				r.failures = append(r.failures, Failure{Spec: j.Label, Message: strings.Join(failing[id], "\n")})
+				r.failures = append(r.failures, Failure{Spec: j.Label, Message: strings.Join(failing[id], "\n"), Findings: onlyConclusive(found[id], false)})
 			}
 		case len(inconclusive[id]) > 0:
 			r.inconclusive++
 			if len(r.inconclusives) < MaxListed {
-				r.inconclusives = append(r.inconclusives, Failure{Spec: j.Label, Cause: strings.Join(inconclusive[id], "; "), Message: strings.Join(inconclusive[id], "\n")})
+				r.inconclusives = append(r.inconclusives, Failure{Spec: j.Label, Cause: strings.Join(inconclusive[id], "; "), Message: strings.Join(inconclusive[id], "\n"), Findings: onlyConclusive(found[id], true)})
 			}
 		default:
 			r.passed++
@@ -138,7 +144,7 @@ func (t *Tally) Add(j Judged) {
 func (t *Tally) Conformance(in Input) Conformance {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c := newConformance(in)
+	c := newConformance(in, types.SuiteConfig{})
 	c.Requests = t.seen
 	for _, req := range requirements.All() {
 		r := t.byID[req.ID]
@@ -162,6 +168,8 @@ func (t *Tally) Conformance(in Input) Conformance {
 		c.Requirements = append(c.Requirements, out)
 	}
 	c.Conforms = c.gate()
+	c.Exit = c.exitCode()
+	c.Verdict = c.verdict(false)
 	return c
 }
 

@@ -1,20 +1,30 @@
 package report
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
-// The JUnit XML shape CI systems read (the Ant/Surefire dialect): one test case per requirement,
-// so a CI dashboard shows the same verdicts as conformance.json. A failed requirement is a
-// <failure>, an inconclusive one an <error> (the harness could not judge it), an unsupported or
-// disabled one <skipped>.
+// The JUnit XML shape CI systems read (the Ant/Surefire dialect). The first test suite, "callconf
+// run", holds the run's description as properties and one "verdict" case: a <failure> when a
+// gating requirement failed, an <error> when the run gives no verdict (it could not start, a
+// requirement was not run, a gating one is inconclusive, nothing was judged). Then one test
+// suite per requirement, its verdict in its properties, with one case per spec (classname
+// "callconf.PATCH" and so on, from the requirement's ID): a failed spec is a <failure>, an
+// inconclusive or not-run one an <error>, an unsupported or filtered-out one <skipped>. A spec
+// whose exchanges broke another requirement is listed under that requirement too, so its
+// suite is red when its verdict is. A run without specs (the proxy's) has one case per
+// requirement instead.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
 	Time     float64      `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -26,7 +36,7 @@ type junitSuite struct {
 	Errors     int             `xml:"errors,attr"`
 	Skipped    int             `xml:"skipped,attr"`
 	Time       float64         `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
 }
@@ -39,6 +49,9 @@ type junitProperty struct {
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
+	Time      float64       `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
 	Skipped   *junitSkipped `xml:"skipped,omitempty"`
@@ -48,40 +61,66 @@ type junitCase struct {
 type junitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
 }
 
 type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
+// add counts tc in s.
+func (s *junitSuite) add(tc junitCase) {
+	s.Tests++
+	s.Time += tc.Time
+	switch {
+	case tc.Failure != nil:
+		s.Failures++
+	case tc.Error != nil:
+		s.Errors++
+	case tc.Skipped != nil:
+		s.Skipped++
+	}
+	s.Cases = append(s.Cases, tc)
+}
+
 // JUnit renders the verdict as JUnit XML.
 func (c Conformance) JUnit() ([]byte, error) {
-	s := junitSuite{Name: "Update call conformance", Time: c.WallTime, Timestamp: c.Date,
-		Properties: []junitProperty{{"target", c.Target}, {"harness", c.HarnessVersion}, {"strict", fmt.Sprint(c.Strict)}, {"conforms", fmt.Sprint(c.Conforms)}}}
-	if c.SuiteError != "" {
-		s.Properties = append(s.Properties, junitProperty{"suiteError", c.SuiteError})
+	out := junitSuites{Name: "Update call conformance", Time: c.WallTime}
+	out.Suites = append(out.Suites, c.junitRun())
+	owned := map[string][]Spec{}
+	owner := map[string]string{}
+	for _, s := range c.Specs {
+		owned[s.Requirement] = append(owned[s.Requirement], s)
+		owner[s.Name] = s.Requirement
 	}
 	for _, r := range c.Requirements {
-		tc := junitCase{Name: fmt.Sprintf("%s (%s) %s", r.ID, r.Level, r.Title), Classname: r.Feature}
-		if len(r.Notes) > 0 {
-			tc.SystemOut = "notes:\n- " + strings.Join(r.Notes, "\n- ")
+		s := junitSuite{Name: fmt.Sprintf("%s (%s) %s", r.ID, r.Level, r.Title), Timestamp: c.StartTime,
+			Properties: []junitProperty{{"requirement", r.ID}, {"level", string(r.Level)}, {"outcome", string(r.Outcome)},
+				{"gates", strconv.FormatBool(c.gates(r))}}}
+		if r.Reason != "" {
+			s.Properties = append(s.Properties, junitProperty{"reason", r.Reason})
 		}
-		switch r.Outcome {
-		case Failed:
-			tc.Failure = &junitProblem{Message: fmt.Sprintf("%d spec(s) failed", len(r.Failures)), Type: "failed", Text: problemText(r.Failures)}
-			s.Failures++
-		case Inconclusive:
-			tc.Error = &junitProblem{Message: fmt.Sprintf("inconclusive: %d spec(s) could not be judged", len(r.Inconclusives)), Type: "inconclusive", Text: problemText(r.Inconclusives)}
-			s.Errors++
-		case Unsupported, Disabled:
-			tc.Skipped = &junitSkipped{Message: string(r.Outcome)}
-			s.Skipped++
+		for _, n := range r.Notes {
+			s.Properties = append(s.Properties, junitProperty{"note", n})
 		}
-		s.Cases = append(s.Cases, tc)
-		s.Tests++
+		if len(c.Specs) == 0 {
+			s.add(c.requirementCase(r))
+		} else {
+			for _, spec := range owned[r.ID] {
+				s.add(c.specCase(r, spec))
+			}
+			for _, tc := range crossCases(r, owner) {
+				s.add(tc)
+			}
+		}
+		out.Suites = append(out.Suites, s)
 	}
-	out := junitSuites{Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}
+	for _, s := range out.Suites {
+		out.Tests += s.Tests
+		out.Failures += s.Failures
+		out.Errors += s.Errors
+		out.Skipped += s.Skipped
+	}
 	b, err := xml.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return nil, err
@@ -89,14 +128,196 @@ func (c Conformance) JUnit() ([]byte, error) {
 	return append([]byte(xml.Header), append(b, '\n')...), nil
 }
 
-func problemText(fs []Failure) string {
+// junitRun is the suite that describes the run and holds its verdict.
+func (c Conformance) junitRun() junitSuite {
+	verdict := cmp.Or(c.Verdict, c.verdict(false))
+	caps := ""
+	if c.Capabilities != nil {
+		caps = c.Capabilities.Source + ": " + strings.Join(c.Capabilities.Have, ",")
+	}
+	s := junitSuite{Name: "callconf run", Timestamp: c.StartTime, Properties: []junitProperty{
+		{"target", c.Target}, {"harness", c.HarnessVersion}, {"commandLine", strings.Join(quoteArgs(c.CommandLine), " ")},
+		{"capabilities", caps}, {"filters", c.Filters.String()}, {"randomSeed", strconv.FormatInt(c.RandomSeed, 10)},
+		{"strict", strconv.FormatBool(c.Strict)}, {"startTime", c.StartTime}, {"endTime", c.EndTime},
+		{"verdict", verdict}, {"exitCode", strconv.Itoa(c.Exit)}, {"conforms", strconv.FormatBool(c.Conforms)},
+		{"formatVersion", strconv.Itoa(c.FormatVersion)},
+	}}
+	if c.SuiteError != "" {
+		s.Properties = append(s.Properties, junitProperty{"suiteError", c.SuiteError})
+	}
+	tc := junitCase{Name: "verdict", Classname: "callconf.RUN", Time: c.WallTime}
+	why := c.verdictWhy()
+	switch {
+	case c.Exit == 1:
+		tc.Failure = &junitProblem{Message: verdict + ": " + why, Type: "does not conform", Text: c.Text()}
+	case c.Exit != 0:
+		tc.Error = &junitProblem{Message: verdict + ": " + why, Type: strings.ToLower(verdict), Text: c.Text()}
+	}
+	s.add(tc)
+	return s
+}
+
+// verdictWhy says in one line what decided the verdict.
+func (c Conformance) verdictWhy() string {
+	var failed, inconclusive []string
+	for _, r := range c.Requirements {
+		switch {
+		case !c.gates(r):
+		case r.Outcome == Failed:
+			failed = append(failed, r.ID)
+		case r.Outcome == Inconclusive:
+			inconclusive = append(inconclusive, r.ID)
+		}
+	}
+	var parts []string
+	if c.SuiteError != "" {
+		parts = append(parts, firstLine(c.SuiteError))
+	}
+	if len(failed) > 0 {
+		parts = append(parts, "failed: "+strings.Join(failed, " "))
+	}
+	if len(c.NotRun) > 0 {
+		parts = append(parts, "selected but not run: "+strings.Join(c.NotRun, " "))
+	}
+	if len(inconclusive) > 0 {
+		parts = append(parts, "inconclusive: "+strings.Join(inconclusive, " "))
+	}
+	if !c.Judged() {
+		parts = append(parts, "no spec ran")
+	}
+	if len(parts) == 0 {
+		return "every gating requirement passed"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// group is a requirement's JUnit classname: "callconf." and its ID's prefix ("PATCH", "ERR").
+func group(id string) string {
+	prefix, _, _ := strings.Cut(id, "-")
+	return "callconf." + prefix
+}
+
+// specCase is the case of a spec under its own requirement r.
+func (c Conformance) specCase(r Requirement, s Spec) junitCase {
+	tc := junitCase{Name: s.Name, Classname: group(r.ID), Time: s.Seconds}
+	tc.File, tc.Line = splitLocation(s.Location)
+	switch s.Outcome {
+	case Failed:
+		f, _ := find(r.Failures, s.Name)
+		tc.Failure = &junitProblem{Message: headline(f), Type: "failed", Text: problemText(f)}
+	case Inconclusive:
+		f, _ := find(r.Inconclusives, s.Name)
+		tc.Error = &junitProblem{Message: "inconclusive: " + cmp.Or(f.Cause, headline(f)), Type: "inconclusive", Text: problemText(f)}
+	case Unsupported:
+		tc.Skipped = &junitSkipped{Message: "unsupported: " + s.Reason}
+	case Disabled:
+		tc.Skipped = &junitSkipped{Message: "disabled: " + s.Reason}
+	case NotRun:
+		if c.Verdict == VerdictCouldNotStart { // the verdict case carries the error, once
+			tc.Skipped = &junitSkipped{Message: "not run: " + s.Reason}
+		} else {
+			tc.Error = &junitProblem{Message: "not run: " + s.Reason, Type: "not run", Text: "the filters selected this spec, but it never ran: " + s.Reason}
+		}
+	}
+	return tc
+}
+
+// crossCases are the specs of other requirements whose exchanges failed r or left it
+// inconclusive.
+func crossCases(r Requirement, owner map[string]string) []junitCase {
+	var out []junitCase
+	for _, f := range r.Failures {
+		if owner[f.Spec] != r.ID {
+			tc := junitCase{Name: f.Spec + " (its exchanges break " + r.ID + ")", Classname: group(r.ID)}
+			tc.File, tc.Line = splitLocation(f.Location)
+			tc.Failure = &junitProblem{Message: headline(f), Type: "failed", Text: problemText(f)}
+			out = append(out, tc)
+		}
+	}
+	for _, f := range r.Inconclusives {
+		if owner[f.Spec] != r.ID {
+			tc := junitCase{Name: f.Spec + " (its exchanges leave " + r.ID + " inconclusive)", Classname: group(r.ID)}
+			tc.File, tc.Line = splitLocation(f.Location)
+			tc.Error = &junitProblem{Message: "inconclusive: " + cmp.Or(f.Cause, headline(f)), Type: "inconclusive", Text: problemText(f)}
+			out = append(out, tc)
+		}
+	}
+	return out
+}
+
+// requirementCase is the one case of a requirement in a run without specs.
+func (c Conformance) requirementCase(r Requirement) junitCase {
+	tc := junitCase{Name: fmt.Sprintf("%s (%s) %s", r.ID, r.Level, r.Title), Classname: group(r.ID)}
+	switch r.Outcome {
+	case Failed:
+		tc.Failure = &junitProblem{Message: fmt.Sprintf("%d failed", len(r.Failures)), Type: "failed", Text: problemTexts(r.Failures)}
+	case Inconclusive:
+		tc.Error = &junitProblem{Message: fmt.Sprintf("inconclusive: %d could not be judged", len(r.Inconclusives)), Type: "inconclusive", Text: problemTexts(r.Inconclusives)}
+	case NotRun:
+		tc.Skipped = &junitSkipped{Message: r.Reason}
+	case Unsupported, Disabled:
+		tc.Skipped = &junitSkipped{Message: strings.TrimSuffix(string(r.Outcome)+": "+r.Reason, ": ")}
+	}
+	return tc
+}
+
+// find returns the failure of spec name in fs.
+func find(fs []Failure, name string) (Failure, bool) {
+	for _, f := range fs {
+		if f.Spec == name {
+			return f, true
+		}
+	}
+	return Failure{Spec: name}, false
+}
+
+// headline is a failure on one line: its first finding, or its message's first line.
+func headline(f Failure) string {
+	if len(f.Findings) > 0 {
+		fd := f.Findings[0]
+		s := fmt.Sprintf("[%s] at %s: expected %s, got %s", fd.Requirement, cmp.Or(fd.Pointer, "(root)"), fd.Expected, fd.Got)
+		if len(f.Findings) > 1 {
+			s += fmt.Sprintf(" (and %d more)", len(f.Findings)-1)
+		}
+		return s
+	}
+	return cmp.Or(firstLine(f.Message), "failed")
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// splitLocation splits "dir/file.go:42" into its file and line.
+func splitLocation(loc string) (string, int) {
+	i := strings.LastIndexByte(loc, ':')
+	if i < 0 {
+		return loc, 0
+	}
+	n, err := strconv.Atoi(loc[i+1:])
+	if err != nil {
+		return loc, 0
+	}
+	return loc[:i], n
+}
+
+func problemText(f Failure) string {
+	var b strings.Builder
+	if f.Location != "" {
+		fmt.Fprintf(&b, "spec: %s\n", f.Location)
+	}
+	if f.Cause != "" {
+		fmt.Fprintf(&b, "cause: %s\n", f.Cause)
+	}
+	b.WriteString(f.Message)
+	return b.String()
+}
+
+func problemTexts(fs []Failure) string {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "=== %s\n", f.Spec)
-		if f.Cause != "" {
-			fmt.Fprintf(&b, "cause: %s\n", f.Cause)
-		}
-		fmt.Fprintf(&b, "%s\n\n", f.Message)
+		fmt.Fprintf(&b, "=== %s\n%s\n\n", f.Spec, problemText(f))
 	}
 	return b.String()
 }

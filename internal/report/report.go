@@ -2,10 +2,12 @@
 // writes them for people and CI: a console summary, conformance.json, conformance.md, junit.xml
 // and Ginkgo's JSON report. Specs hand it their findings as typed data (SpecResult, in a report
 // entry); nothing here reads another package's text. Every file passes through a redaction
-// function before it is written.
+// function before it is written. A report is evidence that stands alone: it records the command
+// line, the harness build, the target and its capabilities, the filters, the seed and the times
+// of the run, and every failure as data (requirement, spec, exchange, pointer, expected, got).
 //
-// It imports the standard library, Ginkgo's report types, internal/check (findings) and
-// internal/requirements (the registry) only.
+// It imports the standard library, Ginkgo's report types, internal/check (findings),
+// internal/requirements (the registry) and internal/version (the harness build) only.
 package report
 
 import (
@@ -13,8 +15,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -23,24 +23,56 @@ import (
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/version"
 )
 
-// HarnessVersion identifies this harness in reports.
-const HarnessVersion = "0.1.0"
+// FormatVersion is the version of conformance.json's shape (docs/conformance.schema.json): it
+// changes when a field is removed or changes meaning, not when one is added.
+const FormatVersion = 1
 
 // EntryResult names the report entry in which every spec hands its SpecResult to the report.
 const EntryResult = "callconf.result"
 
 // SpecResult is what one spec found, as typed data: its findings (of its own requirement and of
-// any other its exchanges showed), notes, requests sent, throttled retries, and, for a spec
-// whose requirement does not apply to the target, why.
+// any other its exchanges showed), notes, the exchanges it made, requests sent, throttled
+// retries, and, for a spec whose requirement does not apply to the target, why.
 type SpecResult struct {
 	Requirement string          `json:"requirement"`
 	Findings    []check.Finding `json:"findings,omitempty"`
 	Notes       []check.Note    `json:"notes,omitempty"`
-	Requests    int             `json:"requests"`
-	Retries     int             `json:"retries,omitempty"`
-	Unsupported string          `json:"unsupported,omitempty"`
+	// Exchanges lists the spec's exchanges in order: Finding.Exchange numbers them from 1.
+	Exchanges   []Exchange `json:"exchanges,omitempty"`
+	Requests    int        `json:"requests"`
+	Retries     int        `json:"retries,omitempty"`
+	Unsupported string     `json:"unsupported,omitempty"`
+}
+
+// Exchange names one request and its answer in a failure: enough to find it in the transcript.
+type Exchange struct {
+	Number int    `json:"number"` // 1-based, in the spec's transcript
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	Status int    `json:"status"`          // 0 when no answer came
+	Error  string `json:"error,omitempty"` // the transport failure, when no answer came
+}
+
+// Finding is one violation as data, for conformance.json: what a check expected at a place of
+// one exchange, and what it got.
+type Finding struct {
+	Requirement  string    `json:"requirement"`
+	Inconclusive bool      `json:"inconclusive,omitempty"`
+	Side         string    `json:"side,omitempty"` // client or service, for exchanges judged by the proxy
+	Exchange     *Exchange `json:"exchange,omitempty"`
+	Pointer      string    `json:"pointer"` // RFC 6901 into the body; "" for the whole body or a header
+	Expected     string    `json:"expected"`
+	Got          string    `json:"got"`
+	Message      string    `json:"message,omitempty"`
+}
+
+// findingOf converts a check finding, with the exchange it names (nil: none).
+func findingOf(f check.Finding, ex *Exchange) Finding {
+	return Finding{Requirement: f.Requirement, Inconclusive: f.Inconclusive, Exchange: ex,
+		Pointer: f.Pointer, Expected: f.Expected, Got: f.Actual, Message: f.Message}
 }
 
 // specResult reads the SpecResult a spec recorded: the value itself within one process, its
@@ -61,7 +93,7 @@ func specResult(spec types.SpecReport) (SpecResult, bool) {
 	return SpecResult{}, false
 }
 
-// Outcome is the verdict on one requirement.
+// Outcome is the verdict on one requirement (or, in Spec, on one spec).
 type Outcome string
 
 // The outcomes, as the README explains them.
@@ -71,27 +103,58 @@ const (
 	Inconclusive Outcome = "inconclusive" // nothing failed, but a check could not be made (cause recorded)
 	Unsupported  Outcome = "unsupported"  // the target lacks a capability the requirement needs
 	Disabled     Outcome = "disabled"     // the user filtered every spec of the requirement out
+	NotRun       Outcome = "not run"      // the user selected specs of it, but none ran (Reason says why)
 )
 
-// Failure is one failed (or inconclusive) spec of a requirement.
+// The verdicts of a run, in conformance.json's "verdict" and on the console.
+const (
+	VerdictConforms      = "CONFORMS"
+	VerdictFails         = "DOES NOT CONFORM"
+	VerdictNothingJudged = "NOTHING JUDGED"
+	VerdictIncomplete    = "INCOMPLETE"
+	VerdictCouldNotStart = "COULD NOT START"
+)
+
+// Failure is one failed (or inconclusive) spec of a requirement: the human text and, as data,
+// the findings that made it fail.
 type Failure struct {
 	Spec string `json:"spec"`
+	// Location is the spec's source, relative to the module root ("suites/conformance/x.go:42").
+	Location string `json:"location,omitempty"`
 	// Cause is, for an inconclusive spec, why the check could not be made.
 	Cause   string `json:"cause,omitempty"`
 	Message string `json:"message"`
+	// Findings are the findings of this requirement the spec recorded; empty when the spec
+	// failed for a reason of Ginkgo's (a timeout, a panic), which Message gives.
+	Findings []Finding `json:"findings,omitempty"`
 }
 
 // Requirement is the verdict on one requirement.
 type Requirement struct {
 	requirements.Requirement
 	Outcome Outcome `json:"outcome"`
-	Specs   int     `json:"specs"`
-	Passed  int     `json:"passedSpecs"`
+	// Reason says why a requirement is disabled, not run or unsupported.
+	Reason string `json:"reason,omitempty"`
+	Specs  int    `json:"specs"`
+	Passed int    `json:"passedSpecs"`
 	// Retries counts the throttled requests its specs waited out and retried.
 	Retries       int       `json:"retries"`
 	Failures      []Failure `json:"failures,omitempty"`
 	Inconclusives []Failure `json:"inconclusive,omitempty"`
 	Notes         []string  `json:"notes,omitempty"`
+}
+
+// Spec is one spec of the run and its outcome for its own requirement.
+type Spec struct {
+	Name        string  `json:"name"`
+	Requirement string  `json:"requirement"`
+	Location    string  `json:"location,omitempty"`
+	Outcome     Outcome `json:"outcome"`
+	Reason      string  `json:"reason,omitempty"` // why unsupported, disabled or not run
+	Seconds     float64 `json:"seconds"`
+	Requests    int     `json:"requests"`
+	// Broke lists the other requirements its exchanges failed (or left inconclusive).
+	Broke []string `json:"broke,omitempty"`
 }
 
 // Counts tallies requirements by outcome.
@@ -101,28 +164,65 @@ type Counts struct {
 	Inconclusive int `json:"inconclusive"`
 	Unsupported  int `json:"unsupported"`
 	Disabled     int `json:"disabled"`
+	NotRun       int `json:"notRun"`
 }
 
-// Conformance is the whole verdict of one run.
+// Conformance is the whole verdict of one run (conformance.json).
 type Conformance struct {
-	Target         string        `json:"target"`
-	HarnessVersion string        `json:"harnessVersion"`
-	Date           string        `json:"date"`
-	Strict         bool          `json:"strict"`
-	Conforms       bool          `json:"conforms"`
-	SuiteError     string        `json:"suiteError,omitempty"`
-	WallTime       float64       `json:"wallTimeSeconds"`
-	Requests       int           `json:"requests"`
-	Retries        int           `json:"retries"`
-	Summary        Counts        `json:"summary"`
-	Requirements   []Requirement `json:"requirements"`
+	FormatVersion int `json:"formatVersion"`
+	// Verdict is one of the Verdict constants; Exit the process's exit status for it.
+	Verdict  string `json:"verdict"`
+	Exit     int    `json:"exitCode"`
+	Conforms bool   `json:"conforms"`
+	Target   string `json:"target"`
+	// Harness is the build that judged; HarnessVersion its one-line form.
+	Harness        version.Info `json:"harness"`
+	HarnessVersion string       `json:"harnessVersion"`
+	// CommandLine is the run's arguments, the program first (secrets are redacted when written).
+	CommandLine  []string      `json:"commandLine"`
+	Capabilities *Capabilities `json:"capabilities,omitempty"` // absent when the target was never prepared
+	Filters      Filters       `json:"filters"`
+	RandomSeed   int64         `json:"randomSeed"`
+	Randomized   bool          `json:"randomizeAllSpecs"`
+	StartTime    string        `json:"startTime"`
+	EndTime      string        `json:"endTime"`
+	WallTime     float64       `json:"wallTimeSeconds"`
+	Strict       bool          `json:"strict"`
+	SuiteError   string        `json:"suiteError,omitempty"`
+	// NotRun names the requirements the filters selected that ran no spec.
+	NotRun       []string      `json:"notRun,omitempty"`
+	Requests     int           `json:"requests"`
+	Retries      int           `json:"retries"`
+	Summary      Counts        `json:"summary"`
+	Requirements []Requirement `json:"requirements"`
+	Specs        []Spec        `json:"specs,omitempty"`
 }
 
-// Input is what the report needs besides Ginkgo's report.
+// Capabilities are the target's optional routes as the run used them.
+type Capabilities struct {
+	Source string   `json:"source"` // "discovered" or "declared"
+	Have   []string `json:"have"`   // sorted: among auth, create, delete, read
+}
+
+// Filters are the user's spec filters (Ginkgo's focus, skip and label filter).
+type Filters struct {
+	Focus       []string `json:"focus,omitempty"`
+	Skip        []string `json:"skip,omitempty"`
+	LabelFilter string   `json:"labelFilter,omitempty"`
+}
+
+// Input is what the report needs besides Ginkgo's report; the filters and the seed come from
+// the Ginkgo report's suite configuration.
 type Input struct {
 	Target  string
 	Strict  bool
 	Started time.Time
+	// Ended is when the run ended; zero means when the verdict is built.
+	Ended time.Time
+	// CommandLine is the program and its arguments as the user gave them.
+	CommandLine []string
+	// Capabilities are the target's, discovered or declared; nil when it was never prepared.
+	Capabilities *Capabilities
 }
 
 // maxFailureMessage bounds one failure message in conformance.json and .md; the full text stays
@@ -130,19 +230,24 @@ type Input struct {
 const maxFailureMessage = 16 << 10
 
 // tally is what the specs said about one requirement.
-type tally struct{ passed, failed, inconclusive, unsupported, disabled int }
+type tally struct{ passed, failed, inconclusive, unsupported, disabled, notRun int }
 
 // outcome is the verdict a tally gives: any failure fails the requirement; else a check that
-// could not be made leaves it inconclusive; else one pass passes it; else it is unsupported if
-// a spec said so, or disabled.
+// could not be made leaves it inconclusive, and so do specs that never ran beside specs that
+// did; else one pass passes it; else selected specs that never ran leave it not run; else it is
+// unsupported if a spec said so, or disabled.
 func (t tally) outcome() Outcome {
 	switch {
 	case t.failed > 0:
 		return Failed
 	case t.inconclusive > 0:
 		return Inconclusive
+	case t.notRun > 0 && t.passed+t.unsupported > 0:
+		return Inconclusive
 	case t.passed > 0:
 		return Passed
+	case t.notRun > 0:
+		return NotRun
 	case t.unsupported > 0:
 		return Unsupported
 	}
@@ -160,35 +265,65 @@ func (c *Counts) count(o Outcome) {
 		c.Inconclusive++
 	case Unsupported:
 		c.Unsupported++
+	case NotRun:
+		c.NotRun++
 	default:
 		c.Disabled++
 	}
 }
 
-// newConformance is a verdict on no requirement yet, of a run described by in.
-func newConformance(in Input) Conformance {
-	return Conformance{
-		Target:         in.Target,
-		HarnessVersion: HarnessVersion + " (" + runtime.Version() + ")",
-		Date:           in.Started.UTC().Format(time.RFC3339),
-		Strict:         in.Strict,
-		WallTime:       time.Since(in.Started).Seconds(),
+// newConformance is a verdict on no requirement yet, of a run described by in and sc.
+func newConformance(in Input, sc types.SuiteConfig) Conformance {
+	ended := in.Ended
+	if ended.IsZero() {
+		ended = time.Now()
 	}
+	v := version.Read()
+	c := Conformance{
+		FormatVersion:  FormatVersion,
+		Target:         in.Target,
+		Harness:        v,
+		HarnessVersion: v.String(),
+		CommandLine:    slices.Clone(in.CommandLine),
+		Capabilities:   in.Capabilities,
+		Filters:        Filters{Focus: slices.Clone(sc.FocusStrings), Skip: slices.Clone(sc.SkipStrings), LabelFilter: sc.LabelFilter},
+		RandomSeed:     sc.RandomSeed,
+		Randomized:     sc.RandomizeAllSpecs,
+		StartTime:      in.Started.UTC().Format(time.RFC3339Nano),
+		EndTime:        ended.UTC().Format(time.RFC3339Nano),
+		WallTime:       ended.Sub(in.Started).Seconds(),
+		Strict:         in.Strict,
+	}
+	if c.CommandLine == nil {
+		c.CommandLine = []string{}
+	}
+	return c
+}
+
+// pending is what Build keeps of a requirement besides its Requirement: its tally, why specs of
+// it were filtered out or never ran, and the not-run specs (inconclusive when others ran).
+type pending struct {
+	tally
+	filteredBy     []string
+	notRunWhy      []string
+	notRunSpecs    []Failure
+	unsupportedWhy string
 }
 
 // Build computes the verdict per requirement from a Ginkgo report: each spec's SpecResult counts
 // for the spec's own requirement, and each finding also for the requirement it names.
 func Build(r types.Report, in Input) Conformance {
-	c := newConformance(in)
-	tallies := map[string]*tally{}
+	c := newConformance(in, r.SuiteConfig)
+	acc := map[string]*pending{}
 	byID := map[string]*Requirement{}
 	for _, req := range requirements.All() {
 		c.Requirements = append(c.Requirements, Requirement{Requirement: req})
-		tallies[req.ID] = &tally{}
+		acc[req.ID] = &pending{}
 	}
 	for i := range c.Requirements {
 		byID[c.Requirements[i].ID] = &c.Requirements[i]
 	}
+	ran := 0 // specs that ran (or were found unsupported)
 	for _, spec := range r.SpecReports {
 		if spec.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && spec.Failed() {
 			c.SuiteError += fmt.Sprintf("%s failed: %s\n", spec.LeafNodeType, spec.FailureMessage())
@@ -215,23 +350,35 @@ func Build(r types.Report, in Input) Conformance {
 				other.Notes = append(other.Notes, n.Text)
 			}
 		}
-		t := tallies[id]
+		rec := Spec{Name: spec.FullText(), Requirement: id, Location: sourceLocation(spec.LeafNodeLocation),
+			Seconds: spec.RunTime.Seconds(), Requests: res.Requests}
+		p := acc[id]
 		switch {
 		case spec.State == types.SpecStateSkipped && res.Unsupported != "":
-			t.unsupported++
+			ran++
+			p.unsupported++
+			rec.Outcome, rec.Reason = Unsupported, res.Unsupported
 			req.Notes = append(req.Notes, "unsupported: "+res.Unsupported)
+			p.unsupportedWhy = cmp.Or(p.unsupportedWhy, res.Unsupported)
 		case spec.State == types.SpecStateSkipped || spec.State == types.SpecStatePending:
-			if len(r.SpecialSuiteFailureReasons) > 0 && selected(r.SuiteDescription, r.SuiteConfig, spec) {
-				// The user wanted this spec, but the suite ended (deadline, interrupt) before it ran.
-				t.inconclusive++
-				reason := "not run: " + strings.Join(r.SpecialSuiteFailureReasons, "; ")
-				req.Inconclusives = append(req.Inconclusives, Failure{Spec: spec.FullText(), Cause: reason, Message: reason})
-			} else {
-				t.disabled++
+			if why := filteredOut(r.SuiteDescription, r.SuiteConfig, spec); why != "" {
+				p.disabled++
+				p.filteredBy = append(p.filteredBy, why)
+				rec.Outcome, rec.Reason = Disabled, "filtered out by "+why
+				break
 			}
+			// The user wanted this spec, but it never ran: the suite ended (deadline,
+			// interrupt, a failed set-up) or its process of a parallel run never reported it.
+			why := notRunReason(r, spec)
+			p.notRun++
+			p.notRunSpecs = append(p.notRunSpecs, Failure{Spec: rec.Name, Location: rec.Location, Cause: "not run: " + why, Message: "not run: " + why})
+			p.notRunWhy = append(p.notRunWhy, why)
+			rec.Outcome, rec.Reason = NotRun, why
 		default:
-			judgeSpec(spec, res, typed, byID, tallies)
+			ran++
+			rec.Outcome, rec.Broke = judgeSpec(spec, res, typed, rec.Location, byID, acc)
 		}
+		c.Specs = append(c.Specs, rec)
 	}
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		// A suite timeout or interrupt leaves specs unrun: the verdict is incomplete.
@@ -239,23 +386,54 @@ func Build(r types.Report, in Input) Conformance {
 	}
 	for i := range c.Requirements {
 		req := &c.Requirements[i]
-		t := tallies[req.ID]
-		req.Passed = t.passed
+		p := acc[req.ID]
+		req.Passed = p.passed
 		if req.Specs == 0 && c.SuiteError != "" {
 			// The suite never reached this requirement (the target could not be prepared).
-			t.inconclusive++
-			reason := "not run: " + strings.TrimSpace(c.SuiteError)
-			req.Inconclusives = append(req.Inconclusives, Failure{Cause: reason, Message: reason})
+			p.notRun++
+			p.notRunWhy = append(p.notRunWhy, strings.TrimSpace(c.SuiteError))
 		}
-		req.Outcome = t.outcome()
+		req.Outcome = p.outcome()
+		switch req.Outcome {
+		case Unsupported:
+			req.Reason = p.unsupportedWhy
+		case Disabled:
+			if by := compactSorted(p.filteredBy); len(by) > 0 {
+				req.Reason = "filtered out by " + strings.Join(by, " and by ")
+			}
+		case NotRun:
+			req.Reason = "not run: " + strings.Join(compactSorted(p.notRunWhy), "; ")
+			c.NotRun = append(c.NotRun, req.ID)
+		case Inconclusive:
+			req.Inconclusives = append(req.Inconclusives, p.notRunSpecs...)
+		}
 		c.Summary.count(req.Outcome)
 		req.Notes = compactSorted(req.Notes)
 		for _, l := range [][]Failure{req.Failures, req.Inconclusives} {
 			slices.SortFunc(l, func(a, b Failure) int { return cmp.Or(cmp.Compare(a.Spec, b.Spec), cmp.Compare(a.Message, b.Message)) })
 		}
 	}
-	c.Conforms = c.SuiteError == "" && c.Judged() && c.gate()
+	slices.SortFunc(c.Specs, func(a, b Spec) int { return cmp.Compare(a.Name, b.Name) })
+	c.Conforms = c.SuiteError == "" && len(c.NotRun) == 0 && c.Judged() && c.gate()
+	c.Exit = c.exitCode()
+	c.Verdict = c.verdict(c.SuiteError != "" && ran == 0)
 	return c
+}
+
+// notRunReason says why a spec the user selected never ran.
+func notRunReason(r types.Report, spec types.SpecReport) string {
+	if m := strings.TrimSpace(spec.Failure.Message); m != "" {
+		return m
+	}
+	if len(r.SpecialSuiteFailureReasons) > 0 {
+		return strings.Join(r.SpecialSuiteFailureReasons, "; ")
+	}
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && s.Failed() {
+			return s.LeafNodeType.String() + " failed"
+		}
+	}
+	return "it never ran"
 }
 
 // Judged reports whether the run judged anything at all: a filter that selects no spec (a
@@ -266,18 +444,21 @@ func (c Conformance) Judged() bool {
 
 // judgeSpec counts a spec that ran: for its own requirement by its own findings (or by Ginkgo's
 // state when it recorded none, e.g. after a timeout), and for every other requirement its
-// exchanges broke.
-func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, byID map[string]*Requirement, tallies map[string]*tally) {
+// exchanges broke. It returns the spec's outcome for its own requirement and the other
+// requirements it failed or left inconclusive.
+func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, location string, byID map[string]*Requirement, acc map[string]*pending) (Outcome, []string) {
 	own := res.Requirement
 	if !typed {
 		own, _ = requirements.FromLabels(spec.Labels())
 	}
 	failing, inconclusive := map[string]bool{}, map[string]bool{}
 	causes := map[string]string{}
+	found := map[string][]Finding{}
 	for _, f := range res.Findings {
 		if _, ok := byID[f.Requirement]; !ok {
 			continue
 		}
+		found[f.Requirement] = append(found[f.Requirement], findingOf(f, exchangeOf(res, f.Exchange)))
 		if f.Inconclusive {
 			inconclusive[f.Requirement] = true
 			if _, ok := causes[f.Requirement]; !ok {
@@ -295,42 +476,58 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, byID map[strin
 	if spec.State != types.SpecStateFailed && spec.State != types.SpecStatePassed {
 		msg = spec.State.String() + ": " + msg
 	}
-	entry := Failure{Spec: spec.FullText(), Message: cut(msg, maxFailureMessage)}
+	entry := Failure{Spec: spec.FullText(), Location: location, Message: cut(msg, maxFailureMessage)}
+	outcome := Passed
+	var broke []string
 	for _, id := range slices.Sorted(maps.Keys(byID)) {
-		req, t := byID[id], tallies[id]
+		req, t := byID[id], acc[id]
+		var o Outcome
 		switch {
 		case failing[id]:
 			t.failed++
-			req.Failures = append(req.Failures, entry)
+			e := entry
+			e.Findings = onlyConclusive(found[id], false)
+			req.Failures = append(req.Failures, e)
+			o = Failed
 		case inconclusive[id]:
 			t.inconclusive++
 			e := entry
 			e.Cause = causes[id]
+			e.Findings = onlyConclusive(found[id], true)
 			req.Inconclusives = append(req.Inconclusives, e)
+			o = Inconclusive
 		case id == own:
 			t.passed++
 		}
+		switch {
+		case id == own && o != "":
+			outcome = o
+		case o != "":
+			broke = append(broke, id)
+		}
 	}
+	return outcome, broke
 }
 
-// selected reports whether the user's focus, skip and label filters select spec.
-func selected(suite string, sc types.SuiteConfig, spec types.SpecReport) bool {
-	text := suite + " " + spec.FullText() // what Ginkgo matches --focus and --skip against
-	for _, f := range sc.FocusStrings {
-		if re, err := regexp.Compile(f); err == nil && !re.MatchString(text) {
-			return false
+// onlyConclusive keeps the findings that are (inconclusive true) or are not inconclusive.
+func onlyConclusive(fs []Finding, inconclusive bool) []Finding {
+	var out []Finding
+	for _, f := range fs {
+		if f.Inconclusive == inconclusive {
+			out = append(out, f)
 		}
 	}
-	for _, f := range sc.SkipStrings {
-		if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
-			return false
-		}
+	return out
+}
+
+// exchangeOf returns the spec's exchange number n (1-based), or nil.
+func exchangeOf(res SpecResult, n int) *Exchange {
+	if n < 1 || n > len(res.Exchanges) {
+		return nil
 	}
-	if sc.LabelFilter != "" {
-		ok, err := spec.MatchesLabelFilter(sc.LabelFilter)
-		return err == nil && ok
-	}
-	return true
+	ex := res.Exchanges[n-1]
+	ex.Number = n
+	return &ex
 }
 
 // gates reports whether r's outcome decides the verdict: every MUST does, and with Strict
@@ -347,15 +544,22 @@ func (c Conformance) gate() bool {
 	return true
 }
 
-// ExitCode is the runner's exit status for this verdict: 0 conforms, 1 a gating requirement
-// failed, 2 when the suite itself could not run, a gating requirement is inconclusive (the
-// target could not be judged: neither a pass nor a failure) or no spec ran at all.
-func (c Conformance) ExitCode() int {
+// ExitCode is the runner's exit status for this verdict (see exitCode).
+func (c Conformance) ExitCode() int { return c.exitCode() }
+
+// exitCode is the runner's exit status for this verdict: 0 conforms, 1 a gating requirement
+// failed, 2 when the suite itself could not run, a requirement the filters selected ran no
+// spec, a gating requirement is inconclusive (the target could not be judged: neither a pass
+// nor a failure) or no spec ran at all.
+func (c Conformance) exitCode() int {
 	if c.SuiteError != "" {
 		return 2
 	}
-	inconclusive := false
+	incomplete := false
 	for _, r := range c.Requirements {
+		if r.Outcome == NotRun {
+			incomplete = true
+		}
 		if !c.gates(r) {
 			continue
 		}
@@ -363,13 +567,40 @@ func (c Conformance) ExitCode() int {
 		case Failed:
 			return 1
 		case Inconclusive:
-			inconclusive = true
+			incomplete = true
 		}
 	}
-	if inconclusive || !c.Judged() {
+	if incomplete || !c.Judged() {
 		return 2
 	}
 	return 0
+}
+
+// verdict names the run's outcome; couldNotStart is true when the suite failed before any spec ran.
+func (c Conformance) verdict(couldNotStart bool) string {
+	switch {
+	case couldNotStart:
+		return VerdictCouldNotStart
+	case !c.Judged():
+		return VerdictNothingJudged
+	case c.Conforms:
+		return VerdictConforms
+	case c.gatingFailed():
+		return VerdictFails
+	case len(c.NotRun) > 0 || c.SuiteError != "":
+		return VerdictIncomplete
+	}
+	return VerdictFails // a gating requirement is inconclusive
+}
+
+// gatingFailed reports whether a gating requirement failed.
+func (c Conformance) gatingFailed() bool {
+	for _, r := range c.Requirements {
+		if r.Outcome == Failed && c.gates(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Text renders one line per requirement and the closing count line.
@@ -382,25 +613,60 @@ func (c Conformance) Text() string {
 	if c.SuiteError != "" {
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
 	}
-	verdict := "CONFORMS"
-	switch {
-	case !c.Judged():
-		verdict = "NOTHING JUDGED (no spec ran: check --focus, --skip and --label-filter)"
-	case !c.Conforms:
-		verdict = "DOES NOT CONFORM"
+	verdict := cmp.Or(c.Verdict, c.verdict(false))
+	switch verdict {
+	case VerdictNothingJudged:
+		verdict += " (no spec ran: check --focus, --skip and --label-filter)"
+	case VerdictCouldNotStart:
+		verdict += " (the suite could not start: no spec ran)"
+	case VerdictIncomplete:
+		verdict += " (specs the filters selected never ran: " + cmp.Or(strings.Join(c.NotRun, " "), "the suite ended early") + ")"
+	default:
+		mode := "every applicable MUST"
+		if c.Strict {
+			mode = "every applicable requirement (strict)"
+		}
+		verdict += " (" + mode + " must pass)"
 	}
-	mode := "every applicable MUST"
-	if c.Strict {
-		mode = "every applicable requirement (strict)"
-	}
-	fmt.Fprintf(&b, "verdict: %s (%s must pass); wall time %.2fs, %d requests, %d throttled and retried\n", verdict, mode, c.WallTime, c.Requests, c.Retries)
+	fmt.Fprintf(&b, "verdict: %s; wall time %.2fs, %d requests, %d throttled and retried\n", verdict, c.WallTime, c.Requests, c.Retries)
 	for _, r := range c.Requirements {
 		for _, f := range r.Inconclusives {
 			fmt.Fprintf(&b, "inconclusive %s: %s\n", r.ID, strings.TrimPrefix(f.Spec+": "+f.Cause, ": "))
 		}
 	}
+	for _, line := range c.reasonLines() {
+		b.WriteString(line + "\n")
+	}
+	if c.Summary.NotRun > 0 {
+		fmt.Fprintf(&b, "%d not run\n", c.Summary.NotRun)
+	}
 	fmt.Fprintf(&b, "%d passed, %d failed, %d inconclusive, %d unsupported, %d disabled\n", c.Summary.Passed, c.Summary.Failed, c.Summary.Inconclusive, c.Summary.Unsupported, c.Summary.Disabled)
 	return b.String()
+}
+
+// reasonLines groups the requirements that were not run or disabled by why, e.g.
+// "disabled (filtered out by --label-filter 'level:MUST'): ERR-01 ERR-02".
+func (c Conformance) reasonLines() []string {
+	byReason := map[string][]string{}
+	var order []string
+	for _, r := range c.Requirements {
+		if r.Outcome != NotRun && r.Outcome != Disabled {
+			continue
+		}
+		key := string(r.Outcome)
+		if r.Reason != "" {
+			key += " (" + strings.TrimPrefix(r.Reason, "not run: ") + ")"
+		}
+		if _, ok := byReason[key]; !ok {
+			order = append(order, key)
+		}
+		byReason[key] = append(byReason[key], r.ID)
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, k+": "+strings.Join(byReason[k], " "))
+	}
+	return out
 }
 
 func compactSorted(s []string) []string {
@@ -412,5 +678,5 @@ func cut(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + fmt.Sprintf("\n… (%d bytes more in junit.xml)", len(s)-n)
+	return s[:n] + fmt.Sprintf("\n… (%d bytes more in ginkgo-report.json)", len(s)-n)
 }

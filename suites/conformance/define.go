@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -11,6 +12,7 @@ import (
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/schemas"
@@ -95,7 +97,10 @@ func Define(opts Options) {
 	})
 
 	ReportAfterSuite("conformance report", func(r Report) {
-		in := report.Input{Target: targetName(opts), Strict: opts.Config.Strict, Started: started}
+		in := report.Input{Target: targetName(opts), Strict: opts.Config.Strict, Started: started, CommandLine: append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)}
+		if s.client != nil { // the set-up resolved the target
+			in.Capabilities = ReportCapabilities(s.session)
+		}
 		c := report.Build(r, in)
 		redact := func(x string) string { return x }
 		if s.client != nil {
@@ -136,6 +141,21 @@ func TargetName(s Session) string {
 		return "embedded reference implementation"
 	}
 	return s.BaseURL
+}
+
+// ReportCapabilities describes a session's capabilities for the reports: the ones it has, and
+// whether they were discovered or declared.
+func ReportCapabilities(s Session) *report.Capabilities {
+	c := &report.Capabilities{Source: "declared", Have: []string{}}
+	if s.Discovered {
+		c.Source = "discovered"
+	}
+	for _, capability := range []requirements.Capability{requirements.Auth, requirements.Create, requirements.Delete, requirements.Read} {
+		if s.Has(capability) {
+			c.Have = append(c.Have, string(capability))
+		}
+	}
+	return c
 }
 
 func targetName(opts Options) string {

@@ -74,7 +74,8 @@ func (s *suite) stalled() (bool, string) {
 func (s *suite) Spec(id, text string, body func(p *probe)) {
 	req := requirements.MustGet(id) // unknown IDs stop tree construction: a programming error
 	labels := Label(req.Label(), "level:"+string(req.Level), "feature:"+req.Feature)
-	It(id+" "+text, labels, SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
+	// Offset(1): the spec's location is the line that calls Spec, in the file that defines it.
+	It(id+" "+text, labels, Offset(1), SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
 		p := &probe{ctx: ctx, s: s, req: req, models: map[string]map[string]any{}}
 		defer func() {
 			s.settle(p)
@@ -129,7 +130,14 @@ type probe struct {
 func (p *probe) result() report.SpecResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes,
+	exchanges := make([]report.Exchange, len(p.exchanges))
+	for i, ex := range p.exchanges {
+		exchanges[i] = report.Exchange{Number: i + 1, Method: ex.Method, URL: ex.URL, Status: ex.Status}
+		if ex.Err != nil {
+			exchanges[i].Error = ex.Err.Error()
+		}
+	}
+	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes, Exchanges: exchanges,
 		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported}
 }
 
