@@ -81,7 +81,7 @@ func TestVersionAndHelpOfTheBinary(t *testing.T) {
 		}
 	}
 	r := run(t, time.Minute, nil, "help", "serve")
-	if r.code != 0 || !strings.Contains(r.stdout, "-addr") || strings.Contains(r.stdout, "selftest") {
+	if r.code != 0 || !strings.Contains(r.stdout, "-addr") || strings.Contains(r.stdout, "callconf [run] [flags]") {
 		t.Fatalf("help serve:\n%s", r)
 	}
 }

@@ -110,7 +110,7 @@ func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
 		if usage != "" {
 			fmt.Fprint(fs.Output(), usage)
 		} else {
-			fmt.Fprintf(fs.Output(), "usage: %s [flags]\n\n", commandLine(fs))
+			fmt.Fprintf(fs.Output(), "usage: %s [flags]\n\n", commandName(fs))
 		}
 		fs.PrintDefaults()
 	}
@@ -127,8 +127,8 @@ func subcommand(fs *flag.FlagSet) string {
 	return name
 }
 
-// commandLine is how the user typed fs's subcommand: "callconf", "callconf serve".
-func commandLine(fs *flag.FlagSet) string {
+// commandName is how the user typed fs's subcommand: "callconf", "callconf serve".
+func commandName(fs *flag.FlagSet) string {
 	return strings.TrimSpace(progName + " " + subcommand(fs))
 }
 
@@ -208,7 +208,7 @@ func flagError(fs *flag.FlagSet, err error) string {
 		}
 	}
 	help := strings.TrimSpace("help " + subcommand(fs))
-	return fmt.Sprintf("%s: %s\nrun '%s %s' for usage", commandLine(fs), msg, progName, help)
+	return fmt.Sprintf("%s: %s\nrun '%s %s' for usage", commandName(fs), msg, progName, help)
 }
 
 // unknownCommand is the message for a first argument that is neither a command nor a flag.
