@@ -66,7 +66,8 @@ const maxArgBody = 64 << 10
 // tab, and with line breaks only when it is valid JSON (the lines of a JSON body are broken
 // outside its strings, so indenting the printed line, as Ginkgo's console output does, adds
 // only whitespace between JSON tokens). Any other body is piped from printf with the bytes
-// that are no printable UTF-8 escaped. vars write parts of the URL as shell variables.
+// that are no printable UTF-8 escaped; a large one with long runs of one byte is generated,
+// the runs written as counts. vars write parts of the URL as shell variables.
 func (c *Client) Curl(e *Exchange, vars ...URLVar) string {
 	if e == nil {
 		return ""
@@ -135,6 +136,9 @@ func (c *Client) Curl(e *Exchange, vars ...URLVar) string {
 		if e.Method == http.MethodPost || e.Method == http.MethodPut || e.Method == http.MethodPatch {
 			args = append(args, "--data-binary", "''")
 		}
+	case len(e.RequestBody) > maxArgBody && hasRun(e.RequestBody):
+		prefix = generator(e.RequestBody) + " | "
+		args = append(args, "--data-binary", "@-")
 	case argSafe(e.RequestBody):
 		args = append(args, "--data-binary", ShellQuote(string(e.RequestBody)))
 	default:
@@ -142,6 +146,60 @@ func (c *Client) Curl(e *Exchange, vars ...URLVar) string {
 		args = append(args, "--data-binary", "@-")
 	}
 	return c.Redact(prefix + strings.Join(args, " "))
+}
+
+// minRun is the shortest run of one byte that generator writes as a count, not as the bytes.
+const minRun = 256
+
+// hasRun reports whether b holds a run of one byte at least minRun long.
+func hasRun(b []byte) bool {
+	for i := 0; i < len(b); {
+		j := i + 1
+		for j < len(b) && b[j] == b[i] {
+			j++
+		}
+		if j-i >= minRun {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// generator writes a shell command group that prints exactly b, each run of one byte at least
+// minRun long as a count (printf pads an empty string with that many spaces, tr turns them into
+// the byte) and the rest through printf: a 2 MiB body of one letter stays one short line.
+func generator(b []byte) string {
+	var parts []string
+	lit := 0 // start of the literal text not written yet
+	flush := func(end int) {
+		if end > lit {
+			parts = append(parts, "printf "+ShellQuote(printfFormat(b[lit:end])))
+		}
+	}
+	for i := 0; i < len(b); {
+		j := i + 1
+		for j < len(b) && b[j] == b[i] {
+			j++
+		}
+		if j-i >= minRun {
+			flush(i)
+			parts = append(parts, fmt.Sprintf("printf '%%%ds' '' | tr ' ' %s", j-i, trChar(b[i])))
+			lit = j
+		}
+		i = j
+	}
+	flush(len(b))
+	return "{ " + strings.Join(parts, "; ") + "; }"
+}
+
+// trChar writes byte c as the second operand of tr: as is when it is a letter or digit, else
+// as an octal escape, which tr reads the same everywhere.
+func trChar(c byte) string {
+	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+		return string(c)
+	}
+	return fmt.Sprintf(`'\%03o'`, c)
 }
 
 // quoteURL quotes u as one shell word, with the segments vars name written as variables.

@@ -123,3 +123,32 @@ func TestCurlURLVar(t *testing.T) {
 		}
 	}
 }
+
+// TestCurlLongBodiesStayShort: a large body made of long runs of one byte (PATCH-08's 2 MiB
+// subject, 10,000 levels of nesting) is printed as a short generator that sends exactly it,
+// not as megabytes in the failure message.
+func TestCurlLongBodiesStayShort(t *testing.T) {
+	base, got := recorder(t)
+	cfg := testConfig(base)
+	cfg.Timeout = 10 * time.Second
+	c := newClient(t, cfg)
+	for _, body := range []string{
+		`{"subject": "` + strings.Repeat("x", 2<<20) + `"}`,
+		`{"chatInfo": {"threadId": ` + strings.Repeat(`[`, 40000) + strings.Repeat("]", 40000) + `}}`,
+		"-" + strings.Repeat(" ", 70000) + "'%s\\n" + strings.Repeat("\x00", 300) + "ü",
+	} {
+		e := c.Do(context.Background(), Request{Method: "PATCH", Path: "/communications/calls/a", Body: []byte(body)})
+		<-got
+		line := c.Curl(e)
+		if len(line) > 1000 {
+			t.Errorf("a %d-byte body takes a %d-byte line", len(body), len(line))
+			continue
+		}
+		if out, err := sh(t, line); err != nil {
+			t.Fatalf("%s: %v\n%s", line, err, out)
+		}
+		if have := <-got; string(have.body) != body {
+			t.Errorf("%s\nsent %d bytes (%q…), want %d", line, len(have.body), have.body[:min(len(have.body), 40)], len(body))
+		}
+	}
+}
