@@ -182,7 +182,7 @@ func TestRerunLineKeepsStrictForAShouldFailure(t *testing.T) {
 }
 
 // TestRerunLineReproducesAMustFailure: the same for a MUST failure (an upper-cased id, PATCH-03)
-// without --strict, through the runner's and through the Ginkgo line.
+// without --strict, through the runner's and through the Ginkgo line, which prints one verdict.
 func TestRerunLineReproducesAMustFailure(t *testing.T) {
 	full, f := rerunCase(t, "id-uppercased", 1, "--concurrency", "9")
 	if testing.Short() {
@@ -196,6 +196,11 @@ func TestRerunLineReproducesAMustFailure(t *testing.T) {
 	}
 	re := paste(t, 8*time.Minute, line, "CALLCONF_TOKEN="+token)
 	got, _ := verdictOf(t, re)
+	// One verdict: the suite binary's preview of the tree judged nothing and used to print a
+	// CONFORMS report before the run's own.
+	if n := len(verdictLine.FindAllString(re.stdout, -1)); n != 1 {
+		t.Errorf("the Ginkgo line printed %d verdicts:\n%s", n, re)
+	}
 	if re.code != full.code || got != verdict || !regexp.MustCompile(`Will run \S*1\S* of`).MatchString(re.stdout) {
 		t.Errorf("pasted %s\nexit %d, verdict %q; the run: exit %d, verdict %q\n%s", line, re.code, got, full.code, verdict, re)
 	}
