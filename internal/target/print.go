@@ -1,6 +1,7 @@
 package target
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -47,11 +48,27 @@ func (c *Client) redactHeader(h http.Header, request bool) http.Header {
 	return out
 }
 
-// Curl returns one shell line (POSIX sh) that reproduces the request: the token is written as
-// "$CALLCONF_TOKEN", secret header values as [REDACTED]; --globoff and --path-as-is keep the raw
-// path intact; the body goes through --data-binary, piped from printf when it holds bytes that
-// cannot sit on one line.
-func (c *Client) Curl(e *Exchange) string {
+// URLVar makes Curl write one path segment of an exchange's URL as a shell variable, for a
+// resource the reader must create anew (a call the spec created and then deleted): when the URL
+// begins with Prefix+Segment, followed by its end, '/' or '?', the segment is written
+// "${Var:?Hint}", so the shell refuses to run the line until the reader has set Var.
+type URLVar struct{ Prefix, Segment, Var, Hint string }
+
+// maxArgBody is the largest body Curl writes as a command-line argument: longer ones go through
+// printf, a shell builtin, so no exec argument limit applies.
+const maxArgBody = 64 << 10
+
+// Curl returns a POSIX sh command that reproduces the request. The token is written as
+// "$CALLCONF_TOKEN" and the value of each secret header as the variable config.SecretHeaderVar
+// names, so the line runs as printed in a shell that holds them and never shows them;
+// --globoff and --path-as-is keep the raw path intact. The body goes to --data-binary
+// verbatim in single quotes when it is readable text: UTF-8 without control characters but
+// tab, and with line breaks only when it is valid JSON (the lines of a JSON body are broken
+// outside its strings, so indenting the printed line, as Ginkgo's console output does, adds
+// only whitespace between JSON tokens). Any other body is piped from printf with the bytes
+// that are no printable UTF-8 escaped; a large one with long runs of one byte is generated,
+// the runs written as counts. vars write parts of the URL as shell variables.
+func (c *Client) Curl(e *Exchange, vars ...URLVar) string {
 	if e == nil {
 		return ""
 	}
@@ -71,7 +88,7 @@ func (c *Client) Curl(e *Exchange) string {
 	} else {
 		args = append(args, "-X", ShellQuote(e.Method))
 	}
-	args = append(args, ShellQuote(e.URL))
+	args = append(args, quoteURL(e.URL, vars))
 
 	names := make([]string, 0, len(e.RequestHeader))
 	for k := range e.RequestHeader {
@@ -83,9 +100,12 @@ func (c *Client) Curl(e *Exchange) string {
 			continue
 		}
 		for _, v := range e.RequestHeader[k] {
-			if v == "" {
+			switch {
+			case c.cfg.IsSecretHeader(k):
+				args = append(args, "-H", ShellQuote(k+": ")+`"$`+config.SecretHeaderVar(k)+`"`)
+			case v == "":
 				args = append(args, "-H", ShellQuote(k+";")) // curl's syntax for an empty header
-			} else {
+			default:
 				args = append(args, "-H", ShellQuote(k+": "+v))
 			}
 		}
@@ -116,7 +136,10 @@ func (c *Client) Curl(e *Exchange) string {
 		if e.Method == http.MethodPost || e.Method == http.MethodPut || e.Method == http.MethodPatch {
 			args = append(args, "--data-binary", "''")
 		}
-	case oneLineSafe(e.RequestBody):
+	case len(e.RequestBody) > maxArgBody && hasRun(e.RequestBody):
+		prefix = generator(e.RequestBody) + " | "
+		args = append(args, "--data-binary", "@-")
+	case argSafe(e.RequestBody):
 		args = append(args, "--data-binary", ShellQuote(string(e.RequestBody)))
 	default:
 		prefix = "printf " + ShellQuote(printfFormat(e.RequestBody)) + " | "
@@ -125,44 +148,124 @@ func (c *Client) Curl(e *Exchange) string {
 	return c.Redact(prefix + strings.Join(args, " "))
 }
 
-// shellQuote single-quotes s for POSIX sh.
-func ShellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
-	}) < 0 {
-		return s
+// minRun is the shortest run of one byte that generator writes as a count, not as the bytes.
+const minRun = 256
+
+// hasRun reports whether b holds a run of one byte at least minRun long.
+func hasRun(b []byte) bool {
+	for i := 0; i < len(b); {
+		j := i + 1
+		for j < len(b) && b[j] == b[i] {
+			j++
+		}
+		if j-i >= minRun {
+			return true
+		}
+		i = j
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return false
 }
 
-// oneLineSafe: printable UTF-8 (tab allowed) can sit in single quotes on one line.
-func oneLineSafe(b []byte) bool {
-	if !utf8.Valid(b) {
+// generator writes a shell command group that prints exactly b, each run of one byte at least
+// minRun long as a count (printf pads an empty string with that many spaces, tr turns them into
+// the byte) and the rest through printf: a 2 MiB body of one letter stays one short line.
+func generator(b []byte) string {
+	var parts []string
+	lit := 0 // start of the literal text not written yet
+	flush := func(end int) {
+		if end > lit {
+			parts = append(parts, "printf "+ShellQuote(printfFormat(b[lit:end])))
+		}
+	}
+	for i := 0; i < len(b); {
+		j := i + 1
+		for j < len(b) && b[j] == b[i] {
+			j++
+		}
+		if j-i >= minRun {
+			flush(i)
+			parts = append(parts, fmt.Sprintf("printf '%%%ds' '' | tr ' ' %s", j-i, trChar(b[i])))
+			lit = j
+		}
+		i = j
+	}
+	flush(len(b))
+	return "{ " + strings.Join(parts, "; ") + "; }"
+}
+
+// trChar writes byte c as the second operand of tr: as is when it is a letter or digit, else
+// as an octal escape, which tr reads the same everywhere.
+func trChar(c byte) string {
+	if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+		return string(c)
+	}
+	return fmt.Sprintf(`'\%03o'`, c)
+}
+
+// quoteURL quotes u as one shell word, with the segments vars name written as variables.
+func quoteURL(u string, vars []URLVar) string {
+	for _, v := range vars {
+		rest, ok := strings.CutPrefix(u, v.Prefix+v.Segment)
+		if !ok || v.Segment == "" || rest != "" && rest[0] != '/' && rest[0] != '?' {
+			continue
+		}
+		word := ShellQuote(v.Prefix) + `"${` + v.Var + `:?` + v.Hint + `}"`
+		if rest != "" {
+			word += ShellQuote(rest)
+		}
+		return word
+	}
+	return ShellQuote(u)
+}
+
+// ShellQuote quotes s as one POSIX sh word (config.ShellQuote).
+func ShellQuote(s string) string { return config.ShellQuote(s) }
+
+// argSafe reports whether Curl may write body verbatim as an argument (see Curl): readable
+// UTF-8 text, on one line unless it is valid JSON, that curl cannot take for a file name.
+func argSafe(b []byte) bool {
+	if len(b) > maxArgBody || b[0] == '@' || !utf8.Valid(b) {
 		return false
 	}
+	lines := false
 	for _, r := range string(b) {
-		if (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		switch {
+		case r == '\n':
+			lines = true
+		case r == '\t':
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return false
 		}
 	}
-	return true
+	return !lines || json.Valid(b)
 }
 
-// printfFormat renders b as a printf format that prints exactly b: octal escapes for bytes that
-// are not printable ASCII, and escaped % and backslash.
+// printfFormat renders b as a printf format that prints exactly b: printable UTF-8 as it is,
+// line breaks and tabs as \n and \t, every other byte as an octal escape, and % and backslash
+// escaped.
 func printfFormat(b []byte) string {
 	var sb strings.Builder
-	for _, c := range b {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
 		switch {
-		case c == '%':
+		case r == '-' && i == 0: // a leading '-' would read as an option of printf
+			sb.WriteString(`\055`)
+		case r == '%':
 			sb.WriteString("%%")
-		case c == '\\':
+		case r == '\\':
 			sb.WriteString(`\\`)
-		case c >= 0x20 && c < 0x7f:
-			sb.WriteByte(c)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r == utf8.RuneError && n <= 1, r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0:
+			for _, c := range b[i : i+n] {
+				fmt.Fprintf(&sb, `\%03o`, c)
+			}
 		default:
-			fmt.Fprintf(&sb, `\%03o`, c)
+			sb.Write(b[i : i+n])
 		}
+		i += n
 	}
 	return sb.String()
 }

@@ -39,6 +39,11 @@ type Session struct {
 	// SampleID is an id the target gave out (or the user named), so invented ids can take
 	// its shape.
 	SampleID string `json:"sampleId,omitempty"`
+	// Rerun is the run's configuration as a command line, for the re-run lines of failure
+	// messages. The process that prepares the target writes it from the user's configuration:
+	// the others may hold a derived one (a parallel run's children get the token, not its
+	// file, and a share of the rate limits).
+	Rerun config.CommandLine `json:"rerun"`
 }
 
 // Has reports whether the target has capability c.
@@ -112,7 +117,7 @@ func (t *Target) Close() {
 // configured (its token joins tokens' redactor), builds the run's client, taking bearer tokens
 // from tokens, and discovers capabilities when the user did not declare them.
 func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log io.Writer) (*Target, error) {
-	s := Session{BaseURL: cfg.BaseURL, CallIDs: slices.Clone(cfg.CallIDs)}
+	s := Session{BaseURL: cfg.BaseURL, CallIDs: slices.Clone(cfg.CallIDs), Rerun: cfg.Args()}
 	stop := func() {}
 	if s.BaseURL == "" {
 		tok := ids.Token("callconf-")

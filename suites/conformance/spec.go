@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -370,31 +371,86 @@ func (p *probe) failureMessage() string {
 		}
 		fmt.Fprintf(&b, "  %d. %s%s\n", i+1, where, f)
 	}
+	var vars []target.URLVar // the calls made by the exchanges so far that are gone now
 	for i, ex := range p.exchanges {
-		fmt.Fprintf(&b, "\n--- exchange %d ---\n%s\nreproduce: %s\n", i+1, p.s.client.Transcript(ex, maxTranscriptBody), p.s.client.Curl(ex))
+		fmt.Fprintf(&b, "\n--- exchange %d ---\n%s\n", i+1, p.s.client.Transcript(ex, maxTranscriptBody))
+		curl := p.s.client.Curl(ex, vars...)
+		for _, v := range vars {
+			if strings.Contains(curl, "${"+v.Var+":?") {
+				fmt.Fprintf(&b, "(on the call an earlier exchange created, written $%s: see there)\n", v.Var)
+			}
+		}
+		fmt.Fprintf(&b, "reproduce: %s\n", curl)
+		if v, ok := p.recreate(i, len(vars)); ok {
+			vars = append(vars, v)
+			del := p.s.client.Curl(deleteOf(ex, v), v)
+			fmt.Fprintf(&b, "This created call %s, which the spec deleted when it ended. The lines below write it as $%s: "+
+				"run the line above, set %s to the \"id\" it answers, then run them in order. Delete the new call afterwards:\n  %s\n",
+				v.Segment, v.Var, v.Var, del)
+		}
 	}
-	// Ginkgo matches --focus against the suite's description and the spec's full text.
-	focus := "^" + regexp.QuoteMeta(SuiteName+" "+spec.FullText()) + "$"
-	fmt.Fprintf(&b, "\nre-run only this spec:\n  %s\n  %s\n", rerunRunner(p.s, focus), rerunGinkgo(p.s, focus))
+	fmt.Fprintf(&b, "\nre-run only this spec (from the module root; the Ginkgo line exits 1 on any failed spec, whatever its level):\n  %s\n  %s\n",
+		rerunRunner(p.s, spec.FullText()), rerunGinkgo(p.s, spec.FullText()))
 	return b.String()
 }
 
-func rerunRunner(s *suite, focus string) string {
-	return "go run ./runner" + targetFlags(s) + " --focus " + target.ShellQuote(focus)
+// recreate returns, when exchange i created a call that the spec deletes when it ends, the
+// variable the curl lines of later exchanges write its id as (n calls are written so far).
+// Without delete the call outlives the spec, and the lines can name it.
+func (p *probe) recreate(i, n int) (target.URLVar, bool) {
+	ex := p.exchanges[i]
+	if !p.s.session.Has(requirements.Delete) || ex.Method != http.MethodPost || ex.Status != http.StatusCreated ||
+		ex.URL != p.s.client.BaseURL()+requirements.CollectionPath {
+		return target.URLVar{}, false
+	}
+	obj, err := check.DecodeObject(ex.Body)
+	id, _ := obj["id"].(string)
+	if err != nil || id == "" {
+		return target.URLVar{}, false
+	}
+	name := "CALL_ID"
+	if n > 0 {
+		name = fmt.Sprintf("CALL_ID_%d", n+1)
+	}
+	return target.URLVar{Prefix: ex.URL + "/", Segment: escapeID(id), Var: name,
+		Hint: fmt.Sprintf("set it to the id exchange %d answers", i+1)}, true
 }
 
-func rerunGinkgo(s *suite, focus string) string {
-	return "go tool ginkgo run --focus " + target.ShellQuote(focus) + " ./suites/conformance --" + targetFlags(s)
+// deleteOf is the DELETE of the call that create made, as the spec's clean-up sends it.
+func deleteOf(create *target.Exchange, v target.URLVar) *target.Exchange {
+	del := *create
+	del.Method, del.URL, del.RequestBody = http.MethodDelete, v.Prefix+v.Segment, nil
+	del.RequestHeader = create.RequestHeader.Clone()
+	del.RequestHeader.Del("Content-Type")
+	del.RequestHeader.Del("Client-Request-Id")
+	return &del
 }
 
-// targetFlags names the target for a re-run; the token comes from the environment, never a flag.
-func targetFlags(s *suite) string {
-	if s.session.Embedded {
-		return ""
+// RerunFocus is the --focus that selects exactly the spec with this full text: Ginkgo matches
+// --focus against the suite's description and the spec's full text, joined by a space, and
+// CheckTree refuses two specs with one full text.
+func RerunFocus(fullText string) string {
+	return "^" + regexp.QuoteMeta(SuiteName+" "+fullText) + "$"
+}
+
+// rerunRunner is the runner's command line that runs only the spec with this full text, with
+// every setting of the run that shaped it.
+func rerunRunner(s *suite, fullText string) string {
+	return commandLine(s.session.Rerun.Env, "go run ./runner", s.session.Rerun.Flags, "--focus", target.ShellQuote(RerunFocus(fullText)))
+}
+
+// rerunGinkgo is the same through the Ginkgo CLI: the suite binary takes the harness's flags
+// after "--" (config.Bind on flag.CommandLine).
+func rerunGinkgo(s *suite, fullText string) string {
+	cmd := "go tool ginkgo run --focus " + target.ShellQuote(RerunFocus(fullText)) + " ./suites/conformance"
+	if len(s.session.Rerun.Flags) == 0 {
+		return commandLine(s.session.Rerun.Env, cmd, nil)
 	}
-	out := " --base-url " + target.ShellQuote(s.session.BaseURL)
-	for _, id := range s.session.CallIDs {
-		out += " --call-id " + target.ShellQuote(id)
-	}
-	return out
+	return commandLine(s.session.Rerun.Env, cmd, append([]string{"--"}, s.session.Rerun.Flags...))
+}
+
+// commandLine joins environment assignments, a command and its arguments (all shell words).
+func commandLine(env []string, cmd string, args []string, more ...string) string {
+	words := append(append(append(slices.Clone(env), cmd), args...), more...)
+	return strings.Join(words, " ")
 }

@@ -1,0 +1,133 @@
+package config
+
+import (
+	"strings"
+)
+
+// CommandLine is a configuration written as a POSIX sh command line for another run of the
+// harness (a re-run of one spec): Env goes before the command, Flags after it. Both are shell
+// words, quoted where needed, to be joined with spaces. No secret value is ever written: a
+// secret is read, by name, from the environment of the shell the line is pasted into.
+type CommandLine struct {
+	// Env assigns each secret that has no flag from the variable of the same name, e.g.
+	// CALLCONF_TOKEN="${CALLCONF_TOKEN:?set it to the bearer token}": exported or not, the
+	// variable reaches the harness, and the shell refuses to run the line when it is unset.
+	Env []string `json:"env,omitempty"`
+	// Flags are the flags of every setting that differs from its default, in the order of the
+	// settings table.
+	Flags []string `json:"flags,omitempty"`
+}
+
+// Args writes the configuration as the command line of another run that judges the target
+// exactly as this one did: every setting that differs from its default, as flags (paths made
+// absolute), except three that do not change what is judged and that a re-run must not repeat:
+// the config file (its values are written out as flags instead), --report-dir (a re-run would
+// overwrite this run's reports) and --procs (how the specs are shared out). Against the
+// embedded reference the token settings are left out too: it makes its own token. Secrets are
+// never written: the token and the OAuth client secret come from their files (--token-file,
+// --oauth-client-secret-file) when the run read them from one, else from the variables
+// CALLCONF_TOKEN and CALLCONF_OAUTH_CLIENT_SECRET of the shell the line is pasted into; the
+// value of a secret header from the variable SecretHeaderVar names.
+func (c Config) Args() CommandLine {
+	var cl CommandLine
+	for _, s := range settings() {
+		if !rerunNeeds(c, s.key) {
+			continue
+		}
+		switch {
+		case s.noFlag: // a secret: the token, the OAuth client secret
+			if _, set := s.field.export(c); set && !c.secretFromFile(s.key) {
+				cl.Env = append(cl.Env, s.env+`="${`+s.env+`:?set it to the `+secretNoun(s.key)+`}"`)
+			}
+		case s.key == keyHeader:
+			for _, h := range c.Headers {
+				if c.IsSecretHeader(h.Name) {
+					cl.Flags = append(cl.Flags, "--"+s.key, ShellQuote(h.Name+"=")+`"${`+SecretHeaderVar(h.Name)+`:?set it to the value of header `+h.Name+`}"`)
+				} else {
+					cl.Flags = append(cl.Flags, "--"+s.key, ShellQuote(h.Name+"="+h.Value))
+				}
+			}
+		default:
+			v, set := s.field.export(c)
+			if !set {
+				continue
+			}
+			switch s.field.kind() {
+			case kindBool:
+				if v == "true" {
+					cl.Flags = append(cl.Flags, "--"+s.key)
+				} else {
+					cl.Flags = append(cl.Flags, "--"+s.key+"="+v)
+				}
+			case kindList:
+				// Env's encoding: one item a line (no item can hold a line break).
+				for _, item := range strings.Split(v, "\n") {
+					if item != "" {
+						cl.Flags = append(cl.Flags, "--"+s.key, ShellQuote(item))
+					}
+				}
+			default:
+				cl.Flags = append(cl.Flags, "--"+s.key, ShellQuote(v))
+			}
+		}
+	}
+	return cl
+}
+
+// rerunNeeds reports whether the setting key belongs on a re-run's command line (see Args).
+func rerunNeeds(c Config, key string) bool {
+	switch key {
+	case keyConfig, keyReportDir, keyProcs:
+		return false
+	case keyToken, keyTokenFile, keyTokenCommand, keyTokenRefresh, keyOAuthTokenURL, keyOAuthClientID,
+		keyOAuthScope, keyOAuthSecret, keyOAuthSecretFile:
+		return !c.Embedded()
+	}
+	return true
+}
+
+// secretFromFile reports whether the secret named by key was read from its file, whose flag
+// then stands for it on a command line.
+func (c Config) secretFromFile(key string) bool {
+	switch key {
+	case keyToken:
+		return c.TokenFile != ""
+	case keyOAuthSecret:
+		return c.OAuthClientSecretFile != ""
+	}
+	return false
+}
+
+func secretNoun(key string) string {
+	if key == keyOAuthSecret {
+		return "OAuth client secret"
+	}
+	return "bearer token"
+}
+
+// SecretHeaderVar names the shell variable that command lines printed for a person (re-run and
+// curl lines) read the value of secret header name from: HEADER_ and the name in upper case,
+// every character other than a letter or digit written as '_' (X-Api-Key: HEADER_X_API_KEY).
+// It deliberately lacks the CALLCONF_ prefix: it is the shell's, never read by the harness.
+func SecretHeaderVar(name string) string {
+	return "HEADER_" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+// ShellQuote quotes s as one POSIX sh word: as is when it holds only characters no shell treats
+// specially, else in single quotes (a quote inside ends them, is escaped, and opens them again).
+func ShellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
