@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"testing"
@@ -20,6 +21,11 @@ var flags = config.Bind(flag.CommandLine)
 func TestConformance(t *testing.T) {
 	RegisterFailHandler(Fail)
 	cfg, err := flags.Load(os.LookupEnv)
+	if err == nil {
+		// The same guards as the runner: no silent green from a misspelt variable, or from a
+		// token given without the base URL it was meant for.
+		err = errors.Join(config.CheckEnviron(os.Environ()), cfg.CheckTarget())
+	}
 	if err != nil {
 		t.Fatalf("configuration:\n%v", err)
 	}
