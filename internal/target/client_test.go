@@ -35,6 +35,15 @@ const (
 	bound = 2 * time.Second
 )
 
+// slowConfig is testConfig for tests that do not test timeouts and do more than one loopback
+// round trip per request (a TLS handshake under the race detector on a loaded machine can take
+// longer than testTimeout).
+func slowConfig(base string) config.Config {
+	c := testConfig(base)
+	c.Timeout = 10 * time.Second
+	return c
+}
+
 func testConfig(base string) config.Config {
 	c := config.Default()
 	c.BaseURL = base
@@ -429,7 +438,7 @@ func TestTLS(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	// Verification is on by default: a self-signed server fails, with a hint.
-	e := newClient(t, testConfig(srv.URL)).Do(context.Background(), Request{Method: "GET", Path: "/c/1"})
+	e := newClient(t, slowConfig(srv.URL)).Do(context.Background(), Request{Method: "GET", Path: "/c/1"})
 	if e.Err == nil || !strings.Contains(e.Err.Error(), "certificate") || !strings.Contains(e.Err.Error(), "--ca-file") {
 		t.Fatalf("default TLS: %v", e.Err)
 	}
@@ -438,7 +447,7 @@ func TestTLS(t *testing.T) {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(srv.URL)
+	cfg := slowConfig(srv.URL)
 	cfg.CAFile = ca
 	c := newClient(t, cfg)
 	if e := c.Do(context.Background(), Request{Method: "GET", Path: "/c/1"}); e.Err != nil || e.Status != 200 {
@@ -448,7 +457,7 @@ func TestTLS(t *testing.T) {
 		t.Errorf("curl: %s", curl)
 	}
 
-	cfg = testConfig(srv.URL)
+	cfg = slowConfig(srv.URL)
 	cfg.InsecureSkipTLSVerify = true
 	c = newClient(t, cfg)
 	if e := c.Do(context.Background(), Request{Method: "GET", Path: "/c/1"}); e.Err != nil || e.Status != 200 {
