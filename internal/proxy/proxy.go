@@ -23,10 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -87,7 +85,7 @@ type Proxy struct {
 	baseURL  string // scheme://host/path, without a trailing slash
 	limit    int64
 	timeout  time.Duration
-	rp       *httputil.ReverseProxy
+	wire     *wire // the HTTP/1.1 client for a plain-HTTP target; nil: tr
 	judge    *judge.Judge
 	v        *schemas.Validator
 	red      *redact.Redactor
@@ -165,14 +163,18 @@ func New(o Options) (*Proxy, error) {
 		out:      bufio.NewWriterSize(o.Log, 64<<10),
 		queue:    make(chan *record, o.Queue),
 	}
-	p.rp = &httputil.ReverseProxy{
-		Director:       p.direct,
-		Transport:      tr,
-		FlushInterval:  0, // an answer of known length is written whole; one of unknown length (streamed) is flushed as it comes
-		BufferPool:     bufferPool{},
-		ErrorLog:       log.New(io.Discard, "", 0),
-		ErrorHandler:   p.noAnswer,
-		ModifyResponse: p.answer,
+	if u.Scheme == "http" && !viaProxy(u) {
+		port := u.Port()
+		if port == "" {
+			port = "80"
+		}
+		p.wire = &wire{
+			addr:    net.JoinHostPort(u.Hostname(), port),
+			host:    u.Host,
+			dialer:  net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second},
+			maxIdle: tr.MaxIdleConnsPerHost,
+			maxAge:  tr.IdleConnTimeout,
+		}
 	}
 	for range o.Workers {
 		p.workers.Add(1)
@@ -202,14 +204,15 @@ func transport(cfg config.Config) (*http.Transport, error) {
 	return tr, nil
 }
 
-// bufferPool lends ReverseProxy its copy buffers, which it would otherwise allocate (32 KiB)
-// for every answer.
-type bufferPool struct{}
+// viaProxy reports whether the environment (HTTP_PROXY, NO_PROXY) sends requests to u through
+// an HTTP proxy, which http.Transport then speaks to.
+func viaProxy(u *url.URL) bool {
+	pu, err := http.ProxyFromEnvironment(&http.Request{URL: u})
+	return err != nil || pu != nil
+}
 
+// buffers lends the copy buffers of bodies that are not kept whole.
 var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }
 
 // Redact replaces every secret of the redactor (the configured token and secret header values)
 // wherever it occurs in s.
@@ -236,10 +239,10 @@ func (p *Proxy) Close() {
 	p.out.Flush() //nolint:errcheck // the last lines, if the log can take them
 	p.logMu.Unlock()
 	p.tr.CloseIdleConnections()
+	if p.wire != nil {
+		p.wire.closeIdle()
+	}
 }
-
-// recordKey carries an exchange's record from ServeHTTP to the ReverseProxy's hooks.
-type recordKey struct{}
 
 // ServeHTTP forwards r to the target and hands the exchange to the judge once it is answered.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -249,24 +252,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		method:    r.Method,
 		path:      rawPath(r),
 		query:     r.URL.RawQuery,
-		reqHeader: r.Header, // never changed: ReverseProxy sends a clone
+		reqHeader: r.Header, // never changed: the proxy's additions are written beside it
 	}
 	rec.route, rec.id = routeOf(rec.path)
 	rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
-	if rec.route != routeNone && r.Body != nil && r.Body != http.NoBody {
-		rec.reqBody.sized(r.ContentLength)
-		if p.opts.FindingsHeader {
-			// Buffered: the whole request (up to the limit) is here before the answer is judged.
-			rec.reqBody.fill(r.Body)
-			r.Body = rec.reqBody.replay(r.Body)
-		} else {
-			r.Body = &tee{ReadCloser: r.Body, c: &rec.reqBody}
-		}
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
-	defer cancel()
+	deadline := rec.start.Add(p.timeout)
 	if _, ok := r.Header["Authorization"]; !ok {
+		ctx, cancel := context.WithDeadline(r.Context(), deadline)
 		tok, err := p.tokens.Token(ctx)
+		cancel()
 		if err != nil { // the message never holds a token
 			rec.err, rec.status = err, http.StatusBadGateway
 			p.refuse(w, http.StatusBadGateway, "callconfProxyNoToken", err)
@@ -275,79 +269,43 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.token = tok
 	}
-	defer func() {
-		// ReverseProxy panics with http.ErrAbortHandler when the answer breaks off mid-body
-		// (the target or the client went away): the exchange is logged, not judged.
-		if v := recover(); v != nil {
-			rec.aborted = true
-			p.finish(rec)
-			panic(v)
-		}
-	}()
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, recordKey{}, rec)))
+	o, err := p.outbound(r, rec)
+	var resp *http.Response
+	if err == nil {
+		resp, err = p.send(r.Context(), r, o, deadline)
+	}
+	if err != nil {
+		p.noAnswer(w, r, rec, err)
+		p.finish(rec)
+		return
+	}
+	if !p.relay(w, resp, rec) {
+		// The answer broke off mid-body (the target or the client went away): the exchange is
+		// logged, not judged, and the client's connection is cut, as net/http does for
+		// http.ErrAbortHandler.
+		rec.aborted = true
+		p.finish(rec)
+		panic(http.ErrAbortHandler)
+	}
 	p.finish(rec)
-}
-
-// direct points the outgoing request at the target: the base URL's scheme and host, its path
-// followed by the path the client asked for, byte for byte. Host becomes the target's. The
-// configured token and extra headers are added only where the client sent no such header, so
-// that a client's own Authorization (a wrong token a client test sends on purpose, say) reaches
-// the target as sent; the token goes nowhere but the target, since nothing else is ever dialled.
-func (p *Proxy) direct(out *http.Request) {
-	rec := out.Context().Value(recordKey{}).(*record)
-	out.URL.Scheme, out.URL.Host = p.base.Scheme, p.base.Host
-	path := p.basePath + rec.path
-	if strings.HasPrefix(path, "//") {
-		path = "//" + p.base.Host + path // a leading "//" would read as an authority
-	}
-	out.URL.Opaque, out.URL.Path, out.URL.RawPath = path, "", ""
-	out.URL.RawQuery = rec.query
-	out.Host = ""
-	if _, ok := out.Header["X-Forwarded-For"]; !ok {
-		out.Header["X-Forwarded-For"] = nil // nil: ReverseProxy adds none
-	}
-	cfg := p.opts.Config
-	if rec.token != "" {
-		out.Header.Set("Authorization", "Bearer "+rec.token)
-	}
-	for _, h := range cfg.Headers {
-		if _, ok := rec.reqHeader[http.CanonicalHeaderKey(h.Name)]; !ok {
-			out.Header.Add(h.Name, h.Value)
-		}
-	}
-}
-
-// answer records the target's answer and sets up the copy the judge reads.
-func (p *Proxy) answer(resp *http.Response) error {
-	rec := resp.Request.Context().Value(recordKey{}).(*record)
-	rec.status, rec.respHeader = resp.StatusCode, resp.Header // ReverseProxy changes it no more
-	if rec.route == routeNone {
-		return nil
-	}
-	if !p.opts.FindingsHeader {
-		rec.respBody.sized(resp.ContentLength)
-		resp.Body = &tee{ReadCloser: resp.Body, c: &rec.respBody}
-		return nil
-	}
-	rec.respHeader = resp.Header.Clone() // the judge's copy, without the header added below
-	rec.respBody.fill(resp.Body)
-	resp.Body = rec.respBody.replay(resp.Body)
-	j := p.judgeRecord(rec)
-	rec.judged = &j
-	resp.Header.Set(FindingsHeader, headerSummary(j, p.Redact))
-	return nil
 }
 
 // noAnswer answers 502 when the target gave no answer (refused, reset, timed out). The body is a
 // Graph error naming the cause, so a client can tell the proxy's 502 from the target's own.
-func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, err error) {
-	rec := r.Context().Value(recordKey{}).(*record)
+func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, rec *record, err error) {
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		err = fmt.Errorf("timed out after %s (--timeout): %w", p.timeout, err)
+	var cb errClientBody
+	switch {
+	case errors.As(err, &cb):
+	case r.Context().Err() != nil:
+		err = fmt.Errorf("the client went away: %w", err)
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		err = fmt.Errorf("no answer from the target: timed out after %s (--timeout): %w", p.timeout, err)
+	default:
+		err = fmt.Errorf("no answer from the target: %w", err)
 	}
 	rec.err, rec.status = err, http.StatusBadGateway
-	p.refuse(w, http.StatusBadGateway, "callconfProxyNoAnswer", fmt.Errorf("no answer from the target: %w", err))
+	p.refuse(w, http.StatusBadGateway, "callconfProxyNoAnswer", err)
 }
 
 // refuse answers in the proxy's own name, with a Graph error whose code names the proxy, when
@@ -410,16 +368,29 @@ func (p *Proxy) logLine(rec *record, verdict string) {
 	if p.opts.Log == io.Discard {
 		return
 	}
-	path := rec.path
+	b := make([]byte, 0, 96+len(rec.path)+len(rec.query)+len(verdict))
+	b = append(b, '#')
+	b = strconv.AppendInt(b, rec.n, 10)
+	b = append(b, ' ')
+	b = append(b, rec.method...)
+	b = append(b, ' ')
+	b = append(b, rec.path...)
 	if rec.query != "" {
-		path += "?" + rec.query
+		b = append(b, '?')
+		b = append(b, rec.query...)
 	}
-	status := "---"
+	b = append(b, ' ')
 	if rec.status != 0 {
-		status = strconv.Itoa(rec.status)
+		b = strconv.AppendInt(b, int64(rec.status), 10)
+	} else {
+		b = append(b, "---"...)
 	}
-	line := fmt.Sprintf("#%d %s %s %s %.2fms %s\n", rec.n, rec.method, path, status, float64(rec.duration.Microseconds())/1000, verdict)
-	line = p.Redact(line)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, float64(rec.duration.Microseconds())/1000, 'f', 2, 64)
+	b = append(b, "ms "...)
+	b = append(b, verdict...)
+	b = append(b, '\n')
+	line := p.Redact(string(b))
 	p.logMu.Lock()
 	defer p.logMu.Unlock()
 	// Lines leave at once when the proxy is idle and in batches under load, when one write per
