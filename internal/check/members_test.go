@@ -1,10 +1,59 @@
 package check
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 )
+
+// slowDecode is Decode as it was before its fast path: json.Decoder with UseNumber, one value,
+// no data after it. Decode, DecodeObject and Members must agree with it.
+func slowDecode(body []byte) (any, error) {
+	if !utf8.Valid(body) {
+		return nil, fmt.Errorf("%w: invalid UTF-8", ErrNotJSON)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("%w: data after the first value", ErrNotJSON)
+	}
+	return v, nil
+}
+
+// TestDecodeAgreesWithJSONDecoder: Decode's one-pass path for well-formed bodies returns what
+// json.Decoder returns, and fails where it fails.
+func TestDecodeAgreesWithJSONDecoder(t *testing.T) {
+	for _, b := range membersBodies {
+		checkDecode(t, []byte(b))
+	}
+}
+
+func checkDecode(t *testing.T, body []byte) {
+	t.Helper()
+	got, err := Decode(body)
+	want, werr := slowDecode(body)
+	if (err == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: Decode %#v (%v), json.Decoder %#v (%v)", body, got, err, want, werr)
+	}
+	if err != nil && !errors.Is(err, ErrNotJSON) {
+		t.Fatalf("%q: %v is not ErrNotJSON", body, err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, b := range membersBodies {
+		f.Add([]byte(b))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { checkDecode(t, body) })
+}
 
 // membersBodies are bodies on which Members must agree with DecodeObject: nested values,
 // escapes in keys and strings, duplicates, numbers, and bodies that are not objects at all.
@@ -18,8 +67,8 @@ var membersBodies = []string{
 }
 
 // TestMembersAgreesWithDecodeObject: wherever Members answers, it answers what DecodeObject
-// would, member by member; where it declines, DecodeObject fails or the body is one it leaves
-// to DecodeObject (trailing data that json.Decoder tolerates).
+// (json.Decoder) would, member by member; where it declines, DecodeObject fails or the body is
+// one it leaves to DecodeObject (trailing data that json.Decoder tolerates).
 func TestMembersAgreesWithDecodeObject(t *testing.T) {
 	for _, b := range membersBodies {
 		checkMembers(t, []byte(b), "id", "subject", "requestedModalities", "sub\"ject")
@@ -28,7 +77,11 @@ func TestMembersAgreesWithDecodeObject(t *testing.T) {
 
 func checkMembers(t *testing.T, body []byte, names ...string) {
 	t.Helper()
-	obj, err := DecodeObject(body)
+	v, err := slowDecode(body)
+	obj, isObj := v.(map[string]any)
+	if err == nil && !isObj {
+		err = errors.New("not an object")
+	}
 	for k := range obj { // every member, so nested values are compared too
 		names = append(names, k)
 	}

@@ -258,7 +258,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
 	deadline := rec.start.Add(p.timeout)
 	if _, ok := r.Header["Authorization"]; !ok {
-		ctx, cancel := context.WithDeadline(r.Context(), deadline)
+		ctx, cancel := r.Context(), context.CancelFunc(func() {})
+		if !p.tokens.Fixed() { // a fetch may be due: bounded like the exchange
+			ctx, cancel = context.WithDeadline(ctx, deadline)
+		}
 		tok, err := p.tokens.Token(ctx)
 		cancel()
 		if err != nil { // the message never holds a token

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,7 +140,8 @@ func (t *wire) closeIdle() {
 
 // roundTrip sends o and reads the answer's head; the answer's body reads from the connection,
 // which goes back to the pool once the body has been read to its end and closed. deadline
-// bounds the whole exchange, body included; ctx's end (the client went away) aborts it. A
+// bounds the whole exchange, body included; ctx's end (the client went away) aborts the wait for
+// the answer. A
 // connection from the pool that turns out closed by the target is replaced once, when the
 // request can be sent again.
 func (t *wire) roundTrip(ctx context.Context, r *http.Request, o *outbound, deadline time.Time) (*http.Response, error) {
@@ -157,17 +159,11 @@ func (t *wire) roundTrip(ctx context.Context, r *http.Request, o *outbound, dead
 	}
 }
 
-var aLongTimeAgo = time.Unix(1, 0)
-
 // exchange sends o on c and reads the answer's head. wroteAll reports a request written whole
 // to the connection (the target may have read it).
 func (t *wire) exchange(ctx context.Context, c *wconn, r *http.Request, o *outbound, deadline time.Time) (resp *http.Response, wroteAll bool, err error) {
 	c.c.SetDeadline(deadline) //nolint:errcheck // a closed connection fails the write below
-	// The client went away: the connection's deadline passes at once, which ends a write or a
-	// read blocked on it; the connection is then closed, never reused.
-	stop := context.AfterFunc(ctx, func() { c.c.SetDeadline(aLongTimeAgo) }) //nolint:errcheck // see above
 	fail := func(err error) (*http.Response, bool, error) {
-		stop()
 		c.c.Close()
 		return nil, wroteAll, err
 	}
@@ -181,7 +177,7 @@ func (t *wire) exchange(ctx context.Context, c *wconn, r *http.Request, o *outbo
 			// The target may have answered and closed (a 413 before the whole body): read it.
 			if resp, rerr := readAnswer(c, r); rerr == nil {
 				resp.Close = true
-				return t.answered(c, resp, stop, nil), false, nil
+				return t.answered(c, resp, nil), false, nil
 			}
 			return fail(fmt.Errorf("%w: %w", errReplay, err))
 		}
@@ -190,7 +186,10 @@ func (t *wire) exchange(ctx context.Context, c *wconn, r *http.Request, o *outbo
 		wrote = make(chan error, 1)
 		go func() { wrote <- writeStream(c.bw, o) }()
 	}
-	resp, err = readAnswer(c, r)
+	err = awaitAnswer(ctx, c, deadline)
+	if err == nil {
+		resp, err = readAnswer(c, r)
+	}
 	if err != nil {
 		if wrote != nil {
 			c.c.Close()
@@ -201,13 +200,44 @@ func (t *wire) exchange(ctx context.Context, c *wconn, r *http.Request, o *outbo
 		}
 		return fail(err)
 	}
-	return t.answered(c, resp, stop, wrote), wroteAll, nil
+	return t.answered(c, resp, wrote), wroteAll, nil
 }
 
 // answered wraps the answer's body so that reading it to its end hands the connection back.
-func (t *wire) answered(c *wconn, resp *http.Response, stop func() bool, wrote chan error) *http.Response {
-	resp.Body = &wireBody{ReadCloser: resp.Body, t: t, c: c, stop: stop, wrote: wrote, keep: !resp.Close}
+func (t *wire) answered(c *wconn, resp *http.Response, wrote chan error) *http.Response {
+	resp.Body = &wireBody{ReadCloser: resp.Body, t: t, c: c, wrote: wrote, keep: !resp.Close}
 	return resp
+}
+
+// pollClient is how often the proxy looks, while it waits for an answer, whether the client is
+// still there; an answer that takes longer than that ends early when the client has gone.
+const pollClient = time.Second
+
+// awaitAnswer waits until the answer's first byte has come, or the deadline has passed, or the
+// client has gone (ctx ended): the read waits at most pollClient at a time. This costs less
+// than a watcher registered on ctx for every exchange.
+func awaitAnswer(ctx context.Context, c *wconn, deadline time.Time) error {
+	for {
+		now := time.Now()
+		if !now.Before(deadline) {
+			return os.ErrDeadlineExceeded
+		}
+		next := now.Add(pollClient)
+		if next.After(deadline) {
+			next = deadline
+		}
+		c.c.SetReadDeadline(next) //nolint:errcheck // see Peek
+		_, err := c.br.Peek(1)
+		switch {
+		case err == nil:
+			c.c.SetReadDeadline(deadline) //nolint:errcheck // a closed connection fails the read
+			return nil
+		case !errors.Is(err, os.ErrDeadlineExceeded):
+			return err
+		case ctx.Err() != nil:
+			return context.Cause(ctx)
+		}
+	}
 }
 
 // readAnswer reads the head of the final answer, skipping informational (1xx) ones.
@@ -239,7 +269,6 @@ type wireBody struct {
 	io.ReadCloser
 	t     *wire
 	c     *wconn
-	stop  func() bool
 	wrote chan error // nil: the request was written whole before the answer was read
 	keep  bool       // the target keeps the connection open
 	eof   bool
@@ -261,7 +290,7 @@ func (b *wireBody) Close() error {
 		return nil
 	}
 	b.done = true
-	reuse := b.eof && b.keep && b.stop()
+	reuse := b.eof && b.keep
 	if b.wrote != nil {
 		select {
 		case err := <-b.wrote:
@@ -271,8 +300,6 @@ func (b *wireBody) Close() error {
 			<-b.wrote
 			reuse = false
 		}
-	} else if !reuse {
-		b.stop()
 	}
 	if !reuse {
 		b.c.c.Close() // before the body's Close, which would otherwise read the rest
