@@ -174,6 +174,7 @@ func New(o Options) (*Proxy, error) {
 			dialer:  net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second},
 			maxIdle: tr.MaxIdleConnsPerHost,
 			maxAge:  tr.IdleConnTimeout,
+			poll:    pollClient,
 		}
 	}
 	for range o.Workers {

@@ -45,6 +45,7 @@ type wire struct {
 	dialer  net.Dialer
 	maxIdle int
 	maxAge  time.Duration // an idle connection older than this is closed, not reused
+	poll    time.Duration // how often a wait for an answer looks whether the client is gone
 
 	mu   sync.Mutex
 	idle []*wconn // most recently used last
@@ -58,11 +59,6 @@ type wconn struct {
 	idleSince time.Time
 	reused    bool
 }
-
-// probeAfter is how long a connection may sit idle before it is checked (for a close by the
-// target) before reuse; under load connections never wait that long, so the check is off the
-// hot path.
-const probeAfter = 100 * time.Millisecond
 
 // maxInformational bounds the 1xx answers skipped before the final one.
 const maxInformational = 8
@@ -98,8 +94,9 @@ func (t *wire) get(ctx context.Context) (*wconn, error) {
 		t.idle[n-1] = nil
 		t.idle = t.idle[:n-1]
 		t.mu.Unlock()
-		idle := now.Sub(c.idleSince)
-		if idle > t.maxAge || idle >= probeAfter && !alive(c.c) {
+		// A connection the target closed (or wrote to) while it was idle is not used: a request
+		// sent on it could be lost after the target read it. The look costs one system call.
+		if now.Sub(c.idleSince) > t.maxAge || c.br.Buffered() > 0 || !alive(c.c) {
 			c.c.Close()
 			continue
 		}
@@ -186,7 +183,7 @@ func (t *wire) exchange(ctx context.Context, c *wconn, r *http.Request, o *outbo
 		wrote = make(chan error, 1)
 		go func() { wrote <- writeStream(c.bw, o) }()
 	}
-	err = awaitAnswer(ctx, c, deadline)
+	err = awaitAnswer(ctx, c, deadline, t.poll)
 	if err == nil {
 		resp, err = readAnswer(c, r)
 	}
@@ -214,15 +211,15 @@ func (t *wire) answered(c *wconn, resp *http.Response, wrote chan error) *http.R
 const pollClient = time.Second
 
 // awaitAnswer waits until the answer's first byte has come, or the deadline has passed, or the
-// client has gone (ctx ended): the read waits at most pollClient at a time. This costs less
+// client has gone (ctx ended): the read waits at most poll at a time. This costs less
 // than a watcher registered on ctx for every exchange.
-func awaitAnswer(ctx context.Context, c *wconn, deadline time.Time) error {
+func awaitAnswer(ctx context.Context, c *wconn, deadline time.Time, poll time.Duration) error {
 	for {
 		now := time.Now()
 		if !now.Before(deadline) {
 			return os.ErrDeadlineExceeded
 		}
-		next := now.Add(pollClient)
+		next := now.Add(poll)
 		if next.After(deadline) {
 			next = deadline
 		}
