@@ -71,7 +71,7 @@ func (e errClientBody) Unwrap() error { return e.err }
 // outbound builds the request to the target from the client's: the same method, path, query,
 // headers and body; the configured token and extra headers where the client sent none; no
 // hop-by-hop headers. A small body is read here, whole; it is also the judge's copy.
-func (p *Proxy) outbound(r *http.Request, rec *record) (*outbound, error) {
+func (p *Proxy) outbound(w http.ResponseWriter, r *http.Request, rec *record, deadline time.Time) (*outbound, error) {
 	o := &outbound{
 		method: r.Method,
 		path:   p.basePath + rec.path,
@@ -105,6 +105,9 @@ func (p *Proxy) outbound(r *http.Request, rec *record) (*outbound, error) {
 			rec.reqBody.whole(o.body)
 		}
 	default:
+		// Read as it comes, beside the wait for the answer: a client that stalls mid-body must
+		// not hold the exchange past its deadline.
+		http.NewResponseController(w).SetReadDeadline(deadline) //nolint:errcheck // not every ResponseWriter can
 		o.stream, o.length = r.Body, n
 		switch {
 		case judged && p.opts.FindingsHeader:

@@ -273,3 +273,30 @@ func TestTLSTargetThroughTransport(t *testing.T) {
 		t.Errorf("PATCH-04: %s, %d judged", r.Outcome, r.Specs)
 	}
 }
+
+// TestStalledClientBodyIsBounded: a client that stops sending in the middle of a large body
+// holds the exchange no longer than --timeout: it gets the proxy's 502, and the handler ends.
+func TestStalledClientBodyIsBounded(t *testing.T) {
+	target := fakeTarget(t, func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) })
+	f := newFixture(t, target, func(o *Options) { o.Config.Timeout = 200 * time.Millisecond })
+	c, err := net.Dial("tcp", strings.TrimPrefix(f.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "PATCH /communications/calls/c1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"subject\":", 4*smallBody)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled body: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("status %d, want 502", resp.StatusCode)
+	}
+	c.Close()
+	f.closed(t)
+	if !strings.Contains(f.log.String(), "timed out") {
+		t.Errorf("log:\n%s", f.log.String())
+	}
+}

@@ -273,7 +273,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.token = tok
 	}
-	o, err := p.outbound(r, rec)
+	o, err := p.outbound(w, r, rec, deadline)
 	var resp *http.Response
 	if err == nil {
 		resp, err = p.send(r.Context(), r, o, deadline)
@@ -301,10 +301,11 @@ func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, rec *record, er
 	var cb errClientBody
 	switch {
 	case errors.As(err, &cb):
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() ||
+		!time.Now().Before(rec.start.Add(p.timeout)): // the exchange's deadline passed, whatever failed then
+		err = fmt.Errorf("no answer from the target: timed out after %s (--timeout): %w", p.timeout, err)
 	case r.Context().Err() != nil:
 		err = fmt.Errorf("the client went away: %w", err)
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		err = fmt.Errorf("no answer from the target: timed out after %s (--timeout): %w", p.timeout, err)
 	default:
 		err = fmt.Errorf("no answer from the target: %w", err)
 	}
