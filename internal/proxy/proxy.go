@@ -12,6 +12,12 @@
 // (up to the body limit) and judges it before answering, so that the X-Callconf-Findings header
 // it adds is exact for that same answer.
 //
+// To a plain-HTTP target the proxy speaks HTTP/1.1 itself (wire.go), on a pool of kept-alive
+// connections; http.Transport, whose two goroutines per connection cost as much CPU per
+// exchange as the reference's handler, serves targets over TLS or behind an HTTP proxy. A small
+// request body (up to 64 KiB of declared length) is read whole first: it is the judge's copy
+// and can be sent again if a kept-alive connection turns out closed.
+//
 // It imports the configuration, the exchange judge, the schemas, package check, the exchange
 // type and the transport of internal/target, internal/redact, internal/token and the tally of
 // internal/report; it knows nothing of Ginkgo or of the command line.
@@ -190,7 +196,7 @@ func New(o Options) (*Proxy, error) {
 }
 
 // transport is the client side of the proxy: target.Transport (TLS as the runner's client,
-// bounded in time), never following redirects (a ReverseProxy never does), with enough idle
+// bounded in time), never following redirects (the proxy never asks it to), with enough idle
 // connections for many concurrent clients.
 func transport(cfg config.Config) (*http.Transport, error) {
 	tr, err := target.Transport(cfg)
