@@ -145,6 +145,9 @@ func kind(v any) string {
 // IsJSONMediaType reports whether a Content-Type header names application/json, with any
 // parameters (charset, odata.metadata, …).
 func IsJSONMediaType(contentType string) bool {
+	if contentType == "application/json" { // the common case, without the parser's allocations
+		return true
+	}
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/json"
 }
