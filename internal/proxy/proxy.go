@@ -105,8 +105,10 @@ type Proxy struct {
 	queue   chan *record
 	workers sync.WaitGroup
 	inline  sync.WaitGroup // exchanges judged by their handler
+	active  atomic.Int64 // exchanges between ServeHTTP's start and finish
 	logMu   sync.Mutex
-	out     *bufio.Writer // Options.Log, flushed whenever no exchange waits for the judge
+	out     *bufio.Writer // Options.Log: see logLine
+	pending bool          // a flush of out is due (guarded by logMu)
 }
 
 // New builds a proxy for o.Config.BaseURL and starts its judging workers.
@@ -253,6 +255,7 @@ func (p *Proxy) Close() {
 
 // ServeHTTP forwards r to the target and hands the exchange to the judge once it is answered.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.active.Add(1)
 	rec := &record{
 		n:         p.seq.Add(1),
 		start:     time.Now(),
@@ -332,6 +335,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, status int, code string, err error
 // finish hands a completed exchange to the judge, or logs it when there is nothing to judge.
 func (p *Proxy) finish(rec *record) {
 	rec.duration = time.Since(rec.start)
+	p.active.Add(-1) // before the line is logged, so that the last exchange's line leaves at once
 	switch {
 	case rec.route == routeNone:
 		p.tally.Seen()
@@ -404,13 +408,26 @@ func (p *Proxy) logLine(rec *record, verdict string) {
 	line := p.Redact(string(b))
 	p.logMu.Lock()
 	defer p.logMu.Unlock()
-	// Lines leave at once when the proxy is idle and in batches under load, when one write per
-	// exchange would cost more than the exchange's judging. A lost line never stops traffic.
+	// Lines leave at once when the proxy is idle (no exchange in flight or waiting for the
+	// judge), and under load in batches at most logDelay late: one write per exchange would
+	// cost more than judging it. A lost line never stops traffic.
 	p.out.WriteString(line) //nolint:errcheck // see above
-	if len(p.queue) == 0 {
+	switch {
+	case p.active.Load() == 0 && len(p.queue) == 0:
 		p.out.Flush() //nolint:errcheck // see above
+	case !p.pending:
+		p.pending = true
+		time.AfterFunc(logDelay, func() {
+			p.logMu.Lock()
+			defer p.logMu.Unlock()
+			p.pending = false
+			p.out.Flush() //nolint:errcheck // see above
+		})
 	}
 }
+
+// logDelay bounds how long an exchange's line may wait in the log's buffer under load.
+const logDelay = 100 * time.Millisecond
 
 // rawPath is the request's path as the client wrote it, escaped, without the query.
 func rawPath(r *http.Request) string {
