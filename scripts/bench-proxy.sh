@@ -49,6 +49,7 @@ fi
 out=$(for _ in $(seq "$count"); do "$work/proxy.test" -test.run '^$' -test.bench '^BenchmarkProxy$' -test.benchtime="${requests}x"; done)
 grep -E '^cpu:' <<<"$out" | head -1 || true
 echo "mode: $mode; median of $count runs of $requests requests per case"
+[ "$mode" = processes ] || echo "(in process mode the load column is the whole process: load, target and proxy)"
 grep '^BenchmarkProxy/' <<<"$out" | awk '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
