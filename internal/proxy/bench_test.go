@@ -182,3 +182,33 @@ func benchCreate(b *testing.B, base string) string {
 	}
 	return call.ID
 }
+
+// BenchmarkJudgeExchange judges one PATCH exchange as the proxy does for each it forwards (the
+// request against its schema, the answer with the exchange judge and PATCH-04, the tally and
+// the log line), without the network: the judge's share of the proxy's CPU per request.
+func BenchmarkJudgeExchange(b *testing.B) {
+	cfg := config.Default()
+	cfg.BaseURL = "http://127.0.0.1:1"
+	p, err := New(Options{Config: cfg, Log: io.Discard, Workers: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	answer := []byte(`{"@odata.type":"#microsoft.graph.call","id":"2954f7df-0226-43d3-83a0-98147dae0a14","state":"establishing","direction":"outgoing","subject":"callconf bench","requestedModalities":["audio","video"],"myParticipantId":"3bf7febf-688e-4538-915e-5886263c313d"}`)
+	reqH := http.Header{"Content-Type": {"application/json"}, "Client-Request-Id": {"bench"}}
+	respH := http.Header{"Content-Type": {"application/json"}, "Request-Id": {"r"}, "Client-Request-Id": {"bench"}, "Cache-Control": {"no-store"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := &record{n: 1, method: http.MethodPatch, path: "/communications/calls/2954f7df-0226-43d3-83a0-98147dae0a14",
+			reqHeader: reqH, status: http.StatusOK, respHeader: respH}
+		rec.route, rec.id = routeOf(rec.path)
+		rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
+		rec.reqBody.whole([]byte(benchBody))
+		rec.respBody.whole(answer)
+		j := p.judgeRecord(rec)
+		if len(j.Findings) != 0 {
+			b.Fatalf("findings: %+v", j.Findings)
+		}
+		p.record(rec, j)
+	}
+}

@@ -313,3 +313,31 @@ func TestLinesLeaveWhileRunning(t *testing.T) {
 		time.Sleep(time.Millisecond) // the judge works off the hot path: its line comes after the answer
 	}
 }
+
+// TestHeadAnswerKeepsTheConnection: the answer to a HEAD has a Content-Length but no body; the
+// connection serves the next request.
+func TestHeadAnswerKeepsTheConnection(t *testing.T) {
+	target, conns := rawTarget(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			req, _, err := readRequest(br)
+			if err != nil {
+				return
+			}
+			if req.Method == http.MethodHead {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nrequest-id: r\r\nContent-Length: 13\r\n\r\n")
+			} else {
+				io.WriteString(c, okCall)
+			}
+		}
+	})
+	f := newFixture(t, target, nil)
+	for _, m := range []string{http.MethodHead, http.MethodGet, http.MethodHead, http.MethodGet} {
+		resp, b := do(t, m, f.url+"/communications/calls/c1", "", nil)
+		if want := map[string]string{http.MethodHead: "", http.MethodGet: "{\"id\":\"c1\"}\r\n"}[m]; resp.StatusCode != http.StatusOK || string(b) != want || resp.ContentLength != 13 {
+			t.Errorf("%s: %d %q (length %d)", m, resp.StatusCode, b, resp.ContentLength)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections to the target, want 1", n)
+	}
+}
