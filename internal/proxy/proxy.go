@@ -105,7 +105,7 @@ type Proxy struct {
 	queue   chan *record
 	workers sync.WaitGroup
 	inline  sync.WaitGroup // exchanges judged by their handler
-	active  atomic.Int64 // exchanges between ServeHTTP's start and finish
+	active  atomic.Int64   // exchanges between ServeHTTP's start and finish
 	logMu   sync.Mutex
 	out     *bufio.Writer // Options.Log: see logLine
 	pending bool          // a flush of out is due (guarded by logMu)
