@@ -341,3 +341,25 @@ func TestHeadAnswerKeepsTheConnection(t *testing.T) {
 		t.Errorf("%d connections to the target, want 1", n)
 	}
 }
+
+// TestConnectionOutlivesTheTimeout: a connection idle for longer than --timeout is still
+// reused (the last exchange's deadline does not stay on it).
+func TestConnectionOutlivesTheTimeout(t *testing.T) {
+	target, conns := rawTarget(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			if _, _, err := readRequest(br); err != nil {
+				return
+			}
+			io.WriteString(c, okCall)
+		}
+	})
+	f := newFixture(t, target, func(o *Options) { o.Config.Timeout = 50 * time.Millisecond })
+	do(t, http.MethodGet, f.url+"/communications/calls/c1", "", nil)
+	time.Sleep(100 * time.Millisecond) // idle past the timeout: what is tested, not a wait for a server
+	if resp, b := do(t, http.MethodGet, f.url+"/communications/calls/c1", "", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections to the target, want 1", n)
+	}
+}

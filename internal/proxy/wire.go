@@ -57,6 +57,7 @@ type wconn struct {
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
+	deadline  time.Time // the last exchange's, still set on the connection
 	reused    bool
 }
 
@@ -96,6 +97,9 @@ func (t *wire) get(ctx context.Context) (*wconn, error) {
 		t.mu.Unlock()
 		// A connection the target closed (or wrote to) while it was idle is not used: a request
 		// sent on it could be lost after the target read it. The look costs one system call.
+		if !now.Before(c.deadline) {
+			c.c.SetDeadline(time.Time{}) //nolint:errcheck // else the look below would see the old deadline passed
+		}
 		if now.Sub(c.idleSince) > t.maxAge || c.br.Buffered() > 0 || !alive(c.c) {
 			c.c.Close()
 			continue
@@ -160,6 +164,7 @@ func (t *wire) roundTrip(ctx context.Context, r *http.Request, o *outbound, dead
 // to the connection (the target may have read it).
 func (t *wire) exchange(ctx context.Context, c *wconn, r *http.Request, o *outbound, deadline time.Time) (resp *http.Response, wroteAll bool, err error) {
 	c.c.SetDeadline(deadline) //nolint:errcheck // a closed connection fails the write below
+	c.deadline = deadline
 	fail := func(err error) (*http.Response, bool, error) {
 		c.c.Close()
 		return nil, wroteAll, err
