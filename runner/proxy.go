@@ -101,6 +101,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv := &http.Server{
 		Handler:           p,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.Timeout + 10*time.Second, // a client that stalls mid-body holds nothing for longer
 		WriteTimeout:      cfg.Timeout + 10*time.Second, // each exchange is bounded by --timeout
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,

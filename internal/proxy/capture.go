@@ -55,6 +55,26 @@ func (c *capture) sized(n int64) {
 	}
 }
 
+// whole keeps b, a body read whole: b itself, within the limit (the judge only reads it).
+func (c *capture) whole(b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if int64(len(b)) > c.limit {
+		b, c.truncated = b[:c.limit], true
+	}
+	c.buf, c.done = b, true
+}
+
+// room is how many more bytes fit in the copy without growing it. Only the copy's writer
+// calls it.
+func (c *capture) room() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return cap(c.buf) - len(c.buf)
+}
+
+// add keeps b (as much of it as the limit allows) and the error that came with it; b may be
+// the free room of the copy's own buffer.
 func (c *capture) add(b []byte, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/redact"
@@ -159,19 +160,29 @@ func patch04(sent map[string]any, answer []byte) ([]check.Finding, bool) {
 		return nil, false
 	}
 	// Only the members sent are decoded to values; the rest of the answer is only scanned.
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(answer, &members); err != nil {
-		return nil, true
-	}
-	got := make(map[string]any, len(set))
+	names := make([]string, 0, len(set))
 	for k := range set {
-		if raw, ok := members[k]; ok {
-			v, err := check.Decode(raw)
-			if err != nil {
-				return nil, true
-			}
-			got[k] = v
+		names = append(names, k)
+	}
+	got, ok := check.Members(answer, names...)
+	if !ok && !utf8.Valid(answer) {
+		// Members takes valid UTF-8 only; the members sent are judged all the same.
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(answer, &members); err != nil {
+			return nil, true
 		}
+		got = make(map[string]any, len(set))
+		for k := range set {
+			if raw, ok := members[k]; ok {
+				v, err := check.Decode(raw)
+				if err != nil {
+					return nil, true
+				}
+				got[k] = v
+			}
+		}
+	} else if !ok {
+		return nil, true
 	}
 	var out []check.Finding
 	for _, v := range check.Contains(set, got, "") {

@@ -12,6 +12,12 @@
 // (up to the body limit) and judges it before answering, so that the X-Callconf-Findings header
 // it adds is exact for that same answer.
 //
+// To a plain-HTTP target the proxy speaks HTTP/1.1 itself (wire.go), on a pool of kept-alive
+// connections; http.Transport, whose two goroutines per connection cost as much CPU per
+// exchange as the reference's handler, serves targets over TLS or behind an HTTP proxy. A small
+// request body (up to 64 KiB of declared length) is read whole first: it is the judge's copy
+// and can be sent again if a kept-alive connection turns out closed.
+//
 // It imports the configuration, the exchange judge, the schemas, package check, the exchange
 // type and the transport of internal/target, internal/redact, internal/token and the tally of
 // internal/report; it knows nothing of Ginkgo or of the command line.
@@ -23,10 +29,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -87,7 +91,7 @@ type Proxy struct {
 	baseURL  string // scheme://host/path, without a trailing slash
 	limit    int64
 	timeout  time.Duration
-	rp       *httputil.ReverseProxy
+	wire     *wire // the HTTP/1.1 client for a plain-HTTP target; nil: tr
 	judge    *judge.Judge
 	v        *schemas.Validator
 	red      *redact.Redactor
@@ -101,8 +105,10 @@ type Proxy struct {
 	queue   chan *record
 	workers sync.WaitGroup
 	inline  sync.WaitGroup // exchanges judged by their handler
+	active  atomic.Int64   // exchanges between ServeHTTP's start and finish
 	logMu   sync.Mutex
-	out     *bufio.Writer // Options.Log, flushed whenever no exchange waits for the judge
+	out     *bufio.Writer // Options.Log: see logLine
+	pending bool          // a flush of out is due (guarded by logMu)
 }
 
 // New builds a proxy for o.Config.BaseURL and starts its judging workers.
@@ -165,14 +171,19 @@ func New(o Options) (*Proxy, error) {
 		out:      bufio.NewWriterSize(o.Log, 64<<10),
 		queue:    make(chan *record, o.Queue),
 	}
-	p.rp = &httputil.ReverseProxy{
-		Director:       p.direct,
-		Transport:      tr,
-		FlushInterval:  0, // an answer of known length is written whole; one of unknown length (streamed) is flushed as it comes
-		BufferPool:     bufferPool{},
-		ErrorLog:       log.New(io.Discard, "", 0),
-		ErrorHandler:   p.noAnswer,
-		ModifyResponse: p.answer,
+	if u.Scheme == "http" && !viaProxy(u) {
+		port := u.Port()
+		if port == "" {
+			port = "80"
+		}
+		p.wire = &wire{
+			addr:    net.JoinHostPort(u.Hostname(), port),
+			host:    u.Host,
+			dialer:  net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second},
+			maxIdle: tr.MaxIdleConnsPerHost,
+			maxAge:  tr.IdleConnTimeout,
+			poll:    pollClient,
+		}
 	}
 	for range o.Workers {
 		p.workers.Add(1)
@@ -187,7 +198,7 @@ func New(o Options) (*Proxy, error) {
 }
 
 // transport is the client side of the proxy: target.Transport (TLS as the runner's client,
-// bounded in time), never following redirects (a ReverseProxy never does), with enough idle
+// bounded in time), never following redirects (the proxy never asks it to), with enough idle
 // connections for many concurrent clients.
 func transport(cfg config.Config) (*http.Transport, error) {
 	tr, err := target.Transport(cfg)
@@ -202,14 +213,15 @@ func transport(cfg config.Config) (*http.Transport, error) {
 	return tr, nil
 }
 
-// bufferPool lends ReverseProxy its copy buffers, which it would otherwise allocate (32 KiB)
-// for every answer.
-type bufferPool struct{}
+// viaProxy reports whether the environment (HTTP_PROXY, NO_PROXY) sends requests to u through
+// an HTTP proxy, which http.Transport then speaks to.
+func viaProxy(u *url.URL) bool {
+	pu, err := http.ProxyFromEnvironment(&http.Request{URL: u})
+	return err != nil || pu != nil
+}
 
+// buffers lends the copy buffers of bodies that are not kept whole.
 var buffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-func (bufferPool) Get() []byte  { return *buffers.Get().(*[]byte) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }
 
 // Redact replaces every secret of the redactor (the configured token and secret header values)
 // wherever it occurs in s.
@@ -236,37 +248,32 @@ func (p *Proxy) Close() {
 	p.out.Flush() //nolint:errcheck // the last lines, if the log can take them
 	p.logMu.Unlock()
 	p.tr.CloseIdleConnections()
+	if p.wire != nil {
+		p.wire.closeIdle()
+	}
 }
-
-// recordKey carries an exchange's record from ServeHTTP to the ReverseProxy's hooks.
-type recordKey struct{}
 
 // ServeHTTP forwards r to the target and hands the exchange to the judge once it is answered.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.active.Add(1)
 	rec := &record{
 		n:         p.seq.Add(1),
 		start:     time.Now(),
 		method:    r.Method,
 		path:      rawPath(r),
 		query:     r.URL.RawQuery,
-		reqHeader: r.Header, // never changed: ReverseProxy sends a clone
+		reqHeader: r.Header, // never changed: the proxy's additions are written beside it
 	}
 	rec.route, rec.id = routeOf(rec.path)
 	rec.reqBody.limit, rec.respBody.limit = p.limit, p.limit
-	if rec.route != routeNone && r.Body != nil && r.Body != http.NoBody {
-		rec.reqBody.sized(r.ContentLength)
-		if p.opts.FindingsHeader {
-			// Buffered: the whole request (up to the limit) is here before the answer is judged.
-			rec.reqBody.fill(r.Body)
-			r.Body = rec.reqBody.replay(r.Body)
-		} else {
-			r.Body = &tee{ReadCloser: r.Body, c: &rec.reqBody}
-		}
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
-	defer cancel()
+	deadline := rec.start.Add(p.timeout)
 	if _, ok := r.Header["Authorization"]; !ok {
+		ctx, cancel := r.Context(), context.CancelFunc(func() {})
+		if !p.tokens.Fixed() { // a fetch may be due: bounded like the exchange
+			ctx, cancel = context.WithDeadline(ctx, deadline)
+		}
 		tok, err := p.tokens.Token(ctx)
+		cancel()
 		if err != nil { // the message never holds a token
 			rec.err, rec.status = err, http.StatusBadGateway
 			p.refuse(w, http.StatusBadGateway, "callconfProxyNoToken", err)
@@ -275,79 +282,44 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.token = tok
 	}
-	defer func() {
-		// ReverseProxy panics with http.ErrAbortHandler when the answer breaks off mid-body
-		// (the target or the client went away): the exchange is logged, not judged.
-		if v := recover(); v != nil {
-			rec.aborted = true
-			p.finish(rec)
-			panic(v)
-		}
-	}()
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, recordKey{}, rec)))
+	o, err := p.outbound(w, r, rec, deadline)
+	var resp *http.Response
+	if err == nil {
+		resp, err = p.send(r.Context(), r, o, deadline)
+	}
+	if err != nil {
+		p.noAnswer(w, r, rec, err)
+		p.finish(rec)
+		return
+	}
+	if !p.relay(w, resp, rec) {
+		// The answer broke off mid-body (the target or the client went away): the exchange is
+		// logged, not judged, and the client's connection is cut, as net/http does for
+		// http.ErrAbortHandler.
+		rec.aborted = true
+		p.finish(rec)
+		panic(http.ErrAbortHandler)
+	}
 	p.finish(rec)
-}
-
-// direct points the outgoing request at the target: the base URL's scheme and host, its path
-// followed by the path the client asked for, byte for byte. Host becomes the target's. The
-// configured token and extra headers are added only where the client sent no such header, so
-// that a client's own Authorization (a wrong token a client test sends on purpose, say) reaches
-// the target as sent; the token goes nowhere but the target, since nothing else is ever dialled.
-func (p *Proxy) direct(out *http.Request) {
-	rec := out.Context().Value(recordKey{}).(*record)
-	out.URL.Scheme, out.URL.Host = p.base.Scheme, p.base.Host
-	path := p.basePath + rec.path
-	if strings.HasPrefix(path, "//") {
-		path = "//" + p.base.Host + path // a leading "//" would read as an authority
-	}
-	out.URL.Opaque, out.URL.Path, out.URL.RawPath = path, "", ""
-	out.URL.RawQuery = rec.query
-	out.Host = ""
-	if _, ok := out.Header["X-Forwarded-For"]; !ok {
-		out.Header["X-Forwarded-For"] = nil // nil: ReverseProxy adds none
-	}
-	cfg := p.opts.Config
-	if rec.token != "" {
-		out.Header.Set("Authorization", "Bearer "+rec.token)
-	}
-	for _, h := range cfg.Headers {
-		if _, ok := rec.reqHeader[http.CanonicalHeaderKey(h.Name)]; !ok {
-			out.Header.Add(h.Name, h.Value)
-		}
-	}
-}
-
-// answer records the target's answer and sets up the copy the judge reads.
-func (p *Proxy) answer(resp *http.Response) error {
-	rec := resp.Request.Context().Value(recordKey{}).(*record)
-	rec.status, rec.respHeader = resp.StatusCode, resp.Header // ReverseProxy changes it no more
-	if rec.route == routeNone {
-		return nil
-	}
-	if !p.opts.FindingsHeader {
-		rec.respBody.sized(resp.ContentLength)
-		resp.Body = &tee{ReadCloser: resp.Body, c: &rec.respBody}
-		return nil
-	}
-	rec.respHeader = resp.Header.Clone() // the judge's copy, without the header added below
-	rec.respBody.fill(resp.Body)
-	resp.Body = rec.respBody.replay(resp.Body)
-	j := p.judgeRecord(rec)
-	rec.judged = &j
-	resp.Header.Set(FindingsHeader, headerSummary(j, p.Redact))
-	return nil
 }
 
 // noAnswer answers 502 when the target gave no answer (refused, reset, timed out). The body is a
 // Graph error naming the cause, so a client can tell the proxy's 502 from the target's own.
-func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, err error) {
-	rec := r.Context().Value(recordKey{}).(*record)
+func (p *Proxy) noAnswer(w http.ResponseWriter, r *http.Request, rec *record, err error) {
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
-		err = fmt.Errorf("timed out after %s (--timeout): %w", p.timeout, err)
+	var cb errClientBody
+	switch {
+	case errors.As(err, &cb):
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() ||
+		!time.Now().Before(rec.start.Add(p.timeout)): // the exchange's deadline passed, whatever failed then
+		err = fmt.Errorf("no answer from the target: timed out after %s (--timeout): %w", p.timeout, err)
+	case r.Context().Err() != nil:
+		err = fmt.Errorf("the client went away: %w", err)
+	default:
+		err = fmt.Errorf("no answer from the target: %w", err)
 	}
 	rec.err, rec.status = err, http.StatusBadGateway
-	p.refuse(w, http.StatusBadGateway, "callconfProxyNoAnswer", fmt.Errorf("no answer from the target: %w", err))
+	p.refuse(w, http.StatusBadGateway, "callconfProxyNoAnswer", err)
 }
 
 // refuse answers in the proxy's own name, with a Graph error whose code names the proxy, when
@@ -363,6 +335,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, status int, code string, err error
 // finish hands a completed exchange to the judge, or logs it when there is nothing to judge.
 func (p *Proxy) finish(rec *record) {
 	rec.duration = time.Since(rec.start)
+	p.active.Add(-1) // before the line is logged, so that the last exchange's line leaves at once
 	switch {
 	case rec.route == routeNone:
 		p.tally.Seen()
@@ -410,25 +383,51 @@ func (p *Proxy) logLine(rec *record, verdict string) {
 	if p.opts.Log == io.Discard {
 		return
 	}
-	path := rec.path
+	b := make([]byte, 0, 96+len(rec.path)+len(rec.query)+len(verdict))
+	b = append(b, '#')
+	b = strconv.AppendInt(b, rec.n, 10)
+	b = append(b, ' ')
+	b = append(b, rec.method...)
+	b = append(b, ' ')
+	b = append(b, rec.path...)
 	if rec.query != "" {
-		path += "?" + rec.query
+		b = append(b, '?')
+		b = append(b, rec.query...)
 	}
-	status := "---"
+	b = append(b, ' ')
 	if rec.status != 0 {
-		status = strconv.Itoa(rec.status)
+		b = strconv.AppendInt(b, int64(rec.status), 10)
+	} else {
+		b = append(b, "---"...)
 	}
-	line := fmt.Sprintf("#%d %s %s %s %.2fms %s\n", rec.n, rec.method, path, status, float64(rec.duration.Microseconds())/1000, verdict)
-	line = p.Redact(line)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, float64(rec.duration.Microseconds())/1000, 'f', 2, 64)
+	b = append(b, "ms "...)
+	b = append(b, verdict...)
+	b = append(b, '\n')
+	line := p.Redact(string(b))
 	p.logMu.Lock()
 	defer p.logMu.Unlock()
-	// Lines leave at once when the proxy is idle and in batches under load, when one write per
-	// exchange would cost more than the exchange's judging. A lost line never stops traffic.
+	// Lines leave at once when the proxy is idle (no exchange in flight or waiting for the
+	// judge), and under load in batches at most logDelay late: one write per exchange would
+	// cost more than judging it. A lost line never stops traffic.
 	p.out.WriteString(line) //nolint:errcheck // see above
-	if len(p.queue) == 0 {
+	switch {
+	case p.active.Load() == 0 && len(p.queue) == 0:
 		p.out.Flush() //nolint:errcheck // see above
+	case !p.pending:
+		p.pending = true
+		time.AfterFunc(logDelay, func() {
+			p.logMu.Lock()
+			defer p.logMu.Unlock()
+			p.pending = false
+			p.out.Flush() //nolint:errcheck // see above
+		})
 	}
 }
+
+// logDelay bounds how long an exchange's line may wait in the log's buffer under load.
+const logDelay = 100 * time.Millisecond
 
 // rawPath is the request's path as the client wrote it, escaped, without the query.
 func rawPath(r *http.Request) string {

@@ -127,6 +127,9 @@ func New(fetch FetchFunc, opts Options) *Source {
 // Fetching reports whether the source fetches its tokens (false for a fixed token).
 func (s *Source) Fetching() bool { return s.fetch != nil }
 
+// Fixed reports a source of one fixed token: its Token never fetches and never waits.
+func (s *Source) Fixed() bool { return s.fetch == nil }
+
 // Token returns a token that is valid now, fetching a new one first when the current one is due.
 // While a fetch is in progress or has just failed, a current token that does not expire within a
 // grace (10 s, or a quarter of its lifetime) is still returned. It returns an *Error when there is no valid token, or ctx's cause when ctx ends first.
