@@ -10,7 +10,7 @@ import (
 // notSettings are CALLCONF_* variables the project uses that are not harness settings: the proxy
 // benchmark's (scripts/bench-proxy.sh), read by a test, never by the runner. They are allowed so
 // that a shell that ran the benchmark can still run the harness.
-var notSettings = []string{"CALLCONF_BENCH_PROXY", "CALLCONF_BENCH_TARGET"}
+var notSettings = []string{"CALLCONF_BENCH_PROXY", "CALLCONF_BENCH_PROXY_PID", "CALLCONF_BENCH_TARGET", "CALLCONF_BENCH_TARGET_PID"}
 
 // CheckEnviron reports every CALLCONF_* variable of environ ("KEY=value" entries, as os.Environ
 // returns them) that is not a setting, with the closest setting's variable when one is near: a
