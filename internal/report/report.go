@@ -350,7 +350,7 @@ func Build(r types.Report, in Input) Conformance {
 				other.Notes = append(other.Notes, n.Text)
 			}
 		}
-		rec := Spec{Name: spec.FullText(), Requirement: id, Location: sourceLocation(spec.LeafNodeLocation),
+		rec := Spec{Name: spec.FullText(), Requirement: id, Location: SourceLocation(spec.LeafNodeLocation),
 			Seconds: spec.RunTime.Seconds(), Requests: res.Requests}
 		p := acc[id]
 		switch {

@@ -47,11 +47,11 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// sourceLocation renders a code location relative to the module root
+// SourceLocation renders a code location relative to the module root
 // ("suites/conformance/update.go:42"), never as a path of the machine that built the harness.
 // The root is where this file sits, less its place in the module: the same prefix every file of
 // the build carries (a directory, or the module path under -trimpath).
-func sourceLocation(l types.CodeLocation) string {
+func SourceLocation(l types.CodeLocation) string {
 	if l.FileName == "" {
 		return ""
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -350,7 +352,25 @@ func (p *probe) finish() {
 	if n == 0 {
 		return
 	}
-	Fail(p.s.client.Redact(p.failureMessage()), 2)
+	Fail(p.s.client.Redact(p.failureMessage()), specFrame())
+}
+
+// specFrame is the Fail skip that points the failure's location at the line of the spec's own
+// file (specs_*.go) that was running, when finish was reached from the spec's body; otherwise
+// at the Spec wrapper, which ends every spec. Never at Ginkgo's code.
+func specFrame() int {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(3, pcs) // 0 Callers, 1 specFrame, 2 finish: pcs[0] is finish's caller
+	frames := runtime.CallersFrames(pcs[:n])
+	for skip := 1; ; skip++ {
+		f, more := frames.Next()
+		if strings.HasPrefix(filepath.Base(f.File), "specs_") {
+			return skip
+		}
+		if !more || !strings.Contains(f.Function, "/suites/conformance.") {
+			return 1 // the caller of finish: the wrapper, or a helper of this package
+		}
+	}
 }
 
 // maxTranscriptBody cuts bodies in failure transcripts.
@@ -362,6 +382,7 @@ func (p *probe) failureMessage() string {
 	var b strings.Builder
 	spec := CurrentSpecReport()
 	fmt.Fprintf(&b, "%s (%s) %s\n", p.req.ID, p.req.Level, p.req.Title)
+	fmt.Fprintf(&b, "spec: %s\n", report.SourceLocation(spec.LeafNodeLocation))
 	fmt.Fprintf(&b, "%d finding(s):\n", len(p.findings))
 	for i, f := range p.findings {
 		where := ""
