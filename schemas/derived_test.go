@@ -48,3 +48,31 @@ func TestAnswersType(t *testing.T) {
 		t.Error("NamesConcreteOfAbstract")
 	}
 }
+
+// An item of a call's targets may be answered as participantInfo or invitationParticipantInfo,
+// whichever was sent; nothing else may, and no other value may swap the two.
+func TestAnswersTypeAt(t *testing.T) {
+	const pi, ipi = "#microsoft.graph.participantInfo", "microsoft.graph.invitationParticipantInfo"
+	for _, c := range []struct {
+		at        string
+		sent, got any
+		ok        bool
+	}{
+		{"/targets/0", pi, ipi, true},
+		{"/targets/12", ipi, pi, true},
+		{"/targets/1", pi, pi, true},
+		{"/targets/0", pi, "#microsoft.graph.participant", false},
+		{"/targets/0", "#microsoft.graph.identitySet", ipi, false},
+		{"/source", pi, ipi, false},
+		{"/targets", pi, ipi, false},
+		{"/targets/", pi, ipi, false},
+		{"/targets/0/identity", pi, ipi, false},
+		{"/targets/x", pi, ipi, false},
+		{"/targets/0", nil, ipi, false},
+		{"/targets/0", "#microsoft.graph.identitySet", "#microsoft.graph.communicationsIdentitySet", true},
+	} {
+		if AnswersTypeAt(c.at, c.sent, c.got) != c.ok {
+			t.Errorf("AnswersTypeAt(%q, %v, %v) = %v", c.at, c.sent, c.got, !c.ok)
+		}
+	}
+}

@@ -21,7 +21,9 @@
 //     table: the call's properties callChainId, callOptions, callRoutes, incomingContext and
 //     transcription (request.json); participantInfo's countryCode, endpointType, participantId and
 //     platformId; and invitationParticipantInfo, Graph v1.0's type of the call's targets
-//     (participantInfo.json, "definitions"; call.json's targets say so for their items).
+//     (participantInfo.json, "definitions"; call.json's targets say so for their items). The
+//     keyword "x-graph-v1.0-response" holds what the response form takes instead (call.json's
+//     targets: an item typed invitationParticipantInfo is one).
 //
 // Every $id lives under https://callconf.invalid/schemas/graph/ (the .invalid TLD never resolves);
 // every $ref is relative and is checked against the embedded set before compiling, so nothing is
@@ -57,13 +59,24 @@
 // RequestFields, from which ERR-02's cases are generated, lists the seed's table only. Client
 // traffic built on today's Graph (such as the Graph Go SDK's) is valid with notes.
 //
-// Response and error bodies are
-// judged by the same documents with one mechanical change, made in Go at load time: every object
-// schema that lists "properties" is closed ("additionalProperties": false), and every
+// Response and error bodies are judged by the same documents with one mechanical change, made in
+// Go at load time: every object schema that lists "properties" is closed ("additionalProperties": false), and every
 // additionalProperties failure this produces is reported as a Note instead of a Violation. So a
 // response never fails because of a property the contract does not know (open or closed type
 // alike), and every such property is still reported. Annotations (names containing "@", such as
 // "@odata.context" or "subject@odata.type") are allowed in responses and are not noted.
+//
+// The response form applies the "x-graph-v1.0-response" overlays and, of the "x-graph-v1.0"
+// ones, only those of a type the seed's table lacks wholly (invitationParticipantInfo), which only
+// the former reach: an item of a call's targets that names invitationParticipantInfo in
+// "@odata.type" (as a Graph v1.0 service answers) is judged as that type, its properties by their
+// Graph v1.0 types (a "hidden" that is not a boolean is a violation), and the type and each
+// property beyond the seed's table are Notes ("not in the seed's table; known in Graph v1.0"), as
+// in a request. Any other target is judged by the seed's participantInfo, as before; anywhere else
+// (a source, an identity) invitationParticipantInfo stays a violation. The other overlays are left
+// out: what Graph v1.0 adds to a type of the seed's table (a participantInfo's countryCode, a
+// call's callChainId) is an unknown property in a response, noted as before. And where the harness
+// sent a participantInfo target, an answer may name invitationParticipantInfo for it (AnswersTypeAt).
 //
 // The documents as written accept in "@odata.type" only the declared type and the derived types
 // they describe. In a response the Validator also tolerates, where an open type (call,
@@ -75,8 +88,7 @@
 // unknown type in a request stay violations: request bodies are strict, so a misspelt type is
 // caught before it is sent. A request tolerates only a type Graph v1.0 derives from an open
 // declared type without a schema here (such as emailIdentity), judged as the declared type and
-// noted. The response form leaves the overlays out: what Graph v1.0 adds is an unknown property
-// there, noted as before, and a target typed invitationParticipantInfo stays a violation. The contract (docs/contract.md) states the rule.
+// noted. The contract (docs/contract.md) states the rule.
 //
 // Most documents are judged on a fast path (fast.go): one scan of the bytes that makes the raw-byte
 // checks below, and one walk of the schema subset the documents use, compiled from the same

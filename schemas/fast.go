@@ -295,7 +295,7 @@ type fnode struct {
 	thenN    *fnode
 	elseN    *fnode
 	giveUp   bool // a keyword the fast path does not judge
-	v1       bool // a property the seed's table lacks and Graph v1.0 has: noted in a request
+	v1       bool // a property the seed's table lacks and Graph v1.0 has, from an applied overlay: noted
 }
 
 type fpattern struct {
@@ -313,7 +313,7 @@ func (m *model) compileFast(root string, closed bool) (*fnode, error) {
 		for k, v := range n {
 			switch k {
 			case "$schema", "$id", "title", "description", "definitions", "default", "readOnly":
-			case graphV1Keyword: // an overlay: requestForm has applied it, or the form ignores it
+			case graphV1Keyword, graphV1ResponseKeyword: // an overlay: the form has applied it, or leaves it out
 			case graphV1Note:
 				f.v1 = true
 			case "$ref":
@@ -590,7 +590,7 @@ func (r *fastRun) object(f *fnode, i int32, report bool) (bool, error) {
 			if ok, err := r.check(sub, v, report); !ok || err != nil {
 				return ok, err
 			}
-			if sub.v1 && report && r.kind == KindRequest {
+			if sub.v1 && report {
 				vt := r.s.tape[v]
 				r.notes = append(r.notes, Note{Pointer: r.pointer(), Message: v1Message(string(name), string(r.s.doc[vt.start:vt.stop]))})
 			}

@@ -3,6 +3,7 @@ package schemas_test
 import (
 	"encoding/json"
 	"math/big"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -67,20 +68,76 @@ func bodyAt(pointer, value string) string {
 	return doc
 }
 
-// Graph v1.0's additions are the request form's only: a response notes them as unknown
-// properties, as before, and keeps judging an invitationParticipantInfo target by the seed's
-// participantInfo.
+// Graph v1.0's additions to the seed's types are the request form's only: a response notes them
+// as unknown properties, as before. A target typed invitationParticipantInfo, Graph v1.0's type for
+// a call's targets, is noted the same way in both (TestResponseTargetTypedInvitation).
 func TestGraphV1AdditionsOnlyInRequests(t *testing.T) {
 	v := validator(t)
 	doc := []byte(`{"id": "x", "callChainId": "c", "source": {"identity": {}, "countryCode": "US"}, "targets": [{"identity": {}, "hidden": true}]}`)
 	validWithNotes(t, v, schemas.KindRequest, doc, 3, "not in the seed's table; known in Graph v1.0")
 	validWithNotes(t, v, schemas.KindResponse, doc, 3, "tolerated in a response")
 	typed := []byte(`{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {}}]}`)
-	if res, _ := v.Validate(schemas.KindResponse, typed); res.Valid() {
-		t.Errorf("a response target typed invitationParticipantInfo: %+v (the response form is unchanged)", res)
+	for _, k := range []schemas.Kind{schemas.KindRequest, schemas.KindResponse} {
+		validWithNotes(t, v, k, typed, 1, "not in the seed's table; known in Graph v1.0")
 	}
-	if res, _ := v.Validate(schemas.KindRequest, typed); !res.Valid() || len(res.Notes) != 1 {
-		t.Errorf("a request target typed invitationParticipantInfo: %+v", res)
+}
+
+// A Graph v1.0 service answers a call's targets typed invitationParticipantInfo: in a response such
+// a target is judged as that type (an invalid value of one of its properties is still a
+// violation) and noted, on both paths; anywhere else the type stays a violation.
+func TestResponseTargetTypedInvitation(t *testing.T) {
+	v := validator(t)
+	const v1 = "not in the seed's table; known in Graph v1.0"
+	for _, c := range []struct {
+		name, doc  string
+		violations []string // pointer and keyword of each violation
+		notes      []string // pointer and message fragment of each note
+	}{
+		{"every property", `{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {"user": {"id": "u"}}, "endpointType": "default", "hidden": false, "participantId": "p", "removeFromDefaultAudioRoutingGroup": true, "replacesCallId": null}]}`,
+			nil, []string{"/targets/0/@odata.type " + v1, "/targets/0/endpointType " + v1, "/targets/0/hidden " + v1, "/targets/0/participantId " + v1,
+				"/targets/0/removeFromDefaultAudioRoutingGroup " + v1, "/targets/0/replacesCallId " + v1}},
+		{"without #, beside a participantInfo", `{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.participantInfo", "identity": {}}, {"@odata.type": "microsoft.graph.invitationParticipantInfo", "identity": {}}]}`,
+			nil, []string{"/targets/1/@odata.type " + v1}},
+		{"a property of neither type", `{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {}, "region": "r"}]}`,
+			nil, []string{"/targets/0/@odata.type " + v1, "/targets/0/region tolerated in a response"}},
+		{"hidden not a boolean", `{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {}, "hidden": "yes"}]}`,
+			[]string{"/targets/0/hidden type"}, []string{"/targets/0/@odata.type " + v1, "/targets/0/hidden " + v1}},
+		{"endpointType outside its enum", `{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {}, "endpointType": "Voicemail"}]}`,
+			[]string{"/targets/0/endpointType enum"}, []string{"/targets/0/@odata.type " + v1, "/targets/0/endpointType " + v1}},
+		{"identity null", `{"id": "x", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": null}]}`,
+			[]string{"/targets/0/identity type"}, []string{"/targets/0/@odata.type " + v1}},
+		{"source", `{"id": "x", "source": {"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {}}}`,
+			[]string{"/source/@odata.type enum"}, nil},
+		{"a target's identity", `{"id": "x", "targets": [{"identity": {"@odata.type": "#microsoft.graph.invitationParticipantInfo"}}]}`,
+			[]string{"/targets/0/identity/@odata.type enum"}, nil},
+		{"untyped target keeps the seed's participantInfo", `{"id": "x", "targets": [{"identity": {}, "hidden": "yes"}]}`,
+			nil, []string{"/targets/0/hidden tolerated in a response"}},
+	} {
+		full, err := v.ValidateFull(schemas.KindResponse, []byte(c.doc))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var gotV []string
+		for _, x := range full.Violations {
+			gotV = append(gotV, x.Pointer+" "+x.Keyword)
+		}
+		if !slices.Equal(gotV, c.violations) {
+			t.Errorf("%s: violations %q, want %q", c.name, gotV, c.violations)
+		}
+		if len(full.Notes) != len(c.notes) {
+			t.Errorf("%s: notes %+v, want %q", c.name, full.Notes, c.notes)
+		} else {
+			for i, n := range full.Notes {
+				ptr, text, _ := strings.Cut(c.notes[i], " ")
+				if n.Pointer != ptr || !strings.Contains(n.Message, text) {
+					t.Errorf("%s: note %+v, want %q", c.name, n, c.notes[i])
+				}
+			}
+		}
+		fast, ok := v.ValidateFast(schemas.KindResponse, []byte(c.doc))
+		if ok != full.Valid() || ok && !reflect.DeepEqual(fast, full) {
+			t.Errorf("%s: fast path %v %+v, full path %+v", c.name, ok, fast, full)
+		}
 	}
 }
 

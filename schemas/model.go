@@ -198,18 +198,46 @@ func (m *model) compile(root string, closed bool) (*gojsonschema.Schema, error) 
 
 // graphV1Keyword names, in a schema of an embedded document, an overlay: what Microsoft Graph
 // v1.0 has there that the seed's table lacks. It is an annotation to JSON Schema, so the documents
-// as written judge by the seed's table; only the Validator's request form applies it
-// (requestForm).
+// as written judge by the seed's table; only the Validator's request form applies every such
+// overlay (requestForm), and the response form those of types wholly Graph v1.0's (responseForm).
 const graphV1Keyword = "x-graph-v1.0"
 
-// graphV1Note marks, in the request form, a property schema that came from an overlay: the fast
-// path notes the property, and compile turns the schema into one whose failure is a note.
+// graphV1ResponseKeyword names an overlay only the response form applies: where an answer of a
+// Graph v1.0 service carries a type the seed's table lacks (a call's targets typed
+// invitationParticipantInfo).
+const graphV1ResponseKeyword = "x-graph-v1.0-response"
+
+// graphV1Note marks, in the request and response forms, a property schema that came from an
+// overlay: the fast path notes the property, and compile turns the schema into one whose failure
+// is a note.
 const graphV1Note = "x-callconf-noted"
 
-// requestForm returns the model with every overlay applied: the members of its "properties" are
-// added to the schema's "properties", each marked graphV1Note (a name the schema already has is
-// an error), and any other member replaces the schema's keyword of the same name (e.g. "items").
+// requestForm returns the model with every "x-graph-v1.0" overlay applied (see withOverlays).
 func (m *model) requestForm() (*model, error) {
+	return m.withOverlays(func(keyword string, _ map[string]any) bool { return keyword == graphV1Keyword })
+}
+
+// responseForm returns the model with every "x-graph-v1.0-response" overlay applied, and the
+// "x-graph-v1.0" overlay of each type the seed's table lacks wholly (its overlay declares
+// "@odata.type": invitationParticipantInfo), which only the former overlays reach. Every other
+// overlay is left out, so a response is otherwise judged by the documents as written: what Graph
+// v1.0 adds to a type of the seed's table stays an unknown property there.
+func (m *model) responseForm() (*model, error) {
+	return m.withOverlays(func(keyword string, overlay map[string]any) bool {
+		if keyword == graphV1ResponseKeyword {
+			return true
+		}
+		props, _ := overlay["properties"].(map[string]any)
+		_, whole := props["@odata.type"]
+		return keyword == graphV1Keyword && whole
+	})
+}
+
+// withOverlays returns a copy of the model with the overlays pick chooses applied and every other
+// overlay removed: the members of an overlay's "properties" are added to the schema's
+// "properties", each marked graphV1Note (a name the schema already has is an error), and any other
+// member replaces the schema's keyword of the same name (e.g. "items").
+func (m *model) withOverlays(pick func(keyword string, overlay map[string]any) bool) (*model, error) {
 	out := &model{names: m.names, byID: map[string]any{}, raw: map[string][]byte{}}
 	for _, name := range m.names {
 		doc, err := decodeNumber(m.raw[name])
@@ -218,35 +246,19 @@ func (m *model) requestForm() (*model, error) {
 		}
 		var errs []string
 		walkJSON(doc, func(node map[string]any) {
-			ov, ok := node[graphV1Keyword]
-			if !ok {
-				return
-			}
-			delete(node, graphV1Keyword)
-			overlay, ok := ov.(map[string]any)
-			if !ok {
-				errs = append(errs, graphV1Keyword+" is not an object")
-				return
-			}
-			for kw, val := range overlay {
-				if kw != "properties" {
-					node[kw] = val
+			for _, keyword := range []string{graphV1Keyword, graphV1ResponseKeyword} {
+				ov, ok := node[keyword]
+				if !ok {
 					continue
 				}
-				add, ok := val.(map[string]any)
-				props, ok2 := node["properties"].(map[string]any)
-				if !ok || !ok2 {
-					errs = append(errs, graphV1Keyword+" adds properties to a schema without properties")
+				delete(node, keyword)
+				overlay, ok := ov.(map[string]any)
+				if !ok {
+					errs = append(errs, keyword+" is not an object")
 					continue
 				}
-				for p, sub := range add {
-					subObj, ok := sub.(map[string]any)
-					if _, dup := props[p]; dup || !ok {
-						errs = append(errs, fmt.Sprintf("%s: property %q is already declared, or not a schema", graphV1Keyword, p))
-						continue
-					}
-					subObj[graphV1Note] = true
-					props[p] = subObj
+				if pick(keyword, overlay) {
+					errs = append(errs, applyOverlay(node, keyword, overlay)...)
 				}
 			}
 		})
@@ -262,6 +274,34 @@ func (m *model) requestForm() (*model, error) {
 		out.raw[name] = b
 	}
 	return out, nil
+}
+
+// applyOverlay applies one overlay (named keyword) to the schema node and returns what is wrong
+// with it.
+func applyOverlay(node map[string]any, keyword string, overlay map[string]any) []string {
+	var errs []string
+	for kw, val := range overlay {
+		if kw != "properties" {
+			node[kw] = val
+			continue
+		}
+		add, ok := val.(map[string]any)
+		props, ok2 := node["properties"].(map[string]any)
+		if !ok || !ok2 {
+			errs = append(errs, keyword+" adds properties to a schema without properties")
+			continue
+		}
+		for p, sub := range add {
+			subObj, ok := sub.(map[string]any)
+			if _, dup := props[p]; dup || !ok {
+				errs = append(errs, fmt.Sprintf("%s: property %q is already declared, or not a schema", keyword, p))
+				continue
+			}
+			subObj[graphV1Note] = true
+			props[p] = subObj
+		}
+	}
+	return errs
 }
 
 // noteFailures turns every property schema marked graphV1Note into {"allOf": [s, false]} for the

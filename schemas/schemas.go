@@ -147,9 +147,13 @@ func newValidator(m *model) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
+	resp, err := m.responseForm()
+	if err != nil {
+		return nil, err
+	}
 	v := &Validator{compiled: map[Kind]*gojsonschema.Schema{}, fast: map[Kind]*fnode{}, model: m, types: types}
 	for _, k := range Kinds() {
-		form := m
+		form := resp
 		if k == KindRequest {
 			form = req
 		}
@@ -179,8 +183,9 @@ var defaultValidator = sync.OnceValues(New)
 func Default() (*Validator, error) { return defaultValidator() }
 
 // CompileEach compiles every embedded document as a root schema on its own (with the others
-// registered for $ref), as written, in its closed response form and in the request form (with
-// what Graph v1.0 adds). It proves each one compiles.
+// registered for $ref), as written, in its closed response form (with the Graph v1.0 types a
+// response may carry) and in the request form (with what Graph v1.0 adds). It proves each one
+// compiles.
 func CompileEach() error {
 	m, err := loadModel()
 	if err != nil {
@@ -190,11 +195,19 @@ func CompileEach() error {
 	if err != nil {
 		return err
 	}
+	resp, err := m.responseForm()
+	if err != nil {
+		return err
+	}
 	for _, name := range Names() {
-		for _, closed := range []bool{false, true} {
-			if _, err := m.compile(name, closed); err != nil {
-				return fmt.Errorf("%s (closed=%v): %w", name, closed, err)
-			}
+		if _, err := m.compile(name, false); err != nil {
+			return fmt.Errorf("%s (as written): %w", name, err)
+		}
+		if _, err := resp.compile(name, true); err != nil {
+			return fmt.Errorf("%s (response form): %w", name, err)
+		}
+		if _, err := resp.compileFast(name, true); err != nil {
+			return fmt.Errorf("%s (response form, fast path): %w", name, err)
 		}
 		if _, err := req.compile(name, false); err != nil {
 			return fmt.Errorf("%s (request form): %w", name, err)
@@ -250,8 +263,8 @@ func (v *Validator) validateFull(kind Kind, doc []byte) (res Result, err error) 
 			segs = append(segs, prop)
 		}
 		ptr := Pointer(segs...)
-		if t == "false" && kind == KindRequest && len(segs) > 0 {
-			// Only the request form's {"allOf": [s, false]} fails this way: a property the seed's
+		if t == "false" && len(segs) > 0 {
+			// Only an applied overlay's {"allOf": [s, false]} fails this way: a property the seed's
 			// table lacks and Graph v1.0 has (noteFailures). s judges the value beside it.
 			name, value := segs[len(segs)-1], ""
 			if name == "@odata.type" {

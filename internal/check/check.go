@@ -159,8 +159,10 @@ func Pointer(parent, token string) string { return parent + schemas.Pointer(toke
 // Contains checks that got contains what was sent (contract PATCH-04): objects recursively by
 // key, arrays element by element with equal length, scalars exactly. Numbers compare by exact
 // value (10 equals 10.0, 2^63-1 never rounds). `@odata.type` compares with or without its
-// leading "#"; the answer may name a type derived from a base type sent, and may omit it unless
-// the type sent is the concrete type of an abstract one. Other "@odata." annotations the target
+// leading "#"; the answer may name a type derived from a base type sent (and, for an item of the
+// call's targets, invitationParticipantInfo for participantInfo and the reverse:
+// schemas.AnswersTypeAt, so at must be the pointer of sent in the call body), and may omit it
+// unless the type sent is the concrete type of an abstract one. Other "@odata." annotations the target
 // omits are not required back. A sent null is matched by null or by an absent member. Every
 // difference is returned, sorted.
 func Contains(sent, got any, at string) []Mismatch { return ContainsAt(sent, got, true, at) }
@@ -190,7 +192,7 @@ func contains(sent, got any, present bool, at string, out *[]Mismatch) {
 			switch {
 			case k == "@odata.type":
 				switch {
-				case gok && !schemas.AnswersType(s[k], gv):
+				case gok && !schemas.AnswersTypeAt(at, s[k], gv):
 					*out = append(*out, Mismatch{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (with or without #, or a type derived from it)", Actual: Show(gv, true)})
 				case !gok && schemas.NamesConcreteOfAbstract(s[k]):
 					*out = append(*out, Mismatch{Pointer: Pointer(at, k), Expected: Show(s[k], true) + " (the concrete type sent: the declared type is abstract)", Actual: "(absent)"})

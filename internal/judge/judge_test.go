@@ -137,6 +137,26 @@ func TestUnknownPropertiesAreNotes(t *testing.T) {
 	}
 }
 
+// PATCH-02 takes a call's targets typed invitationParticipantInfo, as a Graph v1.0 service answers
+// them, as valid with notes; a value of that type that breaks it is still a finding.
+func TestGraphV1TargetsInAnswer(t *testing.T) {
+	j := newJudge(t)
+	const answer = `{"id": "c-1", "targets": [{"@odata.type": "#microsoft.graph.invitationParticipantInfo", "identity": {"user": {"id": "u1"}}, "hidden": %s}]}`
+	res := j.Exchange(exchange("PATCH", 200, jsonCT, strings.Replace(answer, "%s", "false", 1)), "c-1")
+	if len(res.Findings) != 0 {
+		t.Errorf("findings on a Graph v1.0 answer: %v", res.Findings)
+	}
+	if !slices.ContainsFunc(res.Notes, func(n check.Note) bool {
+		return n.Requirement == "PATCH-02" && strings.HasPrefix(n.Text, "/targets/0/@odata.type: ") && strings.Contains(n.Text, "known in Graph v1.0")
+	}) {
+		t.Errorf("the type is not a note: %v", res.Notes)
+	}
+	res = j.Exchange(exchange("PATCH", 200, jsonCT, strings.Replace(answer, "%s", `"yes"`, 1)), "c-1")
+	if got := broken(res); !slices.Equal(got, []string{"PATCH-02"}) || res.Findings[0].Pointer != "/targets/0/hidden" {
+		t.Errorf("broke %v, want PATCH-02 at /targets/0/hidden: %v", got, res.Findings)
+	}
+}
+
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for v, want := range map[string]time.Duration{"0": 0, "7": 7 * time.Second, "Thu, 01 Jan 2026 00:00:05 GMT": 5 * time.Second, "Wed, 31 Dec 2025 00:00:00 GMT": 0} {

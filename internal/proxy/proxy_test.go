@@ -257,6 +257,48 @@ func TestServiceFindings(t *testing.T) {
 	}
 }
 
+// A Graph v1.0 service answers targets typed invitationParticipantInfo, whatever type the client
+// sent (Graph v1.0 declares call.targets so): neither PATCH-02 (the answer's schema) nor PATCH-04
+// (the values sent) holds that against it. A value of that type that breaks it still does.
+func TestGraphV1TargetsInAnswerAreNoFinding(t *testing.T) {
+	const target = `{"@odata.type":"#microsoft.graph.invitationParticipantInfo","identity":{"@odata.type":"#microsoft.graph.communicationsIdentitySet","user":{"@odata.type":"#microsoft.graph.communicationsUserIdentity","id":"u1"}},"hidden":%s,"participantId":"p1","removeFromDefaultAudioRoutingGroup":false,"replacesCallId":null}`
+	for _, c := range []struct {
+		name, hidden string
+		failed       []string // requirements that fail
+	}{
+		{"valid", "false", nil},
+		{"hidden not a boolean", `"yes"`, []string{"PATCH-02"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			answer := `{"id":"c1","targets":[` + strings.Replace(target, "%s", c.hidden, 1) + `]}`
+			f := newFixture(t, fakeTarget(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("request-id", "r-1")
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, answer)
+			}), nil)
+			do(t, http.MethodPatch, f.url+"/communications/calls/c1", `{"targets":[{"@odata.type":"#microsoft.graph.participantInfo","identity":{"user":{"id":"u1"}}}]}`, nil)
+			c2 := f.closed(t)
+			var failed []string
+			for _, r := range c2.Requirements {
+				if r.Outcome == report.Failed || r.Outcome == report.Inconclusive {
+					failed = append(failed, r.ID)
+				}
+			}
+			if strings.Join(failed, ",") != strings.Join(c.failed, ",") {
+				t.Errorf("failed %v, want %v: %+v", failed, c.failed, c2.Requirements)
+			}
+			for _, id := range []string{"PATCH-01", "PATCH-03", "PATCH-04"} {
+				if r := outcomeOf(c2, id); r.Outcome != report.Passed {
+					t.Errorf("%s: %s %+v, want passed", id, r.Outcome, r.Failures)
+				}
+			}
+			if r := outcomeOf(c2, "PATCH-02"); c.failed != nil && (len(r.Failures) == 0 || !strings.Contains(r.Failures[0].Message, "/targets/0/hidden")) {
+				t.Errorf("PATCH-02: %+v, want a failure at /targets/0/hidden", r.Failures)
+			}
+		})
+	}
+}
+
 // echo is a target that answers 200 with what it received: the request line's target, the
 // headers and the body (base64 in JSON).
 func echo(t *testing.T) string {
