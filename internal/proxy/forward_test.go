@@ -363,3 +363,34 @@ func TestConnectionOutlivesTheTimeout(t *testing.T) {
 		t.Errorf("%d connections to the target, want 1", n)
 	}
 }
+
+// TestEndlessAnswerHeadIsBounded: a hostile target that answers with headers without end (as
+// fast as loopback carries them) gets the client a 502 once the head passes maxAnswerHead; the
+// proxy does not buffer what it sends.
+func TestEndlessAnswerHeadIsBounded(t *testing.T) {
+	var sent atomic.Int64
+	target, _ := rawTarget(t, func(c net.Conn, br *bufio.Reader) {
+		if _, _, err := readRequest(br); err != nil {
+			return
+		}
+		line := "X-Flood: " + strings.Repeat("a", 1000) + "\r\n"
+		if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\n"); err != nil {
+			return
+		}
+		for sent.Load() < 64<<20 { // stops when the proxy closes, or after 64 MiB
+			n, err := io.WriteString(c, line)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	f := newFixture(t, target, nil)
+	resp, b := do(t, http.MethodPatch, f.url+"/communications/calls/c1", `{"subject":"x"}`, nil)
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "answer head is larger") {
+		t.Fatalf("want a 502 naming the head limit, got %d %s", resp.StatusCode, b)
+	}
+	if n := sent.Load(); n >= 64<<20 {
+		t.Errorf("the proxy read %d bytes of headers before it gave up", n)
+	}
+}

@@ -54,6 +54,7 @@ type wire struct {
 // wconn is one connection to the target.
 type wconn struct {
 	c         net.Conn
+	in        *headLimit // what br reads through: bounds an answer's head
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
@@ -111,7 +112,37 @@ func (t *wire) get(ctx context.Context) (*wconn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wconn{c: nc, br: bufio.NewReaderSize(nc, 4<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, nil
+	in := &headLimit{Conn: nc, left: unlimited}
+	return &wconn{c: nc, in: in, br: bufio.NewReaderSize(in, 4<<10), bw: bufio.NewWriterSize(nc, 4<<10)}, nil
+}
+
+// maxAnswerHead bounds the status line and headers of an answer, as http.Transport's
+// MaxResponseHeaderBytes does: a hostile target that sends headers without end gets a 502, not
+// the proxy's memory.
+const maxAnswerHead = 1 << 20
+
+const unlimited = int64(1) << 62
+
+// errHeadTooLarge ends an answer whose head passed maxAnswerHead.
+var errHeadTooLarge = fmt.Errorf("the target's answer head is larger than %d bytes", maxAnswerHead)
+
+// headLimit is the connection as the reader sees it: while an answer's head is read, at most
+// left more bytes come from the connection.
+type headLimit struct {
+	net.Conn
+	left int64
+}
+
+func (h *headLimit) Read(p []byte) (int, error) {
+	if h.left <= 0 {
+		return 0, errHeadTooLarge
+	}
+	if int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.Conn.Read(p)
+	h.left -= int64(n)
+	return n, err
 }
 
 // put keeps c for the next request, or closes it when the pool is full.
@@ -245,7 +276,9 @@ func awaitAnswer(ctx context.Context, c *wconn, deadline time.Time, poll time.Du
 // readAnswer reads the head of the final answer, skipping informational (1xx) ones.
 func readAnswer(c *wconn, r *http.Request) (*http.Response, error) {
 	for range maxInformational {
+		c.in.left = maxAnswerHead
 		resp, err := http.ReadResponse(c.br, r)
+		c.in.left = unlimited // the body has limits of its own
 		if err != nil {
 			return nil, err
 		}
