@@ -11,15 +11,16 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/schemas"
 )
 
 // stdinName is how standard input ('-' on the command line) is named in every output.
 const stdinName = "<stdin>"
 
-// rootName is how text output shows the root pointer "", as the rest of the harness does; --json
-// keeps the RFC 6901 pointer "".
-const rootName = "(root)"
+// rootName is how text output shows the root pointer "", as the rest of the harness does;
+// --json keeps the RFC 6901 pointer "".
+const rootName = check.RootPointer
 
 var validateUsage = fmt.Sprintf(`usage: callconf validate --kind request|response|error [--json] [--max-bytes N] FILE...
 

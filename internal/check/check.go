@@ -31,13 +31,21 @@ type Mismatch struct {
 	Message  string `json:"message,omitempty"`
 }
 
+// RootPointer is how text output names the root JSON Pointer "" everywhere (findings, reports,
+// the proxy's lines, validate); JSON output keeps the RFC 6901 pointer itself.
+const RootPointer = "(root)"
+
+// ShowPointer is ptr as text output shows it.
+func ShowPointer(ptr string) string {
+	if ptr == "" {
+		return RootPointer
+	}
+	return ptr
+}
+
 // String renders v on one line.
 func (v Mismatch) String() string {
-	ptr := v.Pointer
-	if ptr == "" {
-		ptr = "(root)"
-	}
-	s := fmt.Sprintf("at %s: expected %s, got %s", ptr, v.Expected, v.Actual)
+	s := fmt.Sprintf("at %s: expected %s, got %s", ShowPointer(v.Pointer), v.Expected, v.Actual)
 	if v.Message != "" {
 		s += " (" + v.Message + ")"
 	}

@@ -295,12 +295,7 @@ func requirementOf(f report.Attributed) string {
 	return f.Requirement
 }
 
-func pointerOf(f report.Attributed) string {
-	if f.Pointer == "" {
-		return "(root)"
-	}
-	return f.Pointer
-}
+func pointerOf(f report.Attributed) string { return check.ShowPointer(f.Pointer) }
 
 // headerSafe percent-encodes every byte that is not printable ASCII, and "%" itself.
 func headerSafe(s string) string {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -139,7 +140,7 @@ func (c Conformance) Markdown() string {
 			if len(f.Findings) > 0 {
 				b.WriteString("| exchange | pointer | expected | got |\n|---|---|---|---|\n")
 				for _, fd := range f.Findings {
-					fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(fd.Exchange.String()), mdCell(cmp.Or(fd.Pointer, "(root)")), mdCell(fd.Expected), mdCell(fd.Got))
+					fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(fd.Exchange.String()), mdCell(check.ShowPointer(fd.Pointer)), mdCell(fd.Expected), mdCell(fd.Got))
 				}
 				b.WriteString("\n")
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/callconf/callconf/internal/check"
 )
 
 // The JUnit XML shape CI systems read (the Ant/Surefire dialect). The first test suite, "callconf
@@ -275,7 +277,7 @@ func find(fs []Failure, name string) (Failure, bool) {
 func headline(f Failure) string {
 	if len(f.Findings) > 0 {
 		fd := f.Findings[0]
-		s := fmt.Sprintf("[%s] at %s: expected %s, got %s", fd.Requirement, cmp.Or(fd.Pointer, "(root)"), fd.Expected, fd.Got)
+		s := fmt.Sprintf("[%s] at %s: expected %s, got %s", fd.Requirement, check.ShowPointer(fd.Pointer), fd.Expected, fd.Got)
 		if len(f.Findings) > 1 {
 			s += fmt.Sprintf(" (and %d more)", len(f.Findings)-1)
 		}
