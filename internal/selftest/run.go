@@ -200,9 +200,14 @@ func RunArgs(in *mutants.Instance, url string) []string {
 	return append(args, in.Args...)
 }
 
-// childArgs are the arguments of a child run against url, after the command's prefix.
+// childArgs are the arguments of a child run against url, after the command's prefix. An
+// implementation that sets its own --procs (mutants.serial: a bug that reaches across calls
+// only a serial run shows deterministically) keeps it: the last --procs would win.
 func childArgs(in *mutants.Instance, url, dir, filter string, procs int) []string {
-	args := append(RunArgs(in, url), "--report-dir", dir, "--procs", strconv.Itoa(procs))
+	args := append(RunArgs(in, url), "--report-dir", dir)
+	if !slices.Contains(in.Args, "--procs") {
+		args = append(args, "--procs", strconv.Itoa(procs))
+	}
 	if filter != "" {
 		args = append(args, "--label-filter", filter)
 	}

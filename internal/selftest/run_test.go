@@ -275,3 +275,33 @@ func TestRunRefuses(t *testing.T) {
 		t.Errorf("an interrupted selftest still ran its child: %v %+v", err, targets)
 	}
 }
+
+// TestChildArgsKeepTheImplementationsProcs: a mutant marked serial (its bug reaches across
+// calls, so only a serial run gives the declared verdict every time) runs in one process; the
+// child's --procs must not override it (it did, and writes-other-call failed extra
+// requirements depending on the order).
+func TestChildArgsKeepTheImplementationsProcs(t *testing.T) {
+	procsOf := func(name string) string {
+		im, ok := mutants.Get(name)
+		if !ok {
+			t.Fatalf("no %s in the catalogue", name)
+		}
+		in, err := im.Build("tok")
+		if err != nil {
+			t.Fatal(err)
+		}
+		args, last := childArgs(in, "http://127.0.0.1:1", t.TempDir(), "", fastProcs), ""
+		for i, a := range args {
+			if a == "--procs" && i+1 < len(args) {
+				last = args[i+1] // the flag package keeps the last value
+			}
+		}
+		return last
+	}
+	if got := procsOf("writes-other-call"); got != "1" {
+		t.Errorf("a serial mutant's child runs with --procs %q, want 1", got)
+	}
+	if got := procsOf("reference"); got != strconv.Itoa(fastProcs) {
+		t.Errorf("a fast implementation's child runs with --procs %q, want %d", got, fastProcs)
+	}
+}
