@@ -66,25 +66,34 @@ func tail(s string, n int) string {
 // environment is dropped), bounded by limit.
 func run(t *testing.T, limit time.Duration, env []string, args ...string) result {
 	t.Helper()
+	return execute(t, limit, "runner", env, func(ctx context.Context) *exec.Cmd {
+		return exec.CommandContext(ctx, runnerBin, args...)
+	})
+}
+
+// execute runs the command cmd makes, with the test's environment less its CALLCONF_*
+// variables plus env, bounded by limit; a command that outlives it or panics fails the test.
+func execute(t *testing.T, limit time.Duration, what string, env []string, cmd func(context.Context) *exec.Cmd) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, runnerBin, args...)
+	c := cmd(ctx)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CALLCONF_") {
-			cmd.Env = append(cmd.Env, kv)
+			c.Env = append(c.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, env...)
+	c.Env = append(c.Env, env...)
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	c.Stdout, c.Stderr = &out, &errb
 	start := time.Now()
-	err := cmd.Run()
-	r := result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
+	err := c.Run()
+	r := result{code: c.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
 	if ctx.Err() != nil {
-		t.Fatalf("runner did not end within %s: %v\n%s", limit, err, r)
+		t.Fatalf("%s did not end within %s: %v\n%s", what, limit, err, r)
 	}
 	if strings.Contains(r.stdout+r.stderr, "panic:") || panicTrace.MatchString(r.stdout+r.stderr) {
-		t.Fatalf("runner panicked:\n%s", r)
+		t.Fatalf("%s panicked:\n%s", what, r)
 	}
 	return r
 }

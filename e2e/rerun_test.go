@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -102,25 +100,11 @@ func moduleRoot(t *testing.T) string {
 // CALLCONF_* settings, plus env.
 func paste(t *testing.T, limit time.Duration, line string, env ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", "-c", line)
-	cmd.Dir = moduleRoot(t)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CALLCONF_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	r := result{code: cmd.ProcessState.ExitCode(), stdout: out.String(), stderr: errb.String(), elapsed: time.Since(start)}
-	if ctx.Err() != nil {
-		t.Fatalf("%s\ndid not end within %s: %v\n%s", line, limit, err, r)
-	}
-	return r
+	return execute(t, limit, line+"\n", env, func(ctx context.Context) *exec.Cmd {
+		cmd := exec.CommandContext(ctx, "sh", "-c", line)
+		cmd.Dir = moduleRoot(t)
+		return cmd
+	})
 }
 
 // verdictOf returns the run's verdict (the last one printed) and how many specs it ran.

@@ -117,6 +117,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: token endpoint at %s%s for client %q; tokens live %s\n", run.URL(), issuerPath, iss.clientID, iss.lifetime)
 	}
 
+	if code := awaitStop(ctx, run, stderr); code != exitOK {
+		return code
+	}
+	fmt.Fprintln(stderr, "serve: stopped")
+	return exitOK
+}
+
+// awaitStop serves until ctx ends (SIGINT, SIGTERM), then shuts the server down within
+// serveShutdownTimeout; exitFail when the server stopped on its own or did not shut down.
+func awaitStop(ctx context.Context, run *listen.Server, stderr io.Writer) int {
 	select {
 	case <-ctx.Done():
 	case <-run.Done():
@@ -129,7 +139,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "serve: shutdown: %v\n", err)
 		return exitFail
 	}
-	fmt.Fprintln(stderr, "serve: stopped")
 	return exitOK
 }
 
@@ -259,19 +268,7 @@ func serveCatalogue(ctx context.Context, fs *flag.FlagSet, addr, tokenFile, muta
 	}
 	fmt.Fprintf(stderr, "serve: the selftest's run against it%s: callconf %s\n", how, strings.Join(line, " "))
 
-	code := exitOK
-	select {
-	case <-ctx.Done():
-	case <-run.Done():
-		fmt.Fprintln(stderr, "serve: the server stopped unexpectedly")
-		return exitFail
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
-	defer cancel()
-	if err := run.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "serve: shutdown: %v\n", err)
-		code = exitFail
-	}
+	code := awaitStop(ctx, run, stderr)
 	if inst.Check != nil {
 		// What the selftest checks after a run (e.g. that no credentials left for another host).
 		if err := inst.Check(); err != nil {
