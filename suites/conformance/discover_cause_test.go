@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/token"
 )
 
@@ -96,6 +98,74 @@ func TestDiscoveryWaitsOutThrottling(t *testing.T) {
 	}
 	if !tgt.Session.Has("create") || posts.Load() != 2 {
 		t.Fatalf("create capability %v after %d POSTs; want create after 2", tgt.Session.Has("create"), posts.Load())
+	}
+}
+
+// TestPreparationWaitsOutThrottlingEverywhere: the auth probe and discovery's read and delete are
+// retried like the create; a 429 there used to drop auth, read or delete silently, so their
+// specs were skipped and the run could pass having tested less.
+func TestPreparationWaitsOutThrottlingEverywhere(t *testing.T) {
+	var refused sync.Map // method (+ "noauth") -> already refused once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := r.Method
+		if r.Header.Get("Authorization") == "" {
+			key += " noauth"
+		}
+		if _, again := refused.LoadOrStore(key, true); !again {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		switch {
+		case key == "PATCH noauth":
+			w.WriteHeader(http.StatusUnauthorized)
+		case r.Method == http.MethodPost:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"c1"}`))
+		case r.Method == http.MethodGet:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"id":"c1"}`))
+		case r.Method == http.MethodDelete:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer srv.Close()
+	cfg := config.Default()
+	cfg.BaseURL, cfg.Token = srv.URL, "t"
+	tgt, err := prepare(t, cfg)
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	for _, c := range []requirements.Capability{requirements.Create, requirements.Read, requirements.Delete, requirements.Auth} {
+		if !tgt.Session.Has(c) {
+			t.Errorf("capability %s lost to one 429", c)
+		}
+	}
+}
+
+// TestPreparationThrottledPastTheBudgetIsAnError: a read that stays throttled ends the
+// preparation with the cause, instead of a target without read.
+func TestPreparationThrottledPastTheBudgetIsAnError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		if r.Method == http.MethodPost {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(`{"id":"c1"}`))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	cfg := config.Default()
+	cfg.BaseURL = srv.URL
+	if _, err := prepare(t, cfg); err == nil || !strings.Contains(err.Error(), "GET ") || !strings.Contains(err.Error(), "past the retry budget") {
+		t.Fatalf("Prepare: %v, want the GET throttled past the budget", err)
 	}
 }
 

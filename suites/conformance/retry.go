@@ -95,3 +95,14 @@ func doRetrying(ctx context.Context, c *target.Client, cfg config.Config, r targ
 		}
 	}
 }
+
+// prepareStep sends one request of the preparation (discovery's read and delete, the auth probe) as
+// doRetrying does. Throttling past the budget is an error here: read as "no such capability",
+// it would skip specs and let the run pass having tested less.
+func prepareStep(ctx context.Context, c *target.Client, cfg config.Config, r target.Request) (*target.Exchange, error) {
+	ex, cause, err := doRetrying(ctx, c, cfg, r)
+	if err == nil && cause != "" {
+		err = fmt.Errorf("preparing the target: %s %s: %s", r.Method, ex.URL, cause)
+	}
+	return ex, err
+}

@@ -168,7 +168,7 @@ func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target
 		err = s.discover(ctx, cfg, client)
 	}
 	if err == nil {
-		s.AuthRequired, err = authRequired(ctx, client)
+		s.AuthRequired, err = authRequired(ctx, cfg, client)
 	}
 	if err == nil && s.SampleID == "" && len(s.CallIDs) > 0 {
 		s.SampleID = s.CallIDs[0]
@@ -196,10 +196,10 @@ func Connect(cfg config.Config, s Session) (*target.Client, error) {
 // call that does not exist, sent without the header, answered 401 (or 403, which refuses too,
 // with the wrong status: ERR-04 then applies and fails). A configured token alone proves
 // nothing: a target may take it and never check it.
-func authRequired(ctx context.Context, c *target.Client) (bool, error) {
-	ex := c.Do(ctx, target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
-	if ex.Err != nil && !ex.Truncated { // a body past the harness's limit still brings a status
-		return false, fmt.Errorf("%w: %s: %v", ErrUnreachable, c.BaseURL(), ex.Err)
+func authRequired(ctx context.Context, cfg config.Config, c *target.Client) (bool, error) {
+	ex, err := prepareStep(ctx, c, cfg, target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
+	if err != nil {
+		return false, err
 	}
 	return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden, nil
 }
@@ -230,13 +230,16 @@ func (s *Session) discover(ctx context.Context, cfg config.Config, c *target.Cli
 		s.Capabilities[requirements.Create] = true
 	}
 	path := requirements.CollectionPath + "/" + escapeID(id)
-	if ex := c.Do(ctx, target.Request{Method: http.MethodGet, Path: path}); ex.Err == nil && ex.Status == http.StatusOK {
-		s.Capabilities[requirements.Read] = true
+	ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodGet, Path: path})
+	if err != nil {
+		return err
 	}
+	s.Capabilities[requirements.Read] = ex.Status == http.StatusOK
 	if s.Capabilities[requirements.Create] {
-		if ex := c.Do(ctx, target.Request{Method: http.MethodDelete, Path: path}); ex.Err == nil && ex.Status == http.StatusNoContent {
-			s.Capabilities[requirements.Delete] = true
+		if ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodDelete, Path: path}); err != nil {
+			return err
 		}
+		s.Capabilities[requirements.Delete] = ex.Status == http.StatusNoContent
 	}
 	return nil
 }
