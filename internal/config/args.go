@@ -31,7 +31,7 @@ type CommandLine struct {
 func (c Config) Args() CommandLine {
 	var cl CommandLine
 	for _, s := range settings() {
-		if !rerunNeeds(c, s.key) {
+		if !rerunNeeds(c, s) {
 			continue
 		}
 		switch {
@@ -74,16 +74,15 @@ func (c Config) Args() CommandLine {
 	return cl
 }
 
-// rerunNeeds reports whether the setting key belongs on a re-run's command line (see Args).
-func rerunNeeds(c Config, key string) bool {
-	switch key {
+// rerunNeeds reports whether setting s belongs on a re-run's command line (see Args): not the
+// run's own bookkeeping, and nothing that only a --base-url target means (the embedded
+// reference makes its own token; CheckTarget refuses the rest without a base URL).
+func rerunNeeds(c Config, s setting) bool {
+	switch s.key {
 	case keyConfig, keyReportDir, keyProcs:
 		return false
-	case keyToken, keyTokenFile, keyTokenCommand, keyTokenRefresh, keyOAuthTokenURL, keyOAuthClientID,
-		keyOAuthScope, keyOAuthSecret, keyOAuthSecretFile:
-		return !c.Embedded()
 	}
-	return true
+	return !(c.Embedded() && s.remote)
 }
 
 // secretFromFile reports whether the secret named by key was read from its file, whose flag

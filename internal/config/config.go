@@ -221,9 +221,6 @@ func (c Config) Warnings() []string {
 	if u, err := url.Parse(c.OAuthTokenURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		w = append(w, fmt.Sprintf("the OAuth client secret is sent in clear text over http:// to %s", u.Host))
 	}
-	if c.Embedded() && c.TokenSource() != "" {
-		w = append(w, "the embedded reference makes its own token: --token-command and --oauth-token-url are not used without --base-url")
-	}
 	if c.Deadline > 0 && c.Timeout > 0 && c.Deadline < c.Timeout {
 		w = append(w, fmt.Sprintf("the run deadline (%s) is shorter than the per-request timeout (%s)", c.Deadline, c.Timeout))
 	}

@@ -108,8 +108,4 @@ func TestTokenSourceWarnings(t *testing.T) {
 			t.Errorf("warnings lack %q:\n%s", want, w)
 		}
 	}
-	w = strings.Join(mustLoad(t, []string{"--token-command", "echo x"}, nil).Warnings(), "\n")
-	if !strings.Contains(w, "the embedded reference makes its own token") {
-		t.Errorf("no warning that the embedded reference ignores the token command:\n%s", w)
-	}
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -17,20 +18,15 @@ func throttled(ex *target.Exchange) bool {
 	return ex.Err == nil && (ex.Status == http.StatusTooManyRequests || ex.Status == http.StatusServiceUnavailable)
 }
 
-// retryBudget is the most a spec (or discovery) waits out throttling in all.
+// retryBudget is the most a spec (or the preparation) waits out throttling in all; a zero
+// Config (tests) gets the default.
 func retryBudget(cfg config.Config) time.Duration {
-	if cfg.RetryBudget > 0 {
-		return cfg.RetryBudget
-	}
-	return 2 * time.Minute
+	return cmp.Or(cfg.RetryBudget, config.DefaultRetryBudget)
 }
 
 // retryMaxWait is the longest single wait for a throttled request.
 func retryMaxWait(cfg config.Config) time.Duration {
-	if cfg.RetryMaxWait > 0 {
-		return cfg.RetryMaxWait
-	}
-	return 30 * time.Second
+	return cmp.Or(cfg.RetryMaxWait, config.DefaultRetryMaxWait)
 }
 
 // backoff decides how long to wait before retrying a throttled request: the time Retry-After

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -98,14 +99,8 @@ func (s *suite) Spec(id, text string, body func(p *probe)) {
 // specTimeout bounds one spec: a few requests' worth of the per-request timeout, plus the time
 // throttling may cost.
 func (s *suite) specTimeout() time.Duration {
-	t := s.cfg.Timeout
-	if t <= 0 {
-		t = config.DefaultTimeout
-	}
-	return 3*t + 10*time.Second + s.retryBudget()
+	return 3*cmp.Or(s.cfg.Timeout, config.DefaultTimeout) + 10*time.Second + retryBudget(s.cfg)
 }
-
-func (s *suite) retryBudget() time.Duration { return retryBudget(s.cfg) }
 
 // probe is one spec's view of the target: it sends requests, keeps every exchange, passes each
 // through the exchange judge, keeps the harness's own model of each call it uses, and collects

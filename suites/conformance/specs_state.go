@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 )
@@ -59,7 +60,7 @@ func defineStateSpecs(s *suite) {
 
 	s.Spec("STATE-03", "answers concurrent PATCHes 200 and keeps the call intact", func(p *probe) {
 		id := p.newCall()
-		n := max(p.s.cfg.Concurrency, 8)
+		n := max(p.s.cfg.Concurrency, config.MinConcurrency)
 		if in := p.s.cfg.MaxInFlight; in > 0 && in < n {
 			p.note("the %d concurrent PATCHes went at most %d at a time: this process's share of --max-in-flight", n, in)
 		}
