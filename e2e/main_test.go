@@ -2,8 +2,9 @@
 // reference with a token, broken and hostile targets, and TLS targets. Each test builds nothing
 // itself: TestMain builds the runner once.
 //
-// It imports the project's packages only to set up targets (internal/reference, internal/mutants)
-// and for the buffer of internal/testsupport; what it judges is the binary's exit status, output
+// It imports the project's packages only to set up targets (internal/reference, internal/mutants,
+// internal/listen, internal/testsupport), to name what it expects (internal/requirements) and for
+// config.WithoutEnv; what it judges is the binary's exit status, output
 // and report files.
 package e2e
 
@@ -18,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/callconf/callconf/internal/config"
 )
 
 // panicTrace matches the goroutine header of a Go panic trace.
@@ -78,12 +81,7 @@ func execute(t *testing.T, limit time.Duration, what string, env []string, cmd f
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	c := cmd(ctx)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CALLCONF_") {
-			c.Env = append(c.Env, kv)
-		}
-	}
-	c.Env = append(c.Env, env...)
+	c.Env = append(config.WithoutEnv(os.Environ()), env...)
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
 	start := time.Now()

@@ -64,14 +64,28 @@ func TestReadmeActionsRecipeFailsWithoutTheBaseURLSecret(t *testing.T) {
 		t.Fatalf("the recipe no longer sets CALLCONF_BASE_URL: %q", env)
 	}
 	dir := t.TempDir()
-	for i, a := range args { // the recipe's report directory, inside the test's
+	inTemp(args, dir)
+	r := run(t, time.Minute, env, args...)
+	if r.code != 2 || !strings.Contains(r.stderr, "CALLCONF_BASE_URL is set but empty") || strings.Contains(r.stdout, "CONFORMS") || strings.Contains(r.stdout+r.stderr, "SECRET") {
+		t.Fatalf("the README's recipe with the base URL secret unset: want exit 2 naming CALLCONF_BASE_URL, no verdict, no token:\n%s", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "reports", "conformance.json")); err == nil {
+		t.Fatal("a report was written for a run that tested nothing")
+	}
+	// Every secret unset: the base URL is still what the message names.
+	env, args = actionsStep(t, func(string) string { return "" })
+	inTemp(args, dir)
+	if r := run(t, time.Minute, env, args...); r.code != 2 || !strings.Contains(r.stderr, "CALLCONF_BASE_URL") {
+		t.Fatalf("the recipe with no secret set: want exit 2 naming CALLCONF_BASE_URL:\n%s", r)
+	}
+}
+
+// inTemp moves the recipe's report directory into the test's dir.
+func inTemp(args []string, dir string) {
+	for i, a := range args {
 		if a == "reports" {
 			args[i] = filepath.Join(dir, "reports")
 		}
-	}
-	r := run(t, time.Minute, env, args...)
-	if r.code != 2 || !strings.Contains(r.stderr, "CALLCONF_BASE_URL") || strings.Contains(r.stdout, "CONFORMS") || strings.Contains(r.stdout+r.stderr, "SECRET") {
-		t.Fatalf("the README's recipe with the base URL secret unset: want exit 2 naming CALLCONF_BASE_URL, no verdict, no token:\n%s", r)
 	}
 }
 

@@ -135,7 +135,7 @@ func TestReportsRecordTheRunAndOneJUnitCasePerSpec(t *testing.T) {
 	c, j, md := readReports(t, dir)
 	if c.FormatVersion != 1 || c.Verdict != "CONFORMS" || c.RandomSeed != 7 || c.Filters.LabelFilter != "req:PATCH-03 || feature:state" ||
 		c.Capabilities == nil || c.Capabilities.Source != "discovered" || strings.Join(c.Capabilities.Have, ",") != "auth,create,delete,read" ||
-		c.StartTime == "" || c.EndTime < c.StartTime || len(c.CommandLine) != 7 || c.CommandLine[2] != "req:PATCH-03 || feature:state" {
+		!ordered(t, c.StartTime, c.EndTime) || len(c.CommandLine) != 7 || c.CommandLine[2] != "req:PATCH-03 || feature:state" {
 		t.Errorf("conformance.json does not describe the run: %+v", c)
 	}
 	if !strings.Contains(c.HarnessVersion, "go1.") {
@@ -221,10 +221,13 @@ func TestMutantFailuresAreStructuredInReports(t *testing.T) {
 func TestUnpreparedTargetReportsCouldNotStart(t *testing.T) {
 	dir := t.TempDir()
 	r := run(t, time.Minute, nil, "--base-url", "http://127.0.0.1:1", "--timeout", "2s", "--report-dir", dir)
-	if r.code != 2 || !strings.Contains(r.stdout, "verdict: COULD NOT START") {
-		t.Fatalf("want exit 2 and COULD NOT START:\n%s", r)
+	if r.code != 2 || !strings.Contains(r.stdout, "verdict: COULD NOT START") || !strings.Contains(r.stderr, "unreachable") {
+		t.Fatalf("want exit 2, COULD NOT START, and stderr naming the unreachable target:\n%s", r)
 	}
 	c, j, md := readReports(t, dir)
+	if !strings.Contains(md, "unreachable") {
+		t.Errorf("conformance.md does not say why nothing ran:\n%s", md)
+	}
 	if c.Verdict != "COULD NOT START" || c.ExitCode != 2 || len(c.NotRun) != len(c.Requirements) || c.Capabilities != nil {
 		t.Errorf("conformance.json: verdict %s, exit %d, %d of %d not run", c.Verdict, c.ExitCode, len(c.NotRun), len(c.Requirements))
 	}
@@ -234,6 +237,15 @@ func TestUnpreparedTargetReportsCouldNotStart(t *testing.T) {
 	if j.Tests == 0 || j.Errors != 1 || j.Suites[0].Cases[0].Error == nil || !strings.Contains(j.Suites[0].Cases[0].Error.Message, "unreachable") {
 		t.Errorf("junit.xml: tests=%d errors=%d, want an error case naming the cause: %+v", j.Tests, j.Errors, j.Suites[0].Cases)
 	}
+}
+
+// ordered reports whether the RFC 3339 times start and end parse and end is not before start
+// (as strings they do not compare: RFC3339Nano drops trailing zeros).
+func ordered(t *testing.T, start, end string) bool {
+	t.Helper()
+	s, err1 := time.Parse(time.RFC3339Nano, start)
+	e, err2 := time.Parse(time.RFC3339Nano, end)
+	return err1 == nil && err2 == nil && !e.Before(s)
 }
 
 func readFile(t *testing.T, dir, name string) string {

@@ -98,16 +98,3 @@ func TestConfigurationErrorsExit2AllAtOnce(t *testing.T) {
 		}
 	}
 }
-
-func TestUnreachableTargetExits2(t *testing.T) {
-	// Port 1 on loopback: nothing listens, the connection is refused at once.
-	dir := t.TempDir()
-	r := run(t, time.Minute, nil, "--base-url", "http://127.0.0.1:1", "--timeout", "2s", "--report-dir", dir)
-	if r.code != 2 || !strings.Contains(r.stderr, "unreachable") {
-		t.Fatalf("want exit 2 naming the unreachable target:\n%s", r)
-	}
-	md, err := os.ReadFile(filepath.Join(dir, "conformance.md"))
-	if err != nil || !strings.Contains(string(md), "unreachable") {
-		t.Fatalf("the report does not say why nothing ran (%v):\n%s", err, md)
-	}
-}

@@ -1,14 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/mutants"
 	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/internal/testsupport"
 )
 
 // serveReference starts the reference implementation behind wrap on 127.0.0.1:0.
@@ -28,16 +27,7 @@ func serveReference(t *testing.T, token string, wrap func(http.Handler) http.Han
 // serveOn serves h on 127.0.0.1:0 until the test ends.
 func serveOn(t *testing.T, h http.Handler) string {
 	t.Helper()
-	run, err := listen.Start("127.0.0.1:0", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = run.Shutdown(ctx)
-	})
-	return run.URL()
+	return testsupport.Serve(t, h, listen.Limits{}).URL()
 }
 
 // serveMutant starts the catalogue implementation name (package mutants) on 127.0.0.1:0 with

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/testsupport"
 )
 
@@ -19,12 +20,7 @@ import (
 func serveIssuer(t *testing.T, secret, lifetime string) (string, *testsupport.Buffer) {
 	t.Helper()
 	cmd := exec.Command(runnerBin, "serve", "--addr", "127.0.0.1:0", "--oauth-issuer", "--oauth-client-id", "e2e-client", "--token-lifetime", lifetime)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CALLCONF_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "CALLCONF_OAUTH_CLIENT_SECRET="+secret)
+	cmd.Env = append(config.WithoutEnv(os.Environ()), "CALLCONF_OAUTH_CLIENT_SECRET="+secret)
 	stderr := &testsupport.Buffer{}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
