@@ -269,7 +269,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	deadline := rec.start.Add(p.timeout)
 	if _, ok := r.Header["Authorization"]; !ok {
 		ctx, cancel := r.Context(), context.CancelFunc(func() {})
-		if !p.tokens.Fixed() { // a fetch may be due: bounded like the exchange
+		if p.tokens.Fetching() { // a fetch may be due: bounded like the exchange
 			ctx, cancel = context.WithDeadline(ctx, deadline)
 		}
 		tok, err := p.tokens.Token(ctx)

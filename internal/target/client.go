@@ -154,7 +154,7 @@ func Transport(cfg config.Config) (*http.Transport, error) {
 }
 
 // New builds a client for the target at baseURL, set up by cfg and authenticating with the
-// bearer tokens of tokens (nil: none). TLS trusts the system roots plus cfg.CAFile; redirects are
+// bearer tokens of tokens (nil: cfg.Token, if any). TLS trusts the system roots plus cfg.CAFile; redirects are
 // never followed; every exchange is bounded by cfg.Timeout and its body by cfg.MaxResponseBytes
 // (zero values take the defaults). The client redacts with tokens' redactor, which the run's
 // other clients and its reports share.
@@ -193,8 +193,8 @@ func New(baseURL string, cfg config.Config, tokens *token.Source) (*Client, erro
 		},
 	}
 	c.limit = throttle.New(cfg.RateLimit, cfg.MaxInFlight)
-	if c.tokens = tokens; tokens == nil {
-		c.tokens = token.Static("", redact.New(cfg.Secrets()...))
+	if c.tokens = tokens; tokens == nil { // cfg's fixed token, if any
+		c.tokens = token.Static(cfg.Token, redact.New(cfg.Secrets()...))
 	}
 	return c, nil
 }

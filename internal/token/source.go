@@ -124,11 +124,9 @@ func New(fetch FetchFunc, opts Options) *Source {
 	return &Source{fetch: fetch, opts: opts, red: red}
 }
 
-// Fetching reports whether the source fetches its tokens (false for a fixed token).
+// Fetching reports whether the source fetches its tokens; a source of one fixed token never
+// fetches and never waits.
 func (s *Source) Fetching() bool { return s.fetch != nil }
-
-// Fixed reports a source of one fixed token: its Token never fetches and never waits.
-func (s *Source) Fixed() bool { return s.fetch == nil }
 
 // Token returns a token that is valid now, fetching a new one first when the current one is due.
 // While a fetch is in progress or has just failed, a current token that does not expire within a
