@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -41,6 +44,11 @@ const baselineCall = `{
   "chatInfo": {"@odata.type": "#microsoft.graph.chatInfo", "threadId": "19:meeting_callconf@thread.v2", "messageId": "0"},
   "tenantId": "6e8a1d70-0000-4000-8000-00000000c003"
 }`
+
+// createCall is the request that creates a call from baselineCall (discovery and every spec).
+func createCall() target.Request {
+	return target.Request{Method: http.MethodPost, Path: requirements.CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)}
+}
 
 // fullUpdate sets every updatable property to a value different from baselineCall.
 const fullUpdate = `{

@@ -21,7 +21,7 @@ func (p *probe) newCall() string {
 	if !p.s.session.Has(requirements.Create) {
 		return p.namedCall(0)
 	}
-	ex := p.setup(target.Request{Method: http.MethodPost, Path: requirements.CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)})
+	ex := p.setup(createCall())
 	if ex.Status != http.StatusCreated {
 		p.inconclusive(ex, "creating a call (POST %s) answered %d, not 201", requirements.CollectionPath, ex.Status)
 	}

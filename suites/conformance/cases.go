@@ -147,6 +147,12 @@ var malformedBodies = []namedBody{
 	{"a bare word", `callconf`},
 }
 
+// patchRawID is a PATCH of the subject of the call whose id is escaped, already escaped for
+// the path (ERR-09's malformed ids).
+func patchRawID(escaped string) target.Request {
+	return target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + escaped, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
+}
+
 // malformedIDs are call ids no target can have issued (ERR-09), already escaped for the path.
 var malformedIDs = []namedBody{
 	{"an encoded path traversal", "..%2F..%2F"},
@@ -188,7 +194,7 @@ func provocations() []request {
 			return target.Request{Method: http.MethodPut, Path: itemPath(id), Header: jsonHeader(), Body: []byte(baselineCall)}
 		}},
 		{"a malformed call id", func(_, _ string) target.Request {
-			return target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + malformedIDs[0].body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
+			return patchRawID(malformedIDs[0].body)
 		}},
 		// Without authentication this is an ordinary PATCH; with it, a 401 to judge.
 		{"a missing bearer token", func(id, _ string) target.Request {
@@ -231,7 +237,7 @@ func hostileRequests() []request {
 	}
 	for _, m := range malformedIDs {
 		out = append(out, request{"malformed id: " + m.name, func(_, _ string) target.Request {
-			return target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)}
+			return patchRawID(m.body)
 		}})
 	}
 	return append(out, provocations()...)

@@ -209,8 +209,7 @@ func authRequired(ctx context.Context, cfg config.Config, c *target.Client) (boo
 func (s *Session) discover(ctx context.Context, cfg config.Config, c *target.Client) error {
 	s.Capabilities = map[requirements.Capability]bool{}
 	s.Discovered = true
-	create := target.Request{Method: http.MethodPost, Path: requirements.CollectionPath, Header: jsonHeader(), Body: []byte(baselineCall)}
-	ex, throttleCause, err := doRetrying(ctx, c, cfg, create)
+	ex, throttleCause, err := doRetrying(ctx, c, cfg, createCall())
 	if err != nil {
 		return err
 	}

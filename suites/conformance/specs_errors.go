@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/callconf/callconf/internal/check"
-	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
@@ -92,7 +91,7 @@ func defineErrorSpecs(s *suite) {
 
 	for _, m := range malformedIDs {
 		s.Spec("ERR-09", "answers 400 or 404, never a redirect, to "+m.name, func(p *probe) {
-			ex := p.do(target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + m.body, Header: jsonHeader(), Body: []byte(`{"subject": "x"}`)})
+			ex := p.do(patchRawID(m.body))
 			if ex.Status >= 300 && ex.Status < 400 {
 				p.violate(ex, check.Mismatch{Expected: "400 or 404, never a redirect", Actual: fmt.Sprintf("%d Location: %s", ex.Status, ex.Header.Get("Location"))})
 				return
