@@ -35,9 +35,11 @@ func (c Config) Args() CommandLine {
 			continue
 		}
 		switch {
-		case s.noFlag: // a secret: the token, the OAuth client secret
-			if _, set := s.field.export(c); set && !c.secretFromFile(s.key) {
-				cl.Env = append(cl.Env, s.env+`="${`+s.env+`:?set it to the `+secretNoun(s.key)+`}"`)
+		case s.secret != nil: // the token, the OAuth client secret: never a flag
+			if _, file := s.secret.fields(&c); *file == "" {
+				if _, set := s.field.export(c); set {
+					cl.Env = append(cl.Env, s.env+`="${`+s.env+`:?set it to the `+s.secret.phrase+`}"`)
+				}
 			}
 		case s.key == keyHeader:
 			for _, h := range c.Headers {
@@ -85,23 +87,15 @@ func rerunNeeds(c Config, s setting) bool {
 	return !(c.Embedded() && s.remote)
 }
 
-// secretFromFile reports whether the secret named by key was read from its file, whose flag
-// then stands for it on a command line.
-func (c Config) secretFromFile(key string) bool {
-	switch key {
-	case keyToken:
-		return c.TokenFile != ""
-	case keyOAuthSecret:
-		return c.OAuthClientSecretFile != ""
+// secretViaFile reports whether key is a secret that was read from its file (whose setting
+// then stands for it: in messages, on command lines).
+func (c Config) secretViaFile(key string) bool {
+	s := lookupSetting(key)
+	if s.secret == nil {
+		return false
 	}
-	return false
-}
-
-func secretNoun(key string) string {
-	if key == keyOAuthSecret {
-		return "OAuth client secret"
-	}
-	return "bearer token"
+	_, viaFile := c.sources[s.secret.file]
+	return viaFile
 }
 
 // SecretHeaderVar names the shell variable that command lines printed for a person (re-run and

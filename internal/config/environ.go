@@ -46,11 +46,9 @@ func (c Config) CheckTarget() error {
 		return nil
 	}
 	var given []string
-	// A secret read from a file is named once, as its file setting.
-	fromFile := map[string]string{keyToken: keyTokenFile, keyOAuthSecret: keyOAuthSecretFile}
 	for _, s := range settings() {
-		if _, viaFile := c.sources[fromFile[s.key]]; viaFile {
-			continue
+		if c.secretViaFile(s.key) {
+			continue // a secret read from a file is named once, as its file setting
 		}
 		if src, ok := c.sources[s.key]; ok && s.remote {
 			given = append(given, src)
@@ -74,7 +72,7 @@ func Variables() []Variable {
 	var vs []Variable
 	for _, s := range settings() {
 		v := Variable{Name: s.env, Usage: s.usage}
-		if !s.noFlag {
+		if s.secret == nil {
 			v.Flag = "--" + s.key
 		}
 		vs = append(vs, v)
@@ -106,9 +104,8 @@ func (c Config) Summary() string {
 		tok = c.Source(keyToken)
 	}
 	parts := []string{"target: " + target, "strict: " + strict, "token: " + tok}
-	shown := map[string]bool{keyBaseURL: true, keyStrict: true, keyToken: true, keyOAuthSecret: true}
 	for _, s := range settings() {
-		if _, set := c.sources[s.key]; set && !shown[s.key] {
+		if _, set := c.sources[s.key]; set && s.key != keyBaseURL && s.key != keyStrict && s.secret == nil {
 			parts = append(parts, s.key+": "+s.field.show(c))
 		}
 	}

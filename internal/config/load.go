@@ -57,7 +57,7 @@ type Flags struct {
 func Bind(fs *flag.FlagSet) *Flags {
 	f := &Flags{values: map[string]*flagValue{}}
 	for _, s := range settings() {
-		if s.noFlag {
+		if s.secret != nil { // secrets are never flag values
 			continue
 		}
 		v := &flagValue{kind: s.field.kind(), def: s.field.defaultText()}
@@ -195,14 +195,15 @@ func (f *Flags) Load(getenv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	for _, s := range settings() {
-		if s.key != keyConfig && s.key != keyToken && s.key != keyOAuthSecret && !l.givenEmpty(s) {
+		if s.key != keyConfig && s.secret == nil && !l.givenEmpty(s) {
 			l.loadSetting(&c, s)
 		}
 	}
-	l.loadSecret(&c, keyToken, keyTokenFile, "token", func(c *Config) (*string, *string) { return &c.Token, &c.TokenFile })
-	l.loadSecret(&c, keyOAuthSecret, keyOAuthSecretFile, "client secret", func(c *Config) (*string, *string) {
-		return &c.OAuthClientSecret, &c.OAuthClientSecretFile
-	})
+	for _, s := range settings() { // after their file settings
+		if s.secret != nil {
+			l.loadSecret(&c, s)
+		}
+	}
 	l.checkTokenSources(&c)
 
 	c.sources = l.sources
@@ -215,11 +216,11 @@ func (f *Flags) Load(getenv func(string) (string, bool)) (Config, error) {
 // loadSecret reads a secret that has no flag and may come from a file, in the order
 // --<file> (flag) > secret variable > file variable > config-file key: the token
 // (--token-file > CALLCONF_TOKEN > CALLCONF_TOKEN_FILE > tokenFile), the client secret likewise.
-func (l *loader) loadSecret(c *Config, secretKey, fileKey, noun string, fields func(*Config) (*string, *string)) {
-	secretPtr, filePtr := fields(c)
+func (l *loader) loadSecret(c *Config, secretSetting setting) {
+	secretKey, fileKey, noun := secretSetting.key, secretSetting.secret.file, secretSetting.secret.noun
+	secretPtr, filePtr := secretSetting.secret.fields(c)
 	fileRaw, haveFile := l.found[fileKey]
 	fileFromFlag := haveFile && fileRaw.fromFlag()
-	secretSetting := lookupSetting(secretKey)
 	_, haveEnvSecret := l.lookup(secretSetting) // the secret has neither flag nor file key
 	switch {
 	case haveEnvSecret && haveFile && fileRaw.env:
@@ -271,7 +272,7 @@ func (l *loader) checkTokenSources(c *Config) {
 		}
 	} else {
 		for _, key := range []string{keyOAuthClientID, keyOAuthScope, keyOAuthSecret, keyOAuthSecretFile} {
-			if _, viaFile := l.sources[keyOAuthSecretFile]; key == keyOAuthSecret && viaFile {
+			if c.secretViaFile(key) {
 				continue // reported once, as the file
 			}
 			if src, ok := l.sources[key]; ok {

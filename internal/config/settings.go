@@ -48,11 +48,10 @@ const (
 // config-file key, default, line in String, entry in Env, source and validation all come from
 // here; nothing else in the package names a setting.
 type setting struct {
-	key    string // the flag name; also names the setting in String and Source
-	env    string // the environment variable
-	file   string // the config-file key; "" = not settable in a config file
-	usage  string // the flag's usage text
-	noFlag bool   // the setting has no flag (the token and the client secret are never flag values)
+	key   string // the flag name; also names the setting in String and Source
+	env   string // the environment variable
+	file  string // the config-file key; "" = not settable in a config file
+	usage string // the flag's usage text
 	// resolved marks a setting that Load reads into other settings (the config file into every
 	// setting, the token file into the token, the client secret file into the client secret):
 	// Env hands a child the results, not the setting.
@@ -64,7 +63,19 @@ type setting struct {
 	// remote marks a setting that only means something for a target given with --base-url:
 	// set without one, the user asked for a target the run would not test.
 	remote bool
+	// secret, when set, marks a secret that has no flag and may be read from a file setting:
+	// the bearer token and the OAuth client secret.
+	secret *secretOf
 	field  field // the Config field behind the setting: its type, default and validation
+}
+
+// secretOf says how a secret setting is read and named.
+type secretOf struct {
+	file   string // the key of the setting naming the file that may hold it
+	noun   string // in messages and sources: "token file F", "the token is empty"
+	phrase string // for people pasting a command line: "set it to the bearer token"
+	// fields points at the secret and its file in a Config.
+	fields func(*Config) (secret, file *string)
 }
 
 // settings is the single table of every setting, in the order String prints them. The config
@@ -77,9 +88,11 @@ func settings() []setting {
 		{key: keyBaseURL, env: "CALLCONF_BASE_URL", file: "baseUrl", unsetMeans: "test the embedded reference",
 			usage: "base `URL` of the target (http or https); leave it unset (not empty) to test the embedded reference implementation",
 			field: fieldOf(func(c *Config) *string { return &c.BaseURL }, text("(embedded reference)"), "", checkBaseURL)},
-		{key: keyToken, env: EnvToken, noFlag: true, remote: true,
+		{key: keyToken, env: EnvToken, remote: true,
+			secret: &secretOf{file: keyTokenFile, noun: "token", phrase: "bearer token",
+				fields: func(c *Config) (*string, *string) { return &c.Token, &c.TokenFile }},
 			usage: "the bearer token (a secret: never a flag value or config-file key)",
-			field: fieldOf(func(c *Config) *string { return &c.Token }, secret(), "", checkTokenValue)},
+			field: fieldOf(func(c *Config) *string { return &c.Token }, secret(), "", checkSecret("token"))},
 		{key: keyTokenFile, env: "CALLCONF_TOKEN_FILE", file: "tokenFile", resolved: true, remote: true,
 			usage: "`file` holding the bearer token (or set " + EnvToken + "; the token is never a flag value)",
 			field: fieldOf(func(c *Config) *string { return &c.TokenFile }, path(), "", nil)},
@@ -98,9 +111,11 @@ func settings() []setting {
 		{key: keyOAuthScope, env: "CALLCONF_OAUTH_SCOPES", file: "oauthScopes", remote: true,
 			usage: "OAuth 2.0 `scope` to request, repeatable (e.g. https://graph.microsoft.com/.default)",
 			field: fieldOf(func(c *Config) *[]string { return &c.OAuthScopes }, list(false), nil, checkScopes)},
-		{key: keyOAuthSecret, env: EnvOAuthClientSecret, noFlag: true, remote: true,
+		{key: keyOAuthSecret, env: EnvOAuthClientSecret, remote: true,
+			secret: &secretOf{file: keyOAuthSecretFile, noun: "client secret", phrase: "OAuth client secret",
+				fields: func(c *Config) (*string, *string) { return &c.OAuthClientSecret, &c.OAuthClientSecretFile }},
 			usage: "the OAuth 2.0 client secret (a secret: never a flag value or config-file key)",
-			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecret }, secret(), "", checkClientSecretValue)},
+			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecret }, secret(), "", checkSecret("client secret"))},
 		{key: keyOAuthSecretFile, env: "CALLCONF_OAUTH_CLIENT_SECRET_FILE", file: "oauthClientSecretFile", resolved: true, remote: true,
 			usage: "`file` holding the OAuth 2.0 client secret (or set " + EnvOAuthClientSecret + "; the secret is never a flag value)",
 			field: fieldOf(func(c *Config) *string { return &c.OAuthClientSecretFile }, path(), "", nil)},
@@ -178,18 +193,14 @@ func checkBaseURL(s string, report reportFunc) string {
 	return u
 }
 
-func checkTokenValue(tok string, report reportFunc) string {
-	if err := checkToken(tok, "token"); err != nil {
-		report("%v", err)
+// checkSecret checks the value of a secret named noun (see checkToken).
+func checkSecret(noun string) func(string, reportFunc) string {
+	return func(sec string, report reportFunc) string {
+		if err := checkToken(sec, noun); err != nil {
+			report("%v", err)
+		}
+		return sec
 	}
-	return tok
-}
-
-func checkClientSecretValue(sec string, report reportFunc) string {
-	if err := checkToken(sec, "client secret"); err != nil {
-		report("%v", err)
-	}
-	return sec
 }
 
 func checkTokenURL(s string, report reportFunc) string {

@@ -81,8 +81,8 @@ func TestEverySettingIsComplete(t *testing.T) {
 		if !strings.HasPrefix(s.env, EnvPrefix) {
 			t.Errorf("%s: env %q lacks the prefix %s", s.key, s.env, EnvPrefix)
 		}
-		if f := fs.Lookup(s.key); (f != nil) == s.noFlag {
-			t.Errorf("%s: flag registered = %v, noFlag = %v", s.key, f != nil, s.noFlag)
+		if f := fs.Lookup(s.key); (f != nil) == (s.secret != nil) {
+			t.Errorf("%s: flag registered = %v, a secret = %v", s.key, f != nil, s.secret != nil)
 		} else if f != nil && (s.usage == "" || !strings.Contains(f.Usage, s.env)) {
 			t.Errorf("%s: flag usage %q lacks a text or the variable", s.key, f.Usage)
 		}
@@ -122,7 +122,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		if line(fromEnv) == line(def) {
 			t.Errorf("%s: the sample %q reads as the default", s.key, sample.text)
 		}
-		if !s.noFlag {
+		if s.secret == nil {
 			if got := mustLoad(t, []string{"--" + s.key + "=" + sample.text}, withEnv(nil)); line(got) != line(fromEnv) {
 				t.Errorf("%s: flag gives %q, env %q", s.key, line(got), line(fromEnv))
 			}
