@@ -27,7 +27,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -181,17 +180,15 @@ func (c Config) RootCAs() (*x509.CertPool, error) {
 	if c.CAFile == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(c.CAFile)
+	pem, err := readCAFile(c.CAFile) // the same rules as Load's check
 	if err != nil {
-		return nil, fmt.Errorf("--ca-file: %v", err)
+		return nil, fmt.Errorf("--ca-file: %w", err)
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca-file: %s holds no PEM certificate", c.CAFile)
-	}
+	pool.AppendCertsFromPEM(pem)
 	return pool, nil
 }
 

@@ -425,15 +425,16 @@ func withScheme(s string) string {
 	return "https://" + s
 }
 
-func readCAFile(path string) error {
+// readCAFile reads the PEM certificates of --ca-file: Load checks them, RootCAs uses them.
+func readCAFile(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("cannot read the CA file: %v", err)
+		return nil, fmt.Errorf("cannot read the CA file: %v", err)
 	}
 	if !x509.NewCertPool().AppendCertsFromPEM(b) {
-		return fmt.Errorf("the CA file %s holds no PEM certificate", path)
+		return nil, fmt.Errorf("the CA file %s holds no PEM certificate", path)
 	}
-	return nil
+	return b, nil
 }
 
 // validToken reports whether s is an RFC 9110 token (a valid header field name).

@@ -297,7 +297,7 @@ func checkMaxResponseBytes(n int64, report reportFunc) int64 {
 
 func checkCAFile(path string, report reportFunc) string {
 	if path != "" {
-		if err := readCAFile(path); err != nil {
+		if _, err := readCAFile(path); err != nil {
 			report("%v", err)
 		}
 	}
