@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -316,16 +315,8 @@ func logRequests(next http.Handler, log io.Writer) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		path := r.URL.EscapedPath()
-		if len(path) > 200 {
-			path = path[:200] + "…"
-		}
-		status := "-" // not answered: the client went away
-		if sw.status != 0 {
-			status = strconv.Itoa(sw.status)
-		}
-		line := fmt.Sprintf("%s %s %s %s %s request-id=%s\n", time.Now().UTC().Format(time.RFC3339Nano),
-			r.Method, path, status, time.Since(start).Round(time.Microsecond), w.Header().Get("request-id"))
+		line := time.Now().UTC().Format(time.RFC3339Nano) + " " +
+			reference.RequestLine(r.Method, r.URL.EscapedPath(), sw.status, time.Since(start), w.Header().Get("request-id")) + "\n"
 		mu.Lock()
 		defer mu.Unlock()
 		_, _ = io.WriteString(log, line)

@@ -643,15 +643,21 @@ func (s *Server) fail(x *exchange, e *Error) {
 }
 
 func (s *Server) logRequest(x *exchange, d time.Duration) {
-	path := x.r.URL.EscapedPath()
+	s.logf("%s", RequestLine(x.r.Method, x.r.URL.EscapedPath(), x.status, d, x.requestID))
+}
+
+// RequestLine is the reference's log line of one exchange, without its time stamp: method,
+// path (cut at 200 bytes), status ("-" when the client went away before an answer), duration
+// and request-id. `callconf serve --mutant` logs the catalogue's implementations with it too.
+func RequestLine(method, path string, status int, d time.Duration, requestID string) string {
 	if len(path) > 200 {
 		path = path[:200] + "…"
 	}
-	status := strconv.Itoa(x.status)
-	if x.status == 0 {
-		status = "-" // not answered: the client went away
+	st := "-"
+	if status != 0 {
+		st = strconv.Itoa(status)
 	}
-	s.logf("%s %s %s %s request-id=%s", x.r.Method, path, status, d.Round(time.Microsecond), x.requestID)
+	return fmt.Sprintf("%s %s %s %s request-id=%s", method, path, st, d.Round(time.Microsecond), requestID)
 }
 
 func (s *Server) logf(format string, args ...any) {
