@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,73 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/callconf/callconf/internal/reference"
 	"github.com/callconf/callconf/internal/testsupport"
 )
 
-// proxyRun is a `runner proxy` running in the test: its URL, its stdout lines as they come,
-// its stderr, a stop function and its exit code.
-type proxyRun struct {
-	url    string
-	lines  chan string
-	stderr *testsupport.Buffer
-	stop   context.CancelFunc
-	code   chan int
-}
-
-func startProxy(t *testing.T, args ...string) *proxyRun {
+// startProxy runs `proxy --listen 127.0.0.1:0 args...` until the test ends.
+func startProxy(t *testing.T, args ...string) *running {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	r := &proxyRun{lines: make(chan string, 1024), stderr: &testsupport.Buffer{}, stop: cancel, code: make(chan int, 1)}
-	go func() {
-		r.code <- runProxy(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), pw, r.stderr)
-		pw.Close()
-	}()
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			r.lines <- sc.Text()
-		}
-		close(r.lines)
-	}()
-	t.Cleanup(cancel)
-	select {
-	case line, ok := <-r.lines:
-		url, found := strings.CutPrefix(line, "listening on ")
-		if !ok || !found {
-			t.Fatalf("first line %q; stderr:\n%s", line, r.stderr)
-		}
-		r.url = url
-	case <-time.After(10 * time.Second):
-		t.Fatalf("proxy did not print its URL; stderr:\n%s", r.stderr)
-	}
-	return r
-}
-
-// next returns the next stdout line.
-func (r *proxyRun) next(t *testing.T) string {
-	t.Helper()
-	select {
-	case l := <-r.lines:
-		return l
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no line; stderr:\n%s", r.stderr)
-	}
-	return ""
-}
-
-// exit stops the proxy and returns its exit code and the rest of its stdout.
-func (r *proxyRun) exit(t *testing.T) (int, string) {
-	t.Helper()
-	r.stop()
-	var rest []string
-	for l := range r.lines {
-		rest = append(rest, l)
-	}
-	return <-r.code, strings.Join(rest, "\n")
+	return start(t, runProxy, append([]string{"--listen", "127.0.0.1:0"}, args...)...)
 }
 
 func TestProxyCommand(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -20,40 +19,8 @@ import (
 // the channel its exit code arrives on.
 func startServe(t *testing.T, args ...string) (string, *testsupport.Buffer, context.CancelFunc, <-chan int) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	stderr := &testsupport.Buffer{}
-	code := make(chan int, 1)
-	go func() {
-		code <- runServe(ctx, args, pw, stderr)
-		pw.Close()
-	}()
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			cancel()
-			t.Fatalf("serve printed nothing; exit %d; stderr:\n%s", <-code, stderr)
-		}
-		url, found := strings.CutPrefix(line, "listening on ")
-		if !found || !strings.HasPrefix(url, "http://127.0.0.1:") {
-			cancel()
-			t.Fatalf("first line %q", line)
-		}
-		return url, stderr, cancel, code
-	case <-time.After(10 * time.Second):
-		cancel()
-		t.Fatalf("serve did not print its URL; stderr:\n%s", stderr)
-	}
-	return "", nil, nil, nil
+	r := start(t, runServe, args...)
+	return r.url, r.stderr, r.stop, r.code
 }
 
 func serveDo(t *testing.T, method, url, token, body string) (int, http.Header, string) {
@@ -112,14 +79,8 @@ func TestServeAnswersLogsAndShutsDownCleanly(t *testing.T) {
 		t.Errorf("wrong token: %d", st)
 	}
 
-	stop()
-	select {
-	case c := <-code:
-		if c != exitOK {
-			t.Errorf("exit %d; stderr:\n%s", c, stderr)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("serve did not stop")
+	if c := stopServe(t, stop, code); c != exitOK {
+		t.Errorf("exit %d; stderr:\n%s", c, stderr)
 	}
 	log := stderr.String()
 	if strings.Contains(log, token) {
