@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/config"
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 )
@@ -154,13 +155,13 @@ func (c Conformance) Markdown() string {
 func (f Filters) String() string {
 	var parts []string
 	for _, x := range f.Focus {
-		parts = append(parts, "--focus "+shellQuote(x))
+		parts = append(parts, "--focus "+config.ShellQuote(x))
 	}
 	for _, x := range f.Skip {
-		parts = append(parts, "--skip "+shellQuote(x))
+		parts = append(parts, "--skip "+config.ShellQuote(x))
 	}
 	if f.LabelFilter != "" {
-		parts = append(parts, "--label-filter "+shellQuote(f.LabelFilter))
+		parts = append(parts, "--label-filter "+config.ShellQuote(f.LabelFilter))
 	}
 	if len(parts) == 0 {
 		return "none (every spec selected)"
@@ -183,7 +184,7 @@ func (e *Exchange) String() string {
 func quoteArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = shellQuote(a)
+		out[i] = config.ShellQuote(a)
 	}
 	return out
 }

@@ -7,7 +7,8 @@
 // of the run, and every failure as data (requirement, spec, exchange, pointer, expected, got).
 //
 // It imports the standard library, Ginkgo's report types, internal/check (findings),
-// internal/requirements (the registry) and internal/version (the harness build) only.
+// internal/config (shell quoting), internal/requirements (the registry) and internal/version (the
+// harness build) only.
 package report
 
 import (
@@ -323,6 +324,7 @@ func Build(r types.Report, in Input) Conformance {
 	for i := range c.Requirements {
 		byID[c.Requirements[i].ID] = &c.Requirements[i]
 	}
+	sel := newSelection(r.SuiteConfig)
 	ran := 0 // specs that ran (or were found unsupported)
 	for _, spec := range r.SpecReports {
 		if spec.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && spec.Failed() {
@@ -361,7 +363,7 @@ func Build(r types.Report, in Input) Conformance {
 			req.Notes = append(req.Notes, "unsupported: "+res.Unsupported)
 			p.unsupportedWhy = cmp.Or(p.unsupportedWhy, res.Unsupported)
 		case spec.State == types.SpecStateSkipped || spec.State == types.SpecStatePending:
-			if why := filteredOut(r.SuiteDescription, r.SuiteConfig, spec); why != "" {
+			if why := sel.filteredOut(r.SuiteDescription, spec); why != "" {
 				p.disabled++
 				p.filteredBy = append(p.filteredBy, why)
 				rec.Outcome, rec.Reason = Disabled, "filtered out by "+why
