@@ -203,21 +203,14 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-// conclude is the one place a run's verdict is built, written to dir (when set) and printed; it
-// returns the exit status.
+// conclude makes the run's verdict (report.Conclude) and returns the exit status.
 func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
-	verdict := report.Build(run, in)
-	if dir != "" {
-		if err := report.WriteFiles(dir, run, verdict, redact); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return exitUsage
-		}
+	c, err := report.Conclude(run, in, dir, redact, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		return exitUsage
 	}
-	fmt.Fprint(stdout, redact(verdict.Text()))
-	if dir != "" {
-		fmt.Fprintf(stdout, "reports written to %s\n", dir)
-	}
-	return verdict.ExitCode()
+	return c.Exit
 }
 
 // withoutReportNodes drops the reports of ReportAfterSuite nodes (the suite's own, which build
