@@ -289,8 +289,6 @@ func merge(preview types.Report, sc types.SuiteConfig, owner map[string]int, rep
 			switch {
 			case s.LeafNodeType == types.NodeTypeIt:
 				specs[i][s.FullText()] = s
-			case s.LeafNodeType.Is(types.NodeTypeReportAfterSuite | types.NodeTypeReportBeforeSuite):
-				// The children's own report nodes; the parent reports once.
 			case len(suiteNodes) == 0 || s.Failed():
 				suiteNodes = append(suiteNodes, s)
 			}
