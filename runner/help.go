@@ -117,14 +117,10 @@ func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
 	return fs
 }
 
-// subcommand is the subcommand a flag set belongs to ("" for run), from its name ("runner
+// subcommand is the subcommand a flag set belongs to ("" for run), from its name ("callconf
 // list", "serve", "callconf").
 func subcommand(fs *flag.FlagSet) string {
-	name := strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(fs.Name(), "runner"), progName))
-	if name == "run" {
-		return ""
-	}
-	return name
+	return strings.TrimSpace(strings.TrimPrefix(fs.Name(), progName))
 }
 
 // commandName is how the user typed fs's subcommand: "callconf", "callconf serve".

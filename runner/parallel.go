@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -168,7 +169,6 @@ func (pr parallelRun) run(ctx context.Context) (types.Report, error) {
 	reports := make([]*types.Report, pr.procs)
 	problems := make([]string, pr.procs)
 	var wg sync.WaitGroup
-	var errMu sync.Mutex
 	for i := range pr.procs {
 		shard := i + 1
 		rate, inFlight := throttle.Share(pr.cfg.RateLimit, pr.cfg.MaxInFlight, pr.procs, shard)
@@ -186,10 +186,9 @@ func (pr parallelRun) run(ctx context.Context) (types.Report, error) {
 		wg.Go(func() {
 			problem := pr.child(ctx, shard, planPath, env, filepath.Join(dir, fmt.Sprintf("output-%d.txt", shard)))
 			r, err := readReport(plan.Report)
-			errMu.Lock()
-			defer errMu.Unlock()
+			// Each child writes only its own index; wg.Wait orders these writes before merge.
 			if err != nil {
-				problems[i] = fmt.Sprintf("process %d of %d ended without a report (%s)", shard, pr.procs, orElse(problem, err.Error()))
+				problems[i] = fmt.Sprintf("process %d of %d ended without a report (%s)", shard, pr.procs, cmp.Or(problem, err.Error()))
 				return
 			}
 			reports[i] = r
@@ -197,13 +196,6 @@ func (pr parallelRun) run(ctx context.Context) (types.Report, error) {
 	}
 	wg.Wait()
 	return merge(pr.preview, pr.sc, owner, reports, problems), nil
-}
-
-func orElse(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // child runs one child to its end; it returns "" or what went wrong with the process itself.
@@ -289,8 +281,6 @@ func merge(preview types.Report, sc types.SuiteConfig, owner map[string]int, rep
 			switch {
 			case s.LeafNodeType == types.NodeTypeIt:
 				specs[i][s.FullText()] = s
-			case s.LeafNodeType.Is(types.NodeTypeReportAfterSuite | types.NodeTypeReportBeforeSuite):
-				// The children's own report nodes; the parent reports once.
 			case len(suiteNodes) == 0 || s.Failed():
 				suiteNodes = append(suiteNodes, s)
 			}

@@ -129,10 +129,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	c := p.Conformance(start, failOn == proxy.FailOnShould)
 	c.CommandLine = commandLine(append([]string{"proxy"}, args...))
 	if code == exitOK {
-		c.Exit = failOn.ExitCode(c) // the proxy's exit status is --fail-on's, not the suite's
-	} else {
-		c.Exit = code
+		code = failOn.ExitCode(c) // the proxy's exit status is --fail-on's, not the suite's
 	}
+	c.Exit = code
 	fmt.Fprint(stdout, p.Redact(c.Text()))
 	if cfg.ReportDir != "" {
 		if err := report.WriteConformance(cfg.ReportDir, c, p.Redact); err != nil {
@@ -141,8 +140,5 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		fmt.Fprintf(stdout, "reports written to %s\n", cfg.ReportDir)
 	}
-	if code != exitOK {
-		return code
-	}
-	return failOn.ExitCode(c)
+	return code
 }

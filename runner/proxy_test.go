@@ -134,3 +134,29 @@ func TestProxyUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestProxyThatJudgedNothingDoesNotConform(t *testing.T) {
+	ref := httptest.NewServer(http.NotFoundHandler())
+	defer ref.Close()
+	dir := t.TempDir()
+	r := startProxy(t, "--base-url", ref.URL, "--report-dir", dir)
+	code, out := r.exit(t)
+	if code != exitOK || !strings.Contains(out, "verdict: NOTHING JUDGED") || strings.Contains(out, "--focus") {
+		t.Errorf("exit %d (want --fail-on's 0), output:\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "conformance.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Verdict  string
+		Conforms bool
+		Exit     int `json:"exitCode"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Conforms || c.Verdict != "NOTHING JUDGED" || c.Exit != exitOK {
+		t.Errorf("conformance.json: %+v", c)
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -104,8 +102,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
 			SuiteConfig: types.SuiteConfig{FocusStrings: nonEmpty(opts.focus), SkipStrings: nonEmpty(opts.skip), LabelFilter: opts.labelFilter,
 				RandomSeed: opts.seed, RandomizeAllSpecs: opts.randomize}}
-		target := cmp.Or(cfg.BaseURL, conformance.TargetName(conformance.Session{Embedded: true}))
-		conclude(r, report.Input{Target: target, Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
+		conclude(r, report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
@@ -120,11 +117,8 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
 
-	suiteCfg := cfg
-	suiteCfg.ReportDir = "" // written below, once, from the whole run's report
 	var raw *types.Report
-	conformance.Define(conformance.Options{Config: suiteCfg, Target: tgt, OnReport: func(report.Conformance) {},
-		Log: io.Discard, Started: start, Process: 1, Processes: procs})
+	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: procs})
 	sc, rc := ginkgo.GinkgoConfiguration()
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	sc.RandomizeAllSpecs = opts.randomize
@@ -180,7 +174,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%s: the suite ended without a report\n", progName)
 		return exitUsage
 	}
-	run := withoutReportNodes(*raw)
+	run := *raw
 	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
@@ -203,30 +197,14 @@ func nonEmpty(s string) []string {
 	return []string{s}
 }
 
-// conclude is the one place a run's verdict is built, written to dir (when set) and printed; it
-// returns the exit status.
+// conclude makes the run's verdict (report.Conclude) and returns the exit status.
 func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
-	verdict := report.Build(run, in)
-	if dir != "" {
-		if err := report.WriteFiles(dir, run, verdict, redact); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return exitUsage
-		}
+	c, err := report.Conclude(run, in, dir, redact, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		return exitUsage
 	}
-	fmt.Fprint(stdout, redact(verdict.Text()))
-	if dir != "" {
-		fmt.Fprintf(stdout, "reports written to %s\n", dir)
-	}
-	return verdict.ExitCode()
-}
-
-// withoutReportNodes drops the reports of ReportAfterSuite nodes (the suite's own, which build
-// nothing here, and the runner's): the report describes the specs and the suite set-up only.
-func withoutReportNodes(r types.Report) types.Report {
-	r.SpecReports = slices.DeleteFunc(slices.Clone(r.SpecReports), func(s types.SpecReport) bool {
-		return s.LeafNodeType.Is(types.NodeTypeReportAfterSuite | types.NodeTypeReportBeforeSuite)
-	})
-	return r
+	return c.Exit
 }
 
 // redactWriter passes what it writes through redact.

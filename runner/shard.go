@@ -14,7 +14,6 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/progress"
-	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/suites/conformance"
 )
 
@@ -54,8 +53,7 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rc.NoColor = true
 	var raw *types.Report
-	conformance.Define(conformance.Options{Config: cfg, Session: &plan.Session, OnReport: func(report.Conformance) {},
-		Log: io.Discard, Started: plan.Started, Process: plan.Shard, Processes: plan.Shards})
+	conformance.Define(conformance.Options{Config: cfg, Session: &plan.Session, Log: io.Discard, Started: plan.Started, Process: plan.Shard, Processes: plan.Shards})
 	hookReports(func(s progress.Spec) { _ = progress.Encode(stderr, s) }, func(r types.Report) { raw = &r })
 	ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
 	if raw == nil {

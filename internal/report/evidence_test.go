@@ -165,8 +165,8 @@ func TestConformingReportSaysWhyRequirementsAreDisabled(t *testing.T) {
 	}
 	r.SuiteConfig.LabelFilter = "level:MUST"
 	c := Build(r, Input{Started: time.Now()})
-	if c.Verdict != VerdictConforms || c.ExitCode() != 0 || c.Summary.Disabled != len(requirements.All())-8 {
-		t.Fatalf("verdict %s exit %d summary %+v", c.Verdict, c.ExitCode(), c.Summary)
+	if c.Verdict != VerdictConforms || c.Exit != 0 || c.Summary.Disabled != len(requirements.All())-8 {
+		t.Fatalf("verdict %s exit %d summary %+v", c.Verdict, c.Exit, c.Summary)
 	}
 	for _, req := range c.Requirements {
 		if req.Outcome == Disabled && req.Reason != "filtered out by --label-filter level:MUST" {
@@ -260,8 +260,8 @@ func TestFailuresAreStructuredData(t *testing.T) {
 func TestUnpreparedTargetCouldNotStart(t *testing.T) {
 	r := types.Report{SpecialSuiteFailureReasons: []string{"preparing the target: target unreachable: connection refused"}}
 	c := Build(r, Input{Target: "http://127.0.0.1:1", Started: time.Now()})
-	if c.Verdict != VerdictCouldNotStart || c.ExitCode() != 2 || c.Conforms || c.Summary.NotRun != len(requirements.All()) {
-		t.Fatalf("verdict %s exit %d summary %+v", c.Verdict, c.ExitCode(), c.Summary)
+	if c.Verdict != VerdictCouldNotStart || c.Exit != 2 || c.Conforms || c.Summary.NotRun != len(requirements.All()) {
+		t.Fatalf("verdict %s exit %d summary %+v", c.Verdict, c.Exit, c.Summary)
 	}
 	for _, req := range c.Requirements {
 		if req.Outcome != NotRun || !strings.Contains(req.Reason, "connection refused") {
@@ -363,15 +363,15 @@ func TestSelectedRequirementThatRanNoSpecExitsTwo(t *testing.T) {
 		}
 	}
 	c := Build(r, Input{Started: time.Now()})
-	if outcome(c, "ERR-05") != NotRun || c.ExitCode() != 2 || c.Conforms || c.Verdict != VerdictIncomplete || len(c.NotRun) != 1 {
-		t.Fatalf("ERR-05 %s, exit %d, verdict %s:\n%s", outcome(c, "ERR-05"), c.ExitCode(), c.Verdict, c.Text())
+	if outcome(c, "ERR-05") != NotRun || c.Exit != 2 || c.Conforms || c.Verdict != VerdictIncomplete || len(c.NotRun) != 1 {
+		t.Fatalf("ERR-05 %s, exit %d, verdict %s:\n%s", outcome(c, "ERR-05"), c.Exit, c.Verdict, c.Text())
 	}
 	if !strings.Contains(c.Text(), "not run (process 2 of 2 never reported it): ERR-05\n") || !strings.Contains(c.Text(), "verdict: INCOMPLETE (specs the filters selected never ran: ERR-05)") {
 		t.Errorf("the requirement is not named:\n%s", c.Text())
 	}
 	r.SuiteConfig.SkipStrings = []string{"ERR-05"} // the same run, with ERR-05 skipped by the user
-	if c := Build(r, Input{Started: time.Now()}); outcome(c, "ERR-05") != Disabled || c.ExitCode() != 0 {
-		t.Errorf("a requirement the user skipped: %s, exit %d", outcome(c, "ERR-05"), c.ExitCode())
+	if c := Build(r, Input{Started: time.Now()}); outcome(c, "ERR-05") != Disabled || c.Exit != 0 {
+		t.Errorf("a requirement the user skipped: %s, exit %d", outcome(c, "ERR-05"), c.Exit)
 	}
 }
 
@@ -400,11 +400,11 @@ func TestVerdictNamesAFailureBeforeAnEarlyEnd(t *testing.T) {
 	r := allPassing()
 	r.SpecReports = append(r.SpecReports, spec("PATCH-04", "fails", types.SpecStateFailed, "", finding("PATCH-04", false, "b")))
 	r.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
-	if c := Build(r, Input{Started: time.Now()}); c.Verdict != VerdictFails || c.ExitCode() != 2 {
-		t.Errorf("verdict %s, exit %d; want DOES NOT CONFORM, 2", c.Verdict, c.ExitCode())
+	if c := Build(r, Input{Started: time.Now()}); c.Verdict != VerdictFails || c.Exit != 2 {
+		t.Errorf("verdict %s, exit %d; want DOES NOT CONFORM, 2", c.Verdict, c.Exit)
 	}
 	r.SpecReports = r.SpecReports[:len(r.SpecReports)-1]
-	if c := Build(r, Input{Started: time.Now()}); c.Verdict != VerdictIncomplete || c.ExitCode() != 2 {
-		t.Errorf("verdict %s, exit %d; want INCOMPLETE, 2", c.Verdict, c.ExitCode())
+	if c := Build(r, Input{Started: time.Now()}); c.Verdict != VerdictIncomplete || c.Exit != 2 {
+		t.Errorf("verdict %s, exit %d; want INCOMPLETE, 2", c.Verdict, c.Exit)
 	}
 }

@@ -1,16 +1,18 @@
 package report
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/callconf/callconf/internal/check"
-	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/callconf/callconf/internal/config"
 	"github.com/onsi/ginkgo/v2/types"
 )
 
@@ -22,47 +24,63 @@ const (
 	ConformanceMarkdown = "conformance.md"
 )
 
-// WriteFiles writes every report into dir (created if needed). Each file passes through redact
-// before it is kept, so a secret that slipped into a message never reaches an artifact.
+// Conclude is the one place a suite run's verdict is made: it builds it from r, writes every
+// report into dir (unless dir is "") and prints the verdict's text to w, each through redact.
+func Conclude(r types.Report, in Input, dir string, redact func(string) string, w io.Writer) (Conformance, error) {
+	c := Build(r, in)
+	if dir != "" {
+		if err := WriteFiles(dir, r, c, redact); err != nil {
+			return c, err
+		}
+	}
+	fmt.Fprint(w, redact(c.Text()))
+	if dir != "" {
+		fmt.Fprintf(w, "reports written to %s\n", dir)
+	}
+	return c, nil
+}
+
+// WriteFiles writes every report into dir (created if needed): Ginkgo's JSON report of r, then
+// WriteConformance's. Each file passes through redact before it is kept, so a secret that
+// slipped into a message never reaches an artifact.
 func WriteFiles(dir string, r types.Report, c Conformance, redact func(string) string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report dir: %w", err)
 	}
-	ginkgoJSON := filepath.Join(dir, GinkgoJSONFile)
-	if err := reporters.GenerateJSONReport(r, ginkgoJSON); err != nil {
+	// As reporters.GenerateJSONReport writes it, but redacted before it reaches the disk.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode([]types.Report{r}); err != nil {
 		return fmt.Errorf("ginkgo json report: %w", err)
 	}
-	if err := redactFile(ginkgoJSON, redact); err != nil {
-		return err
+	if err := os.WriteFile(filepath.Join(dir, GinkgoJSONFile), []byte(redact(b.String())), 0o644); err != nil {
+		return fmt.Errorf("ginkgo json report: %w", err)
+	}
+	return WriteConformance(dir, c, redact)
+}
+
+// WriteConformance writes conformance.json, conformance.md and junit.xml for c into dir (created
+// if needed), each through redact: the reports of a run without a Ginkgo report.
+func WriteConformance(dir string, c Conformance, redact func(string) string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report dir: %w", err)
 	}
 	junit, err := c.JUnit()
 	if err != nil {
-		return fmt.Errorf("junit report: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, JUnitFile), []byte(redact(string(junit))), 0o644); err != nil {
 		return fmt.Errorf("junit report: %w", err)
 	}
 	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("conformance json: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ConformanceJSON), []byte(redact(string(js))+"\n"), 0o644); err != nil {
-		return fmt.Errorf("conformance json: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ConformanceMarkdown), []byte(redact(c.Markdown())), 0o644); err != nil {
-		return fmt.Errorf("conformance markdown: %w", err)
-	}
-	return nil
-}
-
-func redactFile(path string, redact func(string) string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("redacting %s: %w", path, err)
-	}
-	if out := redact(string(b)); out != string(b) {
-		if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-			return fmt.Errorf("redacting %s: %w", path, err)
+	for _, f := range []struct{ name, text string }{
+		{JUnitFile, string(junit)},
+		{ConformanceJSON, string(js) + "\n"},
+		{ConformanceMarkdown, c.Markdown()},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(redact(f.text)), 0o644); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
 	return nil
@@ -72,7 +90,7 @@ func redactFile(path string, redact func(string) string) error {
 // verdict, one row per requirement, then each failure with its findings as a table.
 func (c Conformance) Markdown() string {
 	var b strings.Builder
-	verdict := cmp.Or(c.Verdict, c.verdict(false))
+	verdict := c.Verdict
 	b.WriteString("# Update call conformance\n\n")
 	fmt.Fprintf(&b, "**Verdict: %s** (exit status %d)\n\n", verdict, c.Exit)
 	mode := "default (every applicable MUST gates)"
@@ -154,13 +172,13 @@ func (c Conformance) Markdown() string {
 func (f Filters) String() string {
 	var parts []string
 	for _, x := range f.Focus {
-		parts = append(parts, "--focus "+shellQuote(x))
+		parts = append(parts, "--focus "+config.ShellQuote(x))
 	}
 	for _, x := range f.Skip {
-		parts = append(parts, "--skip "+shellQuote(x))
+		parts = append(parts, "--skip "+config.ShellQuote(x))
 	}
 	if f.LabelFilter != "" {
-		parts = append(parts, "--label-filter "+shellQuote(f.LabelFilter))
+		parts = append(parts, "--label-filter "+config.ShellQuote(f.LabelFilter))
 	}
 	if len(parts) == 0 {
 		return "none (every spec selected)"
@@ -183,7 +201,7 @@ func (e *Exchange) String() string {
 func quoteArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = shellQuote(a)
+		out[i] = config.ShellQuote(a)
 	}
 	return out
 }

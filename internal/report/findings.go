@@ -1,10 +1,7 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -167,34 +164,6 @@ func (t *Tally) Conformance(in Input) Conformance {
 		slices.Sort(out.Notes)
 		c.Requirements = append(c.Requirements, out)
 	}
-	c.Conforms = c.gate()
-	c.Exit = c.exitCode()
-	c.Verdict = c.verdict(false)
+	c.finish(false)
 	return c
-}
-
-// WriteConformance writes conformance.json, conformance.md and junit.xml for c into dir (created
-// if needed), each through redact: the reports of a run without a Ginkgo report.
-func WriteConformance(dir string, c Conformance, redact func(string) string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("report dir: %w", err)
-	}
-	junit, err := c.JUnit()
-	if err != nil {
-		return fmt.Errorf("junit report: %w", err)
-	}
-	js, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return fmt.Errorf("conformance json: %w", err)
-	}
-	for _, f := range []struct{ name, text string }{
-		{JUnitFile, string(junit)},
-		{ConformanceJSON, string(js) + "\n"},
-		{ConformanceMarkdown, c.Markdown()},
-	} {
-		if err := os.WriteFile(filepath.Join(dir, f.name), []byte(redact(f.text)), 0o644); err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-	}
-	return nil
 }

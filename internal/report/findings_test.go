@@ -97,3 +97,23 @@ func TestWriteConformanceRedacts(t *testing.T) {
 		t.Errorf("conformance.json: %v %+v", err, back.Summary)
 	}
 }
+
+func TestTallyNothingJudgedDoesNotConform(t *testing.T) {
+	tl := NewTally()
+	tl.Seen() // an exchange off the calls routes: forwarded, never judged
+	c := tl.Conformance(Input{Target: "http://t", Started: time.Now()})
+	if c.Conforms || c.Verdict != VerdictNothingJudged {
+		t.Errorf("a proxy that judged nothing: conforms=%v verdict %s", c.Conforms, c.Verdict)
+	}
+	text := c.Text()
+	if !strings.Contains(text, "NOTHING JUDGED") || strings.Contains(text, "--focus") || strings.Contains(text, "--label-filter") {
+		t.Errorf("the text names flags the proxy lacks:\n%s", text)
+	}
+	junit, err := c.JUnit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(junit), "no spec ran") {
+		t.Errorf("the JUnit verdict speaks of specs the proxy never had:\n%s", junit)
+	}
+}

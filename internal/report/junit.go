@@ -132,7 +132,7 @@ func (c Conformance) JUnit() ([]byte, error) {
 
 // junitRun is the suite that describes the run and holds its verdict.
 func (c Conformance) junitRun() junitSuite {
-	verdict := cmp.Or(c.Verdict, c.verdict(false))
+	verdict := c.Verdict
 	caps := ""
 	if c.Capabilities != nil {
 		caps = c.Capabilities.Source + ": " + strings.Join(c.Capabilities.Have, ",")
@@ -185,7 +185,7 @@ func (c Conformance) verdictWhy() string {
 		parts = append(parts, "inconclusive: "+strings.Join(inconclusive, " "))
 	}
 	if !c.Judged() {
-		parts = append(parts, "no spec ran")
+		parts = append(parts, c.nothingJudgedWhy())
 	}
 	if len(parts) == 0 {
 		return "every gating requirement passed"

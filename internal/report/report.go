@@ -7,7 +7,8 @@
 // of the run, and every failure as data (requirement, spec, exchange, pointer, expected, got).
 //
 // It imports the standard library, Ginkgo's report types, internal/check (findings),
-// internal/requirements (the registry) and internal/version (the harness build) only.
+// internal/config (shell quoting), internal/requirements (the registry) and internal/version (the
+// harness build) only.
 package report
 
 import (
@@ -323,6 +324,7 @@ func Build(r types.Report, in Input) Conformance {
 	for i := range c.Requirements {
 		byID[c.Requirements[i].ID] = &c.Requirements[i]
 	}
+	sel := newSelection(r.SuiteConfig)
 	ran := 0 // specs that ran (or were found unsupported)
 	for _, spec := range r.SpecReports {
 		if spec.LeafNodeType.Is(types.NodeTypesForSuiteLevelNodes) && spec.Failed() {
@@ -361,7 +363,7 @@ func Build(r types.Report, in Input) Conformance {
 			req.Notes = append(req.Notes, "unsupported: "+res.Unsupported)
 			p.unsupportedWhy = cmp.Or(p.unsupportedWhy, res.Unsupported)
 		case spec.State == types.SpecStateSkipped || spec.State == types.SpecStatePending:
-			if why := filteredOut(r.SuiteDescription, r.SuiteConfig, spec); why != "" {
+			if why := sel.filteredOut(r.SuiteDescription, spec); why != "" {
 				p.disabled++
 				p.filteredBy = append(p.filteredBy, why)
 				rec.Outcome, rec.Reason = Disabled, "filtered out by "+why
@@ -414,9 +416,7 @@ func Build(r types.Report, in Input) Conformance {
 		}
 	}
 	slices.SortFunc(c.Specs, func(a, b Spec) int { return cmp.Compare(a.Name, b.Name) })
-	c.Conforms = c.SuiteError == "" && len(c.NotRun) == 0 && c.Judged() && c.gate()
-	c.Exit = c.exitCode()
-	c.Verdict = c.verdict(c.SuiteError != "" && ran == 0)
+	c.finish(c.SuiteError != "" && ran == 0)
 	return c
 }
 
@@ -544,8 +544,14 @@ func (c Conformance) gate() bool {
 	return true
 }
 
-// ExitCode is the runner's exit status for this verdict (see exitCode).
-func (c Conformance) ExitCode() int { return c.exitCode() }
+// finish settles the verdict once every requirement has its outcome: whether the run conforms
+// (it judged something, completely, and every gating requirement passed), its exit status and
+// its name; couldNotStart is true when the suite failed before any spec ran.
+func (c *Conformance) finish(couldNotStart bool) {
+	c.Conforms = c.SuiteError == "" && len(c.NotRun) == 0 && c.Judged() && c.gate()
+	c.Exit = c.exitCode()
+	c.Verdict = c.verdict(couldNotStart)
+}
 
 // exitCode is the runner's exit status for this verdict: 0 conforms, 1 a gating requirement
 // failed, 2 when the suite itself could not run, a requirement the filters selected ran no
@@ -613,10 +619,10 @@ func (c Conformance) Text() string {
 	if c.SuiteError != "" {
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
 	}
-	verdict := cmp.Or(c.Verdict, c.verdict(false))
+	verdict := c.Verdict
 	switch verdict {
 	case VerdictNothingJudged:
-		verdict += " (no spec ran: check --focus, --skip and --label-filter)"
+		verdict += " (" + c.nothingJudgedWhy() + ")"
 	case VerdictCouldNotStart:
 		verdict += " (the suite could not start: no spec ran)"
 	case VerdictIncomplete:
@@ -642,6 +648,15 @@ func (c Conformance) Text() string {
 	}
 	fmt.Fprintf(&b, "%d passed, %d failed, %d inconclusive, %d unsupported, %d disabled\n", c.Summary.Passed, c.Summary.Failed, c.Summary.Inconclusive, c.Summary.Unsupported, c.Summary.Disabled)
 	return b.String()
+}
+
+// nothingJudgedWhy says why a run may have judged nothing: the filters, when it had any (the
+// proxy has none; it judged no exchange on the calls routes).
+func (c Conformance) nothingJudgedWhy() string {
+	if f := c.Filters; len(f.Focus)+len(f.Skip) > 0 || f.LabelFilter != "" {
+		return "no spec ran: check " + f.String()
+	}
+	return "no requirement passed, failed or was inconclusive"
 }
 
 // reasonLines groups the requirements that were not run or disabled by why, e.g.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/callconf/callconf/internal/check"
@@ -83,8 +84,8 @@ func TestBuildOutcomes(t *testing.T) {
 	if c.Requests != 3*(len(r.SpecReports)-2) { // the STATE-01 and HTTP-02 specs recorded none
 		t.Errorf("requests %d", c.Requests)
 	}
-	if c.Conforms || c.ExitCode() != 1 {
-		t.Errorf("a failed MUST must not conform: conforms=%v exit=%d", c.Conforms, c.ExitCode())
+	if c.Conforms || c.Exit != 1 {
+		t.Errorf("a failed MUST must not conform: conforms=%v exit=%d", c.Conforms, c.Exit)
 	}
 	if !strings.Contains(c.Text(), "23 passed, 3 failed, 1 inconclusive, 1 unsupported, 1 disabled\n") {
 		t.Errorf("closing line missing:\n%s", c.Text())
@@ -98,26 +99,26 @@ func TestInconclusiveMustExitsTwo(t *testing.T) {
 	r := allPassing()
 	r.SpecReports = append(r.SpecReports, spec("PATCH-05", "throttled", types.SpecStateFailed, "", finding("PATCH-05", true, "throttled past the budget")))
 	c := Build(r, Input{Started: time.Now()})
-	if c.Conforms || c.ExitCode() != 2 {
-		t.Errorf("an inconclusive MUST: conforms=%v exit=%d, want false and 2", c.Conforms, c.ExitCode())
+	if c.Conforms || c.Exit != 2 {
+		t.Errorf("an inconclusive MUST: conforms=%v exit=%d, want false and 2", c.Conforms, c.Exit)
 	}
 	r = allPassing()
 	r.SpecReports = append(r.SpecReports, spec("STATE-07", "throttled", types.SpecStateFailed, "", finding("STATE-07", true, "throttled")))
-	if c := Build(r, Input{Started: time.Now()}); !c.Conforms || c.ExitCode() != 0 {
-		t.Errorf("an inconclusive SHOULD must not gate by default: exit %d", c.ExitCode())
+	if c := Build(r, Input{Started: time.Now()}); !c.Conforms || c.Exit != 0 {
+		t.Errorf("an inconclusive SHOULD must not gate by default: exit %d", c.Exit)
 	}
-	if c := Build(r, Input{Strict: true, Started: time.Now()}); c.Conforms || c.ExitCode() != 2 {
-		t.Errorf("an inconclusive SHOULD gates in strict mode with exit 2: exit %d", c.ExitCode())
+	if c := Build(r, Input{Strict: true, Started: time.Now()}); c.Conforms || c.Exit != 2 {
+		t.Errorf("an inconclusive SHOULD gates in strict mode with exit 2: exit %d", c.Exit)
 	}
 }
 
 func TestGateOnMustUnlessStrict(t *testing.T) {
 	r := allPassing()
 	r.SpecReports = append(r.SpecReports, spec("ERR-01", "fails", types.SpecStateFailed, "expected 400", finding("ERR-01", false, "200")))
-	if c := Build(r, Input{Started: time.Now()}); !c.Conforms || c.ExitCode() != 0 {
+	if c := Build(r, Input{Started: time.Now()}); !c.Conforms || c.Exit != 0 {
 		t.Errorf("a SHOULD failure must not gate by default")
 	}
-	if c := Build(r, Input{Strict: true, Started: time.Now()}); c.Conforms || c.ExitCode() != 1 {
+	if c := Build(r, Input{Strict: true, Started: time.Now()}); c.Conforms || c.Exit != 1 {
 		t.Errorf("a SHOULD failure must gate in strict mode")
 	}
 }
@@ -148,8 +149,8 @@ func TestSuiteTimeoutMakesUnrunSpecsNotRunOrInconclusive(t *testing.T) {
 	r.SpecReports = append(r.SpecReports, unrun)
 	r.SpecialSuiteFailureReasons = []string{"Suite Timeout Elapsed"}
 	c := Build(r, Input{Started: time.Now()})
-	if outcome(c, "PATCH-01") != NotRun || outcome(c, "ERR-01") != Inconclusive || c.ExitCode() != 2 || c.Verdict != VerdictIncomplete {
-		t.Fatalf("PATCH-01 %s, ERR-01 %s, exit %d, verdict %s:\n%s", outcome(c, "PATCH-01"), outcome(c, "ERR-01"), c.ExitCode(), c.Verdict, c.Text())
+	if outcome(c, "PATCH-01") != NotRun || outcome(c, "ERR-01") != Inconclusive || c.Exit != 2 || c.Verdict != VerdictIncomplete {
+		t.Fatalf("PATCH-01 %s, ERR-01 %s, exit %d, verdict %s:\n%s", outcome(c, "PATCH-01"), outcome(c, "ERR-01"), c.Exit, c.Verdict, c.Text())
 	}
 	if !strings.Contains(c.Text(), "not run (Suite Timeout Elapsed): PATCH-01\n") {
 		t.Errorf("the not-run requirement and why are not named:\n%s", c.Text())
@@ -190,7 +191,59 @@ func TestNothingJudgedIsNoGreen(t *testing.T) {
 		r.SpecReports = append(r.SpecReports, s)
 	}
 	c := Build(r, Input{Started: time.Now()})
-	if c.Conforms || c.ExitCode() != 2 || !strings.Contains(c.Text(), "NOTHING JUDGED") {
-		t.Fatalf("a run that judged nothing: conforms=%v exit=%d\n%s", c.Conforms, c.ExitCode(), c.Text())
+	if c.Conforms || c.Exit != 2 || !strings.Contains(c.Text(), "NOTHING JUDGED") {
+		t.Fatalf("a run that judged nothing: conforms=%v exit=%d\n%s", c.Conforms, c.Exit, c.Text())
+	}
+}
+
+func TestNothingJudgedNamesTheFilters(t *testing.T) {
+	var r types.Report
+	r.SuiteConfig = types.SuiteConfig{FocusStrings: []string{"NO-SUCH"}}
+	c := Build(r, Input{Started: time.Now()})
+	if !strings.Contains(c.Text(), "NOTHING JUDGED (no spec ran: check --focus NO-SUCH)") {
+		t.Errorf("the verdict does not name the filter that selected nothing:\n%s", c.Text())
+	}
+}
+
+func TestConcludeWritesAndPrintsOnce(t *testing.T) {
+	const secret = "s3cr3t"
+	r := allPassing()
+	r.SpecReports[0].Failure.Message = secret
+	redact := func(s string) string { return strings.ReplaceAll(s, secret, "[REDACTED]") }
+	dir := filepath.Join(t.TempDir(), "reports")
+	var out strings.Builder
+	c, err := Conclude(r, Input{Target: "t " + secret, Started: time.Now()}, dir, redact, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Exit != 0 || strings.Count(out.String(), "verdict: CONFORMS") != 1 || !strings.HasSuffix(out.String(), "reports written to "+dir+"\n") ||
+		strings.Contains(out.String(), secret) {
+		t.Errorf("exit %d, printed:\n%s", c.Exit, out.String())
+	}
+	// Ginkgo's JSON report is byte for byte what Ginkgo's own reporter writes (less the secret).
+	want := filepath.Join(t.TempDir(), GinkgoJSONFile)
+	if err := reporters.GenerateJSONReport(r, want); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, dir, GinkgoJSONFile); got != redact(string(wb)) {
+		t.Errorf("%s differs from Ginkgo's", GinkgoJSONFile)
+	}
+	for _, f := range []string{JUnitFile, ConformanceJSON, ConformanceMarkdown} {
+		if s := readFile(t, dir, f); s == "" || strings.Contains(s, secret) {
+			t.Errorf("%s: empty or holds the secret", f)
+		}
+	}
+
+	out.Reset()
+	blocked := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Conclude(r, Input{Started: time.Now()}, blocked, redact, &out); err == nil || out.Len() != 0 {
+		t.Errorf("a report dir that cannot be made: err %v, printed %q", err, out.String())
 	}
 }

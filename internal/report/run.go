@@ -4,47 +4,73 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/callconf/callconf/internal/config"
 )
+
+// selection is the user's spec filters, compiled once per report: a run that skips most specs
+// (a shard of a parallel run skips every other process's) asks it about each of them.
+type selection struct {
+	focusFlag string // the --focus flag naming every focus, "" when none
+	focus     []*regexp.Regexp
+	skip      []skipFilter
+	labelFlag string // the --label-filter flag, "" when none
+	label     types.LabelFilter
+}
+
+type skipFilter struct {
+	flag string
+	re   *regexp.Regexp
+}
+
+// newSelection compiles sc's filters. A filter that does not compile selects nothing, as in
+// Ginkgo, which refuses such a filter before any spec runs.
+func newSelection(sc types.SuiteConfig) selection {
+	var s selection
+	if len(sc.FocusStrings) > 0 {
+		s.focusFlag = "--focus " + config.ShellQuote(strings.Join(sc.FocusStrings, "|"))
+		for _, f := range sc.FocusStrings {
+			if re, err := regexp.Compile(f); err == nil {
+				s.focus = append(s.focus, re)
+			}
+		}
+	}
+	for _, f := range sc.SkipStrings {
+		if re, err := regexp.Compile(f); err == nil {
+			s.skip = append(s.skip, skipFilter{flag: "--skip " + config.ShellQuote(f), re: re})
+		}
+	}
+	if sc.LabelFilter != "" {
+		s.labelFlag = "--label-filter " + config.ShellQuote(sc.LabelFilter)
+		if f, err := types.ParseLabelFilter(sc.LabelFilter); err == nil {
+			s.label = f
+		}
+	}
+	return s
+}
 
 // filteredOut names the user's filter that left spec out ("--label-filter 'level:MUST'"), or ""
 // when the filters select it. It matches as Ginkgo does: --focus and --skip against the suite's
 // description, a space and the spec's full text; a spec is focused when any focus matches.
-func filteredOut(suite string, sc types.SuiteConfig, spec types.SpecReport) string {
+func (s selection) filteredOut(suite string, spec types.SpecReport) string {
 	text := suite + " " + spec.FullText()
-	if len(sc.FocusStrings) > 0 {
-		focused := false
-		for _, f := range sc.FocusStrings {
-			if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
-				focused = true
-			}
-		}
-		if !focused {
-			return "--focus " + shellQuote(strings.Join(sc.FocusStrings, "|"))
+	if s.focusFlag != "" && !slices.ContainsFunc(s.focus, func(re *regexp.Regexp) bool { return re.MatchString(text) }) {
+		return s.focusFlag
+	}
+	for _, f := range s.skip {
+		if f.re.MatchString(text) {
+			return f.flag
 		}
 	}
-	for _, f := range sc.SkipStrings {
-		if re, err := regexp.Compile(f); err == nil && re.MatchString(text) {
-			return "--skip " + shellQuote(f)
-		}
-	}
-	if sc.LabelFilter != "" {
-		if ok, err := spec.MatchesLabelFilter(sc.LabelFilter); err != nil || !ok {
-			return "--label-filter " + shellQuote(sc.LabelFilter)
-		}
+	if s.labelFlag != "" && (s.label == nil || !s.label(spec.Labels())) {
+		return s.labelFlag
 	}
 	return ""
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,/:=@+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // SourceLocation renders a code location relative to the module root

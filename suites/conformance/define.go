@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -31,9 +32,8 @@ type Options struct {
 	// process connects to it. Both nil: process 1 prepares the target in
 	// SynchronizedBeforeSuite and hands its session to the other processes.
 	Session *Session
-	// OnReport receives the conformance report on process 1 once every spec has run.
-	OnReport func(report.Conformance)
-	// Log receives the effective configuration and the discovery result; nil means os.Stdout.
+	// Log receives the effective configuration, the discovery result and, when Define prepares
+	// the target itself, the verdict; nil means os.Stdout.
 	Log io.Writer
 	// Started is when the run began, for the wall time in reports; zero means when Define ran.
 	Started time.Time
@@ -96,32 +96,27 @@ func Define(opts Options) {
 		s.session, s.client, s.validator, s.judge = sess, client, v, judge.New(v)
 	})
 
-	ReportAfterSuite("conformance report", func(r Report) {
-		if r.SuiteConfig.DryRun {
-			// A preview (PreviewSpecs, which the suite binary runs before RunSpecs) or a dry
-			// run judged nothing: a report would show every filtered-in spec as passed.
-			return
-		}
-		in := report.Input{Target: targetName(opts), Strict: opts.Config.Strict, Started: started, CommandLine: append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)}
-		if s.client != nil { // the set-up resolved the target
-			in.Capabilities = ReportCapabilities(s.session)
-		}
-		c := report.Build(r, in)
-		redact := func(x string) string { return x }
-		if s.client != nil {
-			redact = s.client.Redact
-		}
-		if opts.Config.ReportDir != "" {
-			if err := report.WriteFiles(opts.Config.ReportDir, r, c, redact); err != nil {
+	if opts.Target == nil && opts.Session == nil {
+		// Define prepares the target itself (`go tool ginkgo`), so it makes the verdict too. The
+		// runner makes the verdict of its whole run itself: in its processes this node would
+		// only build a report to throw away.
+		ReportAfterSuite("conformance report", func(r Report) {
+			if r.SuiteConfig.DryRun {
+				// A preview (PreviewSpecs, which the suite binary runs before RunSpecs) or a dry
+				// run judged nothing: a report would show every filtered-in spec as passed.
+				return
+			}
+			in := report.Input{Target: ConfiguredTargetName(opts.Config), Strict: opts.Config.Strict,
+				Started: started, CommandLine: append([]string{filepath.Base(os.Args[0])}, os.Args[1:]...)}
+			redact := func(x string) string { return x }
+			if s.client != nil { // the set-up resolved the target
+				in.Target, in.Capabilities, redact = TargetName(s.session), ReportCapabilities(s.session), s.client.Redact
+			}
+			if _, err := report.Conclude(r, in, opts.Config.ReportDir, redact, log); err != nil {
 				Fail(fmt.Sprintf("writing reports: %v", err))
 			}
-		}
-		if opts.OnReport != nil {
-			opts.OnReport(c)
-		} else {
-			fmt.Fprint(log, redact(c.Text()))
-		}
-	})
+		})
+	}
 
 	Describe("Update call", func() {
 		defineUpdateSpecs(s)
@@ -148,6 +143,12 @@ func TargetName(s Session) string {
 	return s.BaseURL
 }
 
+// ConfiguredTargetName names the target cfg configures, for the report of a run whose target
+// was never prepared.
+func ConfiguredTargetName(cfg config.Config) string {
+	return cmp.Or(cfg.BaseURL, TargetName(Session{Embedded: true}))
+}
+
 // ReportCapabilities describes a session's capabilities for the reports: the ones it has, and
 // whether they were discovered or declared.
 func ReportCapabilities(s Session) *report.Capabilities {
@@ -161,16 +162,4 @@ func ReportCapabilities(s Session) *report.Capabilities {
 		}
 	}
 	return c
-}
-
-func targetName(opts Options) string {
-	switch {
-	case opts.Target != nil:
-		return TargetName(opts.Target.Session)
-	case opts.Session != nil:
-		return TargetName(*opts.Session)
-	case opts.Config.BaseURL != "":
-		return opts.Config.BaseURL
-	}
-	return "embedded reference implementation"
 }
