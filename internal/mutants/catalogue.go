@@ -685,14 +685,14 @@ func mutants() []Impl {
 	}
 }
 
-// serial makes the child run im's suite in one process (--procs 1), for a mutant whose bug
-// reaches across calls in a way only a serial run makes deterministic.
+// serial marks im's instances Serial: the child runs its suite in one process, for a mutant
+// whose bug reaches across calls in a way only a serial run makes deterministic.
 func serial(im Impl) Impl {
 	build := im.Build
 	im.Build = func(tok string) (*Instance, error) {
 		in, err := build(tok)
 		if err == nil {
-			in.Args = append(in.Args, "--procs", "1")
+			in.Serial = true
 		}
 		return in, err
 	}
