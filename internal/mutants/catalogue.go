@@ -85,6 +85,20 @@ func mutants() []Impl {
 					a.setJSON(o)
 				}
 			})),
+		// invitationParticipantInfo is a call's targets' type only: source is a participantInfo,
+		// a closed type, so every answered call with a source breaks the response schema
+		// (PATCH-02), and every spec that compares a source it sent typed participantInfo with
+		// the answer or the stored call finds another type at /source/@odata.type.
+		mutant("source-as-invitation", "calls answer their source typed #microsoft.graph.invitationParticipantInfo (Graph v1.0's type for targets only)",
+			reqs("PATCH-02 PATCH-04 PATCH-05 STATE-01 STATE-03 STATE-07 STATE-08"),
+			answers(func(_ *http.Request, a *answer) {
+				if o, ok := a.call(); ok {
+					if src, ok := o["source"].(map[string]any); ok {
+						src["@odata.type"] = invitationParticipantInfo
+						a.setJSON(o)
+					}
+				}
+			})),
 		mutant("id-uppercased", "a PATCH answers the call's id in upper case",
 			reqs("PATCH-03"),
 			answers(func(r *http.Request, a *answer) {
@@ -685,14 +699,14 @@ func mutants() []Impl {
 	}
 }
 
-// serial makes the child run im's suite in one process (--procs 1), for a mutant whose bug
-// reaches across calls in a way only a serial run makes deterministic.
+// serial marks im's instances Serial: the child runs its suite in one process, for a mutant
+// whose bug reaches across calls in a way only a serial run makes deterministic.
 func serial(im Impl) Impl {
 	build := im.Build
 	im.Build = func(tok string) (*Instance, error) {
 		in, err := build(tok)
 		if err == nil {
-			in.Args = append(in.Args, "--procs", "1")
+			in.Serial = true
 		}
 		return in, err
 	}

@@ -62,6 +62,9 @@ type Instance struct {
 	Capabilities []string
 	// Args are extra flags for the child (e.g. --timeout 300ms --deadline 20s).
 	Args []string
+	// Serial runs the child's suite in one process (--procs 1): the implementation's bug reaches
+	// across calls in a way only a serial run makes deterministic.
+	Serial bool
 	// Shards split a slow implementation's run into several children, one Ginkgo label filter
 	// each, run at once; their verdicts are merged. Nil: one child runs every spec.
 	Shards []string

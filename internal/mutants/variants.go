@@ -199,6 +199,16 @@ func variants() []Impl {
 					a.setJSON(o)
 				}
 			})),
+		variant("targets-as-invitation", "calls answer every target typed #microsoft.graph.invitationParticipantInfo, Graph v1.0's type for a call's targets, where the client sent participantInfo or no type",
+			answers(func(_ *http.Request, a *answer) {
+				if o, ok := a.call(); ok && retypeTargets(o, invitationParticipantInfo) {
+					a.setJSON(o)
+				}
+			})),
+		variant("401-several-challenges", `a 401 carries several challenges, the Bearer one in lower case (WWW-Authenticate: Basic realm="callconf", bearer realm="callconf", error="invalid_token")`,
+			func(srv *reference.Server, _ string) http.Handler {
+				return challenge(srv, `Basic realm="callconf", bearer realm="callconf", error="invalid_token"`)
+			}),
 		variant("state-established-later", `a call's state moves from "establishing" to "established" on its own, right after its first answered GET or PATCH`,
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewriteAnswer(srv, func(r *http.Request, a *answer) {
@@ -461,6 +471,24 @@ func deriveIdentities(call map[string]any) {
 			}
 		}
 	}
+}
+
+// invitationParticipantInfo is Graph v1.0's type for the items of a call's targets; the seed's
+// table types them participantInfo.
+const invitationParticipantInfo = "#microsoft.graph.invitationParticipantInfo"
+
+// retypeTargets sets the @odata.type of every item of call's targets that is an object to
+// odataType, and reports whether it found one.
+func retypeTargets(call map[string]any, odataType string) bool {
+	targets, _ := call["targets"].([]any)
+	found := false
+	for _, t := range targets {
+		if p, ok := t.(map[string]any); ok {
+			p["@odata.type"] = odataType
+			found = true
+		}
+	}
+	return found
 }
 
 // overlapWindow is how close together two PATCHes of one call must start, from different

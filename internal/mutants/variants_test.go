@@ -225,6 +225,61 @@ func TestDerivedIdentityTypes(t *testing.T) {
 	}
 }
 
+// TestTargetsAsInvitation: every answered target names Graph v1.0's invitationParticipantInfo,
+// whatever type the client sent, in create, GET and PATCH answers; source keeps its type.
+func TestTargetsAsInvitation(t *testing.T) {
+	c := start(t, "targets-as-invitation")
+	id := c.create(`{"subject": "targets",
+	 "source": {"@odata.type": "#microsoft.graph.participantInfo", "identity": {"application": {"id": "a1"}}},
+	 "targets": [{"@odata.type": "#microsoft.graph.participantInfo", "identity": {"user": {"id": "u1"}}},
+	             {"identity": {"phone": {"id": "+15555550100"}}}]}`)
+	for _, r := range []*reply{c.do(http.MethodGet, item(id), ""), c.do(http.MethodPatch, item(id), `{"subject": "again"}`)} {
+		for i := range 2 {
+			if got := path(r.obj, "targets", i, "@odata.type"); got != invitationParticipantInfo {
+				t.Errorf("targets[%d]: @odata.type %v, want %s (%s)", i, got, invitationParticipantInfo, r.body)
+			}
+		}
+		if got := path(r.obj, "source", "@odata.type"); got != "#microsoft.graph.participantInfo" {
+			t.Errorf("source retyped to %v (%s)", got, r.body)
+		}
+	}
+}
+
+// TestSourceAsInvitation: the mutant names invitationParticipantInfo for source only, and
+// leaves a call without a source as it is.
+func TestSourceAsInvitation(t *testing.T) {
+	c := start(t, "source-as-invitation")
+	id := c.create(`{"subject": "source", "source": {"identity": {"application": {"id": "a1"}}},
+	 "targets": [{"@odata.type": "#microsoft.graph.participantInfo", "identity": {"user": {"id": "u1"}}}]}`)
+	r := c.do(http.MethodGet, item(id), "")
+	if got := path(r.obj, "source", "@odata.type"); got != invitationParticipantInfo {
+		t.Errorf("source: @odata.type %v, want %s", got, invitationParticipantInfo)
+	}
+	if got := path(r.obj, "targets", 0, "@odata.type"); got != "#microsoft.graph.participantInfo" {
+		t.Errorf("target retyped to %v", got)
+	}
+	bare := c.create(`{"subject": "no source"}`)
+	if r := c.do(http.MethodGet, item(bare), ""); r.obj["source"] != nil {
+		t.Errorf("a call without source answered one: %s", r.body)
+	}
+}
+
+// TestSeveralChallenges: a 401 carries the Basic and a lower-case bearer challenge in one
+// WWW-Authenticate header; authorized requests are untouched.
+func TestSeveralChallenges(t *testing.T) {
+	c := start(t, "401-several-challenges")
+	const want = `Basic realm="callconf", bearer realm="callconf", error="invalid_token"`
+	for _, hdr := range [][]string{{"Authorization", ""}, {"Authorization", "Bearer wrong"}} {
+		r := c.do(http.MethodGet, item(missingGUID), "", hdr...)
+		if r.status != http.StatusUnauthorized || r.header.Get("WWW-Authenticate") != want || len(r.header.Values("WWW-Authenticate")) != 1 {
+			t.Errorf("%v: %d WWW-Authenticate %q, want 401 with %s", hdr, r.status, r.header.Values("WWW-Authenticate"), want)
+		}
+	}
+	if r := c.do(http.MethodGet, item(missingGUID), ""); r.status != http.StatusNotFound {
+		t.Errorf("an authorized GET of a missing call: %d, want 404", r.status)
+	}
+}
+
 func TestStateEstablishedLater(t *testing.T) {
 	c := start(t, "state-established-later")
 	read := c.create(batteryBaseline)

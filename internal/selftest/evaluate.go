@@ -25,6 +25,7 @@ type Result struct {
 	Failed       []string `json:"failed"`                 // requirement IDs that failed
 	Unsupported  []string `json:"unsupported,omitempty"`  // requirement IDs that did not apply
 	Inconclusive []string `json:"inconclusive,omitempty"` // requirement IDs the suite could not decide
+	NotRun       []string `json:"notRun,omitempty"`       // requirement IDs no child ran (e.g. the target could not be prepared)
 	Expected     []string `json:"expected,omitempty"`     // declared and failed
 	Missing      []string `json:"missing,omitempty"`      // declared, but not failed
 	Unexpected   []string `json:"unexpected,omitempty"`   // failed, not declared
@@ -194,7 +195,6 @@ func Evaluate(t *Target) Result {
 		}
 	}
 	mg := merge(t.Children)
-	var notRun []string
 	for _, req := range requirements.All() {
 		switch mg.outcome[req.ID] {
 		case report.Failed:
@@ -205,7 +205,7 @@ func Evaluate(t *Target) Result {
 			res.Unsupported = append(res.Unsupported, req.ID)
 		case report.Passed:
 		default:
-			notRun = append(notRun, req.ID)
+			res.NotRun = append(res.NotRun, req.ID)
 		}
 	}
 	switch im.Kind {
@@ -222,8 +222,8 @@ func Evaluate(t *Target) Result {
 		if len(res.Inconclusive) > 0 {
 			problem("inconclusive on %s, but must pass everything (strict)", strings.Join(res.Inconclusive, " "))
 		}
-		if len(notRun) > 0 && mg.reports == len(t.Children) {
-			problem("never runs %s: every requirement must pass or be unsupported", strings.Join(notRun, " "))
+		if len(res.NotRun) > 0 && mg.reports == len(t.Children) {
+			problem("never runs %s: every requirement must pass or be unsupported", strings.Join(res.NotRun, " "))
 		}
 	case mutants.KindMutant:
 		var confused []string

@@ -189,3 +189,38 @@ func TestScore(t *testing.T) {
 		t.Errorf("a passing reference and a killed mutant: %+v", m)
 	}
 }
+
+// TestNotRunIsNotPassed: a hostile target the child could not prepare leaves every requirement
+// "not run" (its conformance.json says COULD NOT START); the matrix marked them '.', passed.
+// They are listed as NotRun and marked 'o', also where a mutant declared them ('?' would say
+// declared but passed).
+func TestNotRunIsNotPassed(t *testing.T) {
+	all := requirements.All()
+	var ids []string
+	for _, r := range all {
+		ids = append(ids, r.ID)
+	}
+	hostile := Evaluate(canned(mutants.KindHostile, nil, []int{2}, outcomes{report.NotRun: ids}))
+	if !slices.Equal(hostile.NotRun, ids) || len(hostile.Problems) > 0 {
+		t.Fatalf("NotRun %v, problems %v; want every requirement, no problem", hostile.NotRun, hostile.Problems)
+	}
+	mutant := Evaluate(canned(mutants.KindMutant, idList("ERR-07"), []int{1}, outcomes{report.Failed: idList("ERR-06"), report.NotRun: idList("ERR-07")}))
+	m := Matrix{Requirements: ids, Results: []Result{hostile, mutant}}
+	var b strings.Builder
+	PrintMatrix(&b, m)
+	out := b.String()
+	if !strings.Contains(out, legendNotRun+")") {
+		t.Errorf("the legend does not explain 'o':\n%s", out)
+	}
+	if row := hostile.grid(ids); strings.ContainsAny(row, ".x") {
+		t.Errorf("not-run row %q marks requirements passed or failed", row)
+	}
+	if got := mutant.cell("ERR-07"); got != "o" {
+		t.Errorf("a declared requirement not run is marked %q, want o", got)
+	}
+	var golden strings.Builder
+	PrintMatrix(&golden, goldenMatrix())
+	if strings.Contains(golden.String(), legendNotRun) {
+		t.Error("the legend names 'o' though no cell shows it")
+	}
+}

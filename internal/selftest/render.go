@@ -19,10 +19,12 @@ const (
 	MarkdownFile = "selftest.md"
 )
 
-// legend explains the matrix marks; the inconclusive mark is added only when a cell shows it.
+// legend explains the matrix marks; the inconclusive and not-run marks are added only when a
+// cell shows them.
 const (
 	legend             = "X failed as declared, ! failed unexpectedly, ? declared but passed, x failed (hostile target), - unsupported, . passed"
 	legendInconclusive = ", ~ inconclusive"
+	legendNotRun       = ", o not run"
 )
 
 // cell is the matrix mark of requirement id for one result.
@@ -38,6 +40,10 @@ func (r Result) cell(id string) string {
 		return "!"
 	case slices.Contains(r.Inconclusive, id):
 		return "~"
+	case slices.Contains(r.NotRun, id):
+		// Neither passed nor "declared but passed": a run that never got past preparing its
+		// target decided nothing.
+		return "o"
 	case declared:
 		return "?"
 	case slices.Contains(r.Unsupported, id):
@@ -113,6 +119,9 @@ func PrintMatrix(w io.Writer, m Matrix) {
 	marks := legend
 	if slices.ContainsFunc(m.Results, func(r Result) bool { return len(r.Inconclusive) > 0 }) {
 		marks += legendInconclusive
+	}
+	if slices.ContainsFunc(m.Results, func(r Result) bool { return len(r.NotRun) > 0 }) {
+		marks += legendNotRun
 	}
 	fmt.Fprintf(w, "\ndetection matrix (%s)\n", marks)
 	fmt.Fprintf(w, "%-*s %-*s %s\n", nameW, "", kindW, "", top)

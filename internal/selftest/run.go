@@ -168,11 +168,14 @@ const slowProcs = 16
 const fastProcs = 2
 
 // childProcs is the --procs of one child. Each of the shards of a slow implementation gets its
-// part of slowProcs; a hostile target runs serially (it keeps its timing, and its run must end
-// within its limit), and so does one with named calls (each process needs calls of its own);
-// every other one runs in fastProcs processes.
+// part of slowProcs; a serial instance runs in one process (its bug reaches across calls), and
+// so does a hostile target (it keeps its timing, and its run must end within its limit) and one
+// with named calls (each process needs calls of its own); every other one runs in fastProcs
+// processes.
 func childProcs(im *mutants.Impl, in *mutants.Instance, shards int) int {
 	switch {
+	case in.Serial:
+		return 1
 	case len(in.Shards) > 0:
 		return max(1, slowProcs/shards)
 	case im.Kind == mutants.KindHostile || len(in.CallIDs) > 0:
@@ -182,10 +185,20 @@ func childProcs(im *mutants.Impl, in *mutants.Instance, shards int) int {
 }
 
 // RunArgs are the arguments of a run against the instance served at url as the selftest's
-// children get them, less where they write and how they are split (report directory, processes,
-// shard filter): what reproduces a row of the matrix (`runner serve --mutant NAME`). The token,
-// if any, goes in the environment, never here.
+// children get them, less where they write and how they are split (report directory, shard
+// filter, and processes unless the instance is serial): what reproduces a row of the matrix
+// (`runner serve --mutant NAME`). The token, if any, goes in the environment, never here.
 func RunArgs(in *mutants.Instance, url string) []string {
+	args := runArgs(in, url)
+	if in.Serial {
+		// Part of what reproduces its verdict: in parallel, its bug reaches other specs' calls.
+		args = append(args, "--procs", "1")
+	}
+	return args
+}
+
+// runArgs are RunArgs without the processes.
+func runArgs(in *mutants.Instance, url string) []string {
 	args := []string{"run", "--strict", "--base-url", url, "--randomize-all=false"}
 	for _, id := range in.CallIDs {
 		args = append(args, "--call-id", id)
@@ -200,14 +213,10 @@ func RunArgs(in *mutants.Instance, url string) []string {
 	return append(args, in.Args...)
 }
 
-// childArgs are the arguments of a child run against url, after the command's prefix. An
-// implementation that sets its own --procs (mutants.serial: a bug that reaches across calls
-// only a serial run shows deterministically) keeps it: the last --procs would win.
+// childArgs are the arguments of a child run against url, after the command's prefix; procs is
+// its childProcs, the one place that chooses them.
 func childArgs(in *mutants.Instance, url, dir, filter string, procs int) []string {
-	args := append(RunArgs(in, url), "--report-dir", dir)
-	if !slices.Contains(in.Args, "--procs") {
-		args = append(args, "--procs", strconv.Itoa(procs))
-	}
+	args := append(runArgs(in, url), "--report-dir", dir, "--procs", strconv.Itoa(procs))
 	if filter != "" {
 		args = append(args, "--label-filter", filter)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/mutants"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
@@ -110,12 +111,7 @@ func options(t *testing.T) Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CALLCONF_") {
-			env = append(env, kv)
-		}
-	}
+	env := config.WithoutEnv(os.Environ())
 	return Options{Parallel: 2, ChildTimeout: time.Minute, WorkDir: t.TempDir(), Command: Command{Exe: exe},
 		Env: env, TokenVar: "FAKE_TOKEN"}
 }
@@ -279,9 +275,19 @@ func TestRunRefuses(t *testing.T) {
 // TestChildArgsKeepTheImplementationsProcs: a mutant marked serial (its bug reaches across
 // calls, so only a serial run gives the declared verdict every time) runs in one process; the
 // child's --procs must not override it (it did, and writes-other-call failed extra
-// requirements depending on the order).
+// requirements depending on the order). childProcs is the one place that chooses them, and the
+// reproduction line (RunArgs, printed by `serve --mutant`) names --procs 1 for a serial one only.
 func TestChildArgsKeepTheImplementationsProcs(t *testing.T) {
-	procsOf := func(name string) string {
+	lastProcs := func(args []string) string {
+		last := ""
+		for i, a := range args {
+			if a == "--procs" && i+1 < len(args) {
+				last = args[i+1] // the flag package keeps the last value
+			}
+		}
+		return last
+	}
+	build := func(name string) (mutants.Impl, *mutants.Instance) {
 		im, ok := mutants.Get(name)
 		if !ok {
 			t.Fatalf("no %s in the catalogue", name)
@@ -290,18 +296,26 @@ func TestChildArgsKeepTheImplementationsProcs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		args, last := childArgs(in, "http://127.0.0.1:1", t.TempDir(), "", fastProcs), ""
-		for i, a := range args {
-			if a == "--procs" && i+1 < len(args) {
-				last = args[i+1] // the flag package keeps the last value
-			}
+		return im, in
+	}
+	procsOf := func(name string) string {
+		im, in := build(name)
+		args := childArgs(in, "http://127.0.0.1:1", t.TempDir(), "", childProcs(&im, in, 1))
+		if n := slices.Index(args, "--procs"); n < 0 || slices.Index(args[n+1:], "--procs") >= 0 {
+			t.Errorf("%s's child args name --procs other than once: %q", name, args)
 		}
-		return last
+		return lastProcs(args)
 	}
 	if got := procsOf("writes-other-call"); got != "1" {
 		t.Errorf("a serial mutant's child runs with --procs %q, want 1", got)
 	}
 	if got := procsOf("reference"); got != strconv.Itoa(fastProcs) {
 		t.Errorf("a fast implementation's child runs with --procs %q, want %d", got, fastProcs)
+	}
+	if _, in := build("writes-other-call"); lastProcs(RunArgs(in, "http://127.0.0.1:1")) != "1" {
+		t.Errorf("a serial mutant's reproduction line lacks --procs 1: %q", RunArgs(in, "http://127.0.0.1:1"))
+	}
+	if _, in := build("reference"); lastProcs(RunArgs(in, "http://127.0.0.1:1")) != "" {
+		t.Errorf("the reference's reproduction line names --procs: %q", RunArgs(in, "http://127.0.0.1:1"))
 	}
 }
