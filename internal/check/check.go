@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/big"
 	"mime"
@@ -113,7 +114,9 @@ func Decode(body []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
 	}
-	if _, err := dec.Token(); err == nil {
+	// Only the end of the body may follow the value: Token's error on junk that is not a
+	// second value ("}", ",", "x") is data after the value all the same.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the first value", ErrNotJSON)
 	}
 	return v, nil
@@ -303,9 +306,8 @@ func exactRat(s string) (*big.Rat, bool) {
 // Members decodes the named members of body, a JSON object, as DecodeObject would decode them;
 // members body lacks are absent, and of a name that occurs twice the last is kept. The other
 // members are only scanned, which makes it several times cheaper than DecodeObject on a large
-// object. ok is false for a body that is not valid UTF-8, not well-formed JSON (trailing data
-// included) or not an object; callers that must treat such a body exactly as DecodeObject
-// does call it then.
+// object. ok is false exactly when DecodeObject fails: a body that is not valid UTF-8, not one
+// well-formed JSON value (data after it included) or not an object.
 func Members(body []byte, names ...string) (members map[string]any, ok bool) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return nil, false
