@@ -92,6 +92,8 @@ func TestEveryCheckBothWays(t *testing.T) {
 		{"a 200 to a PATCH as text/plain", exchange("PATCH", 200, http.Header{"Content-Type": {"text/plain"}}, call), "c-1", []string{"PATCH-02"}},
 		{"a 200 to a PATCH with a BOM", exchange("PATCH", 200, jsonCT, "\xef\xbb\xbf"+call), "c-1", []string{"PATCH-02", "PATCH-03"}},
 		{"a 200 to a PATCH with two values", exchange("PATCH", 200, jsonCT, call+" {}"), "c-1", []string{"PATCH-02", "PATCH-03"}},
+		{"a 200 to a PATCH with junk after the object", exchange("PATCH", 200, jsonCT, call+"}"), "c-1", []string{"PATCH-02", "PATCH-03"}},
+		{"a 200 to a PATCH with a comma after the object", exchange("PATCH", 200, jsonCT, call+","), "c-1", []string{"PATCH-02", "PATCH-03"}},
 		{"a 200 to a PATCH with another id", exchange("PATCH", 200, jsonCT, call), "c-2", []string{"PATCH-03"}},
 		{"a 200 to a PATCH with an enum outside the set", exchange("PATCH", 200, jsonCT, strings.Replace(call, `"id": "c-1"`, `"id": "c-1", "state": "preEstablishing"`, 1)), "c-1", []string{"PATCH-02"}},
 		{"a 200 to a GET is not held to PATCH-02", exchange("GET", 200, http.Header{"Content-Type": {"text/plain"}}, "x"), "", nil},
