@@ -178,6 +178,22 @@ func Pointer(parent, token string) string { return parent + schemas.Pointer(toke
 // difference is returned, sorted.
 func Contains(sent, got any, at string) []Mismatch { return ContainsAt(sent, got, true, at) }
 
+// ContainsProps checks that got, an answer's members, carries the value sent for each of props
+// that sent sets (Contains of each, at its pointer); props sent does not set are not checked.
+// Every difference is returned, sorted. PATCH-04 (the updatable properties) and PATCH-06 (the
+// server-generated ones) are judged with it, by the suite and by the proxy alike.
+func ContainsProps(sent, got map[string]any, props []string) []Mismatch {
+	var out []Mismatch
+	for _, k := range props {
+		if v, set := sent[k]; set {
+			w, present := got[k]
+			contains(v, w, present, Pointer("", k), &out)
+		}
+	}
+	Sort(out)
+	return out
+}
+
 // ContainsAt is Contains for a member that may be absent from the answer (present false).
 func ContainsAt(sent, got any, present bool, at string) []Mismatch {
 	var out []Mismatch
