@@ -2,6 +2,7 @@ package judge
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -125,6 +126,33 @@ func TestHarnessLimitsAreInconclusive(t *testing.T) {
 		if !f.Inconclusive {
 			t.Errorf("nesting past the validator's depth was held against the target: %v", f)
 		}
+	}
+}
+
+// TestAnswerHoldsTheUpdatableMembers: a 200 answer to a PATCH comes back with its id and
+// updatable members decoded (for PATCH-04), and nothing else; an answer that is not a JSON
+// object, or is not judged as a PATCH's, has none.
+func TestAnswerHoldsTheUpdatableMembers(t *testing.T) {
+	j := newJudge(t)
+	const answer = `{"id":"c-1","subject":"s","requestedModalities":["audio"],"state":"established","myParticipantId":"p"}`
+	res := j.Exchange(exchange("PATCH", 200, jsonCT, answer), "c-1")
+	want := map[string]any{"id": "c-1", "subject": "s", "requestedModalities": []any{"audio"}}
+	if !reflect.DeepEqual(res.Answer, want) {
+		t.Errorf("Answer %#v, want %#v", res.Answer, want)
+	}
+	for name, ex := range map[string]*target.Exchange{
+		"junk after the object": exchange("PATCH", 200, jsonCT, answer+"}"),
+		"not UTF-8":             exchange("PATCH", 200, jsonCT, strings.Replace(answer, `"s"`, "\"s\xff\"", 1)),
+		"an array":              exchange("PATCH", 200, jsonCT, "["+answer+"]"),
+		"a 400":                 exchange("PATCH", 400, jsonCT, answer),
+		"over the limit":        {Method: "PATCH", Status: 200, Header: jsonCT, Body: []byte(answer), Truncated: true},
+	} {
+		if res := j.Exchange(ex, "c-1"); res.Answer != nil {
+			t.Errorf("%s: Answer %#v, want nil", name, res.Answer)
+		}
+	}
+	if res := j.Exchange(exchange("GET", 200, jsonCT, answer), ""); res.Answer != nil {
+		t.Errorf("a GET: Answer %#v, want nil", res.Answer)
 	}
 }
 
