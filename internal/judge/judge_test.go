@@ -121,8 +121,19 @@ func TestHarnessLimitsAreInconclusive(t *testing.T) {
 			t.Errorf("a body cut at the harness's limit was held against the target: %v", f)
 		}
 	}
-	deep := `{"id": "c-1", "source": {"identity": {"application": {"x": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}}}}`
-	for _, f := range j.Exchange(exchange("PATCH", 200, jsonCT, deep), "c-1").Findings {
+	// nested is a conforming answer but for its nesting, depth levels deep (4 of them objects).
+	nested := func(depth int) string {
+		n := depth - 4
+		return `{"id": "c-1", "source": {"identity": {"application": {"x": ` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}}}}`
+	}
+	if fs := j.Exchange(exchange("PATCH", 200, jsonCT, nested(schemas.MaxDepth)), "c-1").Findings; len(fs) != 0 {
+		t.Errorf("nesting at the validator's depth is judged, and conforms: %v", fs)
+	}
+	fs := j.Exchange(exchange("PATCH", 200, jsonCT, nested(schemas.MaxDepth+1)), "c-1").Findings
+	if len(fs) == 0 {
+		t.Error("no finding for nesting past the validator's depth: it was neither judged nor said to be inconclusive")
+	}
+	for _, f := range fs {
 		if !f.Inconclusive {
 			t.Errorf("nesting past the validator's depth was held against the target: %v", f)
 		}
