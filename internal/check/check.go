@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/big"
 	"mime"
@@ -113,7 +114,9 @@ func Decode(body []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotJSON, err)
 	}
-	if _, err := dec.Token(); err == nil {
+	// Only the end of the body may follow the value: Token's error on junk that is not a
+	// second value ("}", ",", "x") is data after the value all the same.
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the first value", ErrNotJSON)
 	}
 	return v, nil
@@ -174,6 +177,22 @@ func Pointer(parent, token string) string { return parent + schemas.Pointer(toke
 // omits are not required back. A sent null is matched by null or by an absent member. Every
 // difference is returned, sorted.
 func Contains(sent, got any, at string) []Mismatch { return ContainsAt(sent, got, true, at) }
+
+// ContainsProps checks that got, an answer's members, carries the value sent for each of props
+// that sent sets (Contains of each, at its pointer); props sent does not set are not checked.
+// Every difference is returned, sorted. PATCH-04 (the updatable properties) and PATCH-06 (the
+// server-generated ones) are judged with it, by the suite and by the proxy alike.
+func ContainsProps(sent, got map[string]any, props []string) []Mismatch {
+	var out []Mismatch
+	for _, k := range props {
+		if v, set := sent[k]; set {
+			w, present := got[k]
+			contains(v, w, present, Pointer("", k), &out)
+		}
+	}
+	Sort(out)
+	return out
+}
 
 // ContainsAt is Contains for a member that may be absent from the answer (present false).
 func ContainsAt(sent, got any, present bool, at string) []Mismatch {
@@ -303,9 +322,8 @@ func exactRat(s string) (*big.Rat, bool) {
 // Members decodes the named members of body, a JSON object, as DecodeObject would decode them;
 // members body lacks are absent, and of a name that occurs twice the last is kept. The other
 // members are only scanned, which makes it several times cheaper than DecodeObject on a large
-// object. ok is false for a body that is not valid UTF-8, not well-formed JSON (trailing data
-// included) or not an object; callers that must treat such a body exactly as DecodeObject
-// does call it then.
+// object. ok is false exactly when DecodeObject fails: a body that is not valid UTF-8, not one
+// well-formed JSON value (data after it included) or not an object.
 func Members(body []byte, names ...string) (members map[string]any, ok bool) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return nil, false

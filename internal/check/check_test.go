@@ -3,6 +3,7 @@ package check
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -61,11 +62,48 @@ func TestContains(t *testing.T) {
 	}
 }
 
+// TestContainsProps: only the properties named that the request set are checked, each at its
+// own pointer, every difference sorted; what ContainsAt finds per property, all together.
+func TestContainsProps(t *testing.T) {
+	sent := mustDecode(t, `{"subject":"s","requestedModalities":["audio"],"direction":"outgoing","x":1}`).(map[string]any)
+	props := []string{"subject", "requestedModalities", "callRoutes"}
+	for _, c := range []struct {
+		name, got string
+		want      []string // pointers of violations
+	}{
+		{"as sent", `{"subject":"s","requestedModalities":["audio"],"direction":"incoming"}`, nil},
+		{"both differ", `{"subject":"t","requestedModalities":["video"]}`, []string{"/requestedModalities/0", "/subject"}},
+		{"one absent", `{"requestedModalities":["audio"]}`, []string{"/subject"}},
+		{"none", `{}`, []string{"/requestedModalities", "/subject"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := mustDecode(t, c.got).(map[string]any)
+			vs := ContainsProps(sent, got, props)
+			var ptrs []string
+			var each []Mismatch
+			for _, v := range vs {
+				ptrs = append(ptrs, v.Pointer)
+			}
+			for _, k := range props {
+				if v, set := sent[k]; set {
+					w, present := got[k]
+					each = append(each, ContainsAt(v, w, present, Pointer("", k))...)
+				}
+			}
+			Sort(each)
+			if strings.Join(ptrs, ",") != strings.Join(c.want, ",") || !reflect.DeepEqual(vs, each) {
+				t.Fatalf("violations %v, want at %v and as ContainsAt finds them: %v", vs, c.want, each)
+			}
+		})
+	}
+}
+
 func TestDecodeRejectsHostileBodies(t *testing.T) {
 	for name, body := range map[string]string{
 		"empty":     "",
 		"truncated": `{"a":`,
 		"trailing":  `{} {}`,
+		"junk":      `{} x`,
 		"bad utf8":  "{\"a\":\"\xff\"}",
 		"deep":      strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
 		"bom":       "\xef\xbb\xbf{}",

@@ -23,13 +23,23 @@ import (
 type Result struct {
 	Findings []check.Finding
 	Notes    []check.Note
+	// Answer holds the id and the updatable members (schemas.Updatable) of a 200 answer to a
+	// PATCH of a call, decoded as check.DecodeObject decodes them, so PATCH-04 can be judged
+	// without reading the answer again. It is nil when the answer was not judged as such (another
+	// status or request, a body over the limit) or is not a JSON object (check.Members declined).
+	Answer map[string]any
 }
 
 // Judge applies the per-exchange checks. It is safe for concurrent use.
-type Judge struct{ v *schemas.Validator }
+type Judge struct {
+	v       *schemas.Validator
+	members []string // the members of a PATCH's answer Result.Answer holds; never changed
+}
 
 // New returns a judge that validates answers with v.
-func New(v *schemas.Validator) *Judge { return &Judge{v: v} }
+func New(v *schemas.Validator) *Judge {
+	return &Judge{v: v, members: append([]string{"id"}, schemas.Updatable()...)}
+}
 
 // Exchange judges ex. patchOf is the call id when ex is a PATCH of that call's item, "" for any
 // other request; only such exchanges are held to PATCH-02 and PATCH-03 when answered 200.
@@ -116,17 +126,17 @@ func (j *Judge) patchAnswer(ex *target.Exchange, id string, r *Result, add func(
 	for _, n := range res.Notes {
 		r.Notes = append(r.Notes, check.Note{Requirement: "PATCH-02", Text: n.Pointer + ": " + n.Message})
 	}
-	// Only the id is decoded: the rest of the answer (validated above) is scanned, not decoded.
-	obj, ok := check.Members(ex.Body, "id")
+	// Only the id and the updatable members (for PATCH-04) are decoded: the rest of the answer
+	// (validated above) is scanned, not decoded. Members declines exactly the bodies
+	// DecodeObject refuses.
+	obj, ok := check.Members(ex.Body, j.members...)
 	if !ok {
-		obj, err = check.DecodeObject(ex.Body)
-	}
-	if !ok && err != nil {
 		if len(res.Violations) == 0 || !res.Violations[0].Limit {
 			add("PATCH-03", check.Mismatch{Pointer: "/id", Expected: "a JSON object whose id is " + strconv.Quote(id), Actual: check.Cut(string(ex.Body), 200)})
 		}
 		return
 	}
+	r.Answer = obj
 	add("PATCH-03", check.Contains(id, obj["id"], "/id")...)
 }
 

@@ -2,6 +2,7 @@ package judge
 
 import (
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -92,6 +93,8 @@ func TestEveryCheckBothWays(t *testing.T) {
 		{"a 200 to a PATCH as text/plain", exchange("PATCH", 200, http.Header{"Content-Type": {"text/plain"}}, call), "c-1", []string{"PATCH-02"}},
 		{"a 200 to a PATCH with a BOM", exchange("PATCH", 200, jsonCT, "\xef\xbb\xbf"+call), "c-1", []string{"PATCH-02", "PATCH-03"}},
 		{"a 200 to a PATCH with two values", exchange("PATCH", 200, jsonCT, call+" {}"), "c-1", []string{"PATCH-02", "PATCH-03"}},
+		{"a 200 to a PATCH with junk after the object", exchange("PATCH", 200, jsonCT, call+"}"), "c-1", []string{"PATCH-02", "PATCH-03"}},
+		{"a 200 to a PATCH with a comma after the object", exchange("PATCH", 200, jsonCT, call+","), "c-1", []string{"PATCH-02", "PATCH-03"}},
 		{"a 200 to a PATCH with another id", exchange("PATCH", 200, jsonCT, call), "c-2", []string{"PATCH-03"}},
 		{"a 200 to a PATCH with an enum outside the set", exchange("PATCH", 200, jsonCT, strings.Replace(call, `"id": "c-1"`, `"id": "c-1", "state": "preEstablishing"`, 1)), "c-1", []string{"PATCH-02"}},
 		{"a 200 to a GET is not held to PATCH-02", exchange("GET", 200, http.Header{"Content-Type": {"text/plain"}}, "x"), "", nil},
@@ -118,11 +121,49 @@ func TestHarnessLimitsAreInconclusive(t *testing.T) {
 			t.Errorf("a body cut at the harness's limit was held against the target: %v", f)
 		}
 	}
-	deep := `{"id": "c-1", "source": {"identity": {"application": {"x": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}}}}`
-	for _, f := range j.Exchange(exchange("PATCH", 200, jsonCT, deep), "c-1").Findings {
+	// nested is a conforming answer but for its nesting, depth levels deep (4 of them objects).
+	nested := func(depth int) string {
+		n := depth - 4
+		return `{"id": "c-1", "source": {"identity": {"application": {"x": ` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}}}}`
+	}
+	if fs := j.Exchange(exchange("PATCH", 200, jsonCT, nested(schemas.MaxDepth)), "c-1").Findings; len(fs) != 0 {
+		t.Errorf("nesting at the validator's depth is judged, and conforms: %v", fs)
+	}
+	fs := j.Exchange(exchange("PATCH", 200, jsonCT, nested(schemas.MaxDepth+1)), "c-1").Findings
+	if len(fs) == 0 {
+		t.Error("no finding for nesting past the validator's depth: it was neither judged nor said to be inconclusive")
+	}
+	for _, f := range fs {
 		if !f.Inconclusive {
 			t.Errorf("nesting past the validator's depth was held against the target: %v", f)
 		}
+	}
+}
+
+// TestAnswerHoldsTheUpdatableMembers: a 200 answer to a PATCH comes back with its id and
+// updatable members decoded (for PATCH-04), and nothing else; an answer that is not a JSON
+// object, or is not judged as a PATCH's, has none.
+func TestAnswerHoldsTheUpdatableMembers(t *testing.T) {
+	j := newJudge(t)
+	const answer = `{"id":"c-1","subject":"s","requestedModalities":["audio"],"state":"established","myParticipantId":"p"}`
+	res := j.Exchange(exchange("PATCH", 200, jsonCT, answer), "c-1")
+	want := map[string]any{"id": "c-1", "subject": "s", "requestedModalities": []any{"audio"}}
+	if !reflect.DeepEqual(res.Answer, want) {
+		t.Errorf("Answer %#v, want %#v", res.Answer, want)
+	}
+	for name, ex := range map[string]*target.Exchange{
+		"junk after the object": exchange("PATCH", 200, jsonCT, answer+"}"),
+		"not UTF-8":             exchange("PATCH", 200, jsonCT, strings.Replace(answer, `"s"`, "\"s\xff\"", 1)),
+		"an array":              exchange("PATCH", 200, jsonCT, "["+answer+"]"),
+		"a 400":                 exchange("PATCH", 400, jsonCT, answer),
+		"over the limit":        {Method: "PATCH", Status: 200, Header: jsonCT, Body: []byte(answer), Truncated: true},
+	} {
+		if res := j.Exchange(ex, "c-1"); res.Answer != nil {
+			t.Errorf("%s: Answer %#v, want nil", name, res.Answer)
+		}
+	}
+	if res := j.Exchange(exchange("GET", 200, jsonCT, answer), ""); res.Answer != nil {
+		t.Errorf("a GET: Answer %#v, want nil", res.Answer)
 	}
 }
 
