@@ -69,6 +69,15 @@ func mutants() []Impl {
 					a.header.Set("Content-Type", "text/plain; charset=utf-8")
 				}
 			})),
+		// Every spec that reads a PATCH's answer sees that it is not one JSON object; GETs are
+		// untouched (STATE-01), and pretty-json's trailing newline shows whitespace is allowed.
+		mutant("data-after-answer", "a successful PATCH answers the call followed by a stray closing brace (a serializer that writes one twice)",
+			reqs("PATCH-02 PATCH-03 PATCH-04 PATCH-05 PATCH-06 STATE-02 STATE-05 STATE-06"),
+			answers(func(r *http.Request, a *answer) {
+				if r.Method == http.MethodPatch && a.status == http.StatusOK && a.isJSON() {
+					a.body = append(a.body, '}')
+				}
+			})),
 		mutant("enum-outside-set", `calls in state "establishing" are shown in the undocumented state "preEstablishing"`,
 			reqs("PATCH-02"),
 			answers(func(_ *http.Request, a *answer) {
