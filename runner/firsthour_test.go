@@ -182,7 +182,7 @@ func TestVersionCommand(t *testing.T) {
 // arguments, and everything after "--" as positional; subcommands that take positional
 // arguments use it.
 func TestFlagsAfterPositionalArguments(t *testing.T) {
-	fs := newFlagSet("callconf validate", &bytes.Buffer{}, "")
+	fs := newFlagSet("validate", &bytes.Buffer{}, "")
 	kind := fs.String("kind", "", "")
 	asJSON := fs.Bool("json", false, "")
 	rest, code, ok := parseArgs(fs, []string{"a.json", "--kind", "request", "-", "--json", "--", "--b.json"})

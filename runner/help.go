@@ -101,8 +101,8 @@ func parseStatus(err error) int {
 	return exitUsage
 }
 
-// newFlagSet is the flag set of a subcommand: its errors go to stderr, and so does -h's usage,
-// usage (when not "") followed by the flags.
+// newFlagSet is the flag set of subcommand name ("" for run): its errors go to stderr, and so
+// does -h's usage, usage (when not "") followed by the flags.
 func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -117,11 +117,8 @@ func newFlagSet(name string, stderr io.Writer, usage string) *flag.FlagSet {
 	return fs
 }
 
-// subcommand is the subcommand a flag set belongs to ("" for run), from its name ("callconf
-// list", "serve", "callconf").
-func subcommand(fs *flag.FlagSet) string {
-	return strings.TrimSpace(strings.TrimPrefix(fs.Name(), progName))
-}
+// subcommand is the subcommand a flag set belongs to ("" for run).
+func subcommand(fs *flag.FlagSet) string { return fs.Name() }
 
 // commandName is how the user typed fs's subcommand: "callconf", "callconf serve".
 func commandName(fs *flag.FlagSet) string {
@@ -130,14 +127,14 @@ func commandName(fs *flag.FlagSet) string {
 
 // parseFlags parses the arguments of a subcommand that takes flags only. It returns false with
 // the exit status when they did not parse, or when arguments are left over (reported on the flag
-// set's output with the format unexpected, given them).
-func parseFlags(fs *flag.FlagSet, args []string, unexpected string) (int, bool) {
+// set's output like a flag error: the command, the arguments, where its help is).
+func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	rest, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code, false
 	}
 	if len(rest) > 0 {
-		fmt.Fprintf(fs.Output(), unexpected, rest)
+		fmt.Fprintln(fs.Output(), flagError(fs, fmt.Errorf("unexpected arguments %q", rest)))
 		return exitUsage, false
 	}
 	return exitOK, true

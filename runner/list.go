@@ -23,11 +23,11 @@ type listed struct {
 // preview of the spec tree (nothing is sent anywhere); with --markdown, the contract document
 // generated from the registry alone.
 func runList(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(progName+" list", stderr, "usage: "+progName+" list [flags]\n\nPrint the requirement registry with the number of specs behind each requirement (a dry preview:\nnothing is sent anywhere).\n\n")
+	fs := newFlagSet("list", stderr, "usage: "+progName+" list [flags]\n\nPrint the requirement registry with the number of specs behind each requirement (a dry preview:\nnothing is sent anywhere).\n\n")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	specs := fs.Bool("specs", false, "print the name of every spec under its requirement")
 	markdown := fs.Bool("markdown", false, "print the contract, "+requirements.MarkdownPath+", generated from the registry (regenerate it with: "+requirements.MarkdownCommand+")")
-	if code, ok := parseFlags(fs, args, progName+" list: unexpected arguments %q\n"); !ok {
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if *markdown {

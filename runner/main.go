@@ -101,8 +101,8 @@ func runHelp(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 // runVersion is `callconf version` (and --version): the module version and VCS revision of this
 // build.
 func runVersion(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(progName+" version", stderr, "usage: "+progName+" version\n\nPrint the harness's module version, VCS revision and Go version.\n\n")
-	if code, ok := parseFlags(fs, args, progName+" version: unexpected arguments %q\n"); !ok {
+	fs := newFlagSet("version", stderr, "usage: "+progName+" version\n\nPrint the harness's module version, VCS revision and Go version.\n\n")
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	fmt.Fprintf(stdout, "%s %s\n", progName, version.Read())

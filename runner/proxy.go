@@ -58,7 +58,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free one)")
 	failOnFlag := fs.String("fail-on", string(proxy.FailOnMust), "exit 1 when a requirement of this `level` failed: must, should (MUST or SHOULD) or never")
 	findingsHeader := fs.Bool("findings-header", false, "add "+proxy.FindingsHeader+" (a summary of at most 1 KiB) to answers on the calls routes; buffers each such exchange to judge it first")
-	if code, ok := parseFlags(fs, args, "proxy: unexpected arguments %q\n"); !ok {
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	failOn, err := proxy.ParseFailOn(*failOnFlag)

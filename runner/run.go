@@ -44,12 +44,12 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 // runSuite runs the conformance suite in this process and maps the verdict to the exit status:
 // 0 conforms, 1 does not, 2 for configuration errors or an unreachable target.
 func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(progName, stderr, usageText()+runUsage)
+	fs := newFlagSet("", stderr, usageText()+runUsage)
 	flags := config.Bind(fs)
 	opts := bindRunOptions(fs)
 	help := fs.Usage
 	fs.Usage = func() { help(); fmt.Fprint(fs.Output(), runEpilogue()) }
-	if code, ok := parseFlags(fs, args, progName+": unexpected arguments %q\nrun '"+progName+" help' for usage\n"); !ok {
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	// Everything the user typed is checked before anything is sent: a bad filter found after

@@ -45,7 +45,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tokenLifetime := fs.Duration("token-lifetime", 5*time.Minute, "how long issued tokens live, whole seconds (e.g. 2s to see tokens expire mid-run)")
 	mutant := fs.String("mutant", "", "serve the selftest's mutant or hostile target `NAME` instead of the reference (see: selftest --list)")
 	variant := fs.String("variant", "", "serve the selftest's allowed variant `NAME` instead of the reference")
-	if code, ok := parseFlags(fs, args, "serve: unexpected arguments %q\n"); !ok {
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	if *mutant != "" || *variant != "" {

@@ -14,9 +14,9 @@ import (
 // curl lines read $CALLCONF_TOKEN, so `export CALLCONF_TOKEN=$(callconf token …)` makes them
 // runnable; it also fetches tokens from `serve --oauth-issuer` for a --token-command trial.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet(progName+" token", stderr, "usage: "+progName+" token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$("+progName+" token …)).\nOnly the token settings matter.\n\n")
+	fs := newFlagSet("token", stderr, "usage: "+progName+" token [flags]\n\nPrint the bearer token a run with these settings would send (for curl lines: export "+config.EnvToken+"=$("+progName+" token …)).\nOnly the token settings matter.\n\n")
 	flags := config.Bind(fs)
-	if code, ok := parseFlags(fs, args, progName+" token: unexpected arguments %q\n"); !ok {
+	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
 	cfg, ok := loadConfig(flags, stderr, progName+" token")
