@@ -306,11 +306,9 @@ func TestStalledClientBodyIsBounded(t *testing.T) {
 func TestLinesLeaveWhileRunning(t *testing.T) {
 	f := newFixture(t, newReference(t, ""), nil)
 	do(t, http.MethodGet, f.url+"/v1.0/communications/calls/nope", "", nil)
-	for end := time.Now().Add(10 * time.Second); !strings.Contains(f.log.String(), "#1 GET /v1.0/communications/calls/nope 404 "); {
-		if time.Now().After(end) {
-			t.Fatalf("no line after 10 s; log:\n%s", f.log.String())
-		}
-		time.Sleep(time.Millisecond) // the judge works off the hot path: its line comes after the answer
+	// The judge works off the hot path: its line comes after the answer.
+	if !f.log.WaitFor("#1 GET /v1.0/communications/calls/nope 404 ", 10*time.Second) {
+		t.Fatalf("no line after 10 s; log:\n%s", f.log.String())
 	}
 }
 

@@ -118,7 +118,7 @@ func TestMaxCallsBoundsTheStore(t *testing.T) {
 }
 
 func TestLatencyDelaysEachAnswerAndHonoursCancellation(t *testing.T) {
-	lines := make(chanWriter, 16)
+	lines := &testsupport.Buffer{}
 	e := newEnv(t, Options{Latency: 150 * time.Millisecond, Log: lines})
 	start := time.Now()
 	e.do("GET", e.item("x"), "")
@@ -133,15 +133,9 @@ func TestLatencyDelaysEachAnswerAndHonoursCancellation(t *testing.T) {
 	if _, err := e.client.Do(req); err == nil {
 		t.Fatalf("no timeout")
 	}
-	// Wait for the handler to log the abandoned request ("-" status): each log line is one Write.
-	timeout := time.After(5 * time.Second)
-	for seen := ""; !strings.Contains(seen, "POST /communications/calls - "); {
-		select {
-		case line := <-lines:
-			seen += line
-		case <-timeout:
-			t.Fatalf("abandoned request not logged:\n%s", seen)
-		}
+	// Wait for the handler to log the abandoned request ("-" status).
+	if !lines.WaitFor("POST /communications/calls - ", 5*time.Second) {
+		t.Fatalf("abandoned request not logged:\n%s", lines)
 	}
 	if e.srv.Len() != 0 {
 		t.Errorf("a cancelled POST created a call")
@@ -243,16 +237,4 @@ func serveWith(t testing.TB, opts Options, l listen.Limits) (*Server, *listen.Se
 		t.Fatal(err)
 	}
 	return srv, testsupport.Serve(t, srv, l)
-}
-
-// chanWriter hands every Write to a test as one string, so it can wait for a log line without
-// polling. Writes never block: a full channel drops the line.
-type chanWriter chan string
-
-func (c chanWriter) Write(p []byte) (int, error) {
-	select {
-	case c <- string(p):
-	default:
-	}
-	return len(p), nil
 }

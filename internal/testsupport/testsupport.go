@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,16 +18,44 @@ import (
 )
 
 // Buffer is a bytes.Buffer safe for concurrent writes: a log, or a child's stderr, that the test
-// reads while it is written.
+// reads while it is written, or waits on (WaitFor) without polling.
 type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{} // closed by the next Write; nil when nobody waits
 }
 
 func (s *Buffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		close(s.wrote)
+		s.wrote = nil
+	}
 	return s.b.Write(p)
+}
+
+// WaitFor waits until the buffer holds sub, for at most d, and reports whether it does.
+func (s *Buffer) WaitFor(sub string, d time.Duration) bool {
+	timeout := time.NewTimer(d)
+	defer timeout.Stop()
+	for {
+		s.mu.Lock()
+		if bytes.Contains(s.b.Bytes(), []byte(sub)) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.wrote == nil {
+			s.wrote = make(chan struct{})
+		}
+		wrote := s.wrote
+		s.mu.Unlock()
+		select {
+		case <-wrote:
+		case <-timeout.C:
+			return strings.Contains(s.String(), sub)
+		}
+	}
 }
 
 func (s *Buffer) String() string {
