@@ -85,6 +85,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	redact := tokens.Redactor().String // the run's one redactor: every secret, every token
 	start := time.Now()
+	sc, rc := opts.ginkgoConfig() // the could-not-start report records the filters and seed too
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)
 	defer cancel()
@@ -100,8 +101,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
-			SuiteConfig: types.SuiteConfig{FocusStrings: nonEmpty(opts.focus), SkipStrings: nonEmpty(opts.skip), LabelFilter: opts.labelFilter,
-				RandomSeed: opts.seed, RandomizeAllSpecs: opts.randomize}}
+			SuiteConfig: sc}
 		conclude(r, report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
@@ -119,19 +119,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	var raw *types.Report
 	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: procs})
-	sc, rc := ginkgo.GinkgoConfiguration()
 	sc.Timeout = cfg.Deadline - time.Since(start)
-	sc.RandomizeAllSpecs = opts.randomize
-	if opts.seed != 0 {
-		sc.RandomSeed = opts.seed
-	}
-	if opts.focus != "" {
-		sc.FocusStrings = []string{opts.focus}
-	}
-	if opts.skip != "" {
-		sc.SkipStrings = []string{opts.skip}
-	}
-	sc.LabelFilter = opts.labelFilter
 	rc.Verbose = opts.verbose
 	rc.NoColor = !isTerminal(stdout)
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
@@ -189,12 +177,22 @@ func commandLine(args []string) []string {
 	return append([]string{filepath.Base(os.Args[0])}, args...)
 }
 
-// nonEmpty is s as a filter list: none when s is empty.
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
+// ginkgoConfig is Ginkgo's configuration with the run's filters, order and seed (the seed
+// from the clock unless --seed names one).
+func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
+	sc, rc := ginkgo.GinkgoConfiguration()
+	sc.RandomizeAllSpecs = o.randomize
+	if o.seed != 0 {
+		sc.RandomSeed = o.seed
 	}
-	return []string{s}
+	if o.focus != "" {
+		sc.FocusStrings = []string{o.focus}
+	}
+	if o.skip != "" {
+		sc.SkipStrings = []string{o.skip}
+	}
+	sc.LabelFilter = o.labelFilter
+	return sc, rc
 }
 
 // conclude makes the run's verdict (report.Conclude) and returns the exit status.
