@@ -45,14 +45,9 @@ type shardPlan struct {
 	Shard   int                 `json:"shard"`  // 1-based
 	Shards  int                 `json:"shards"` // the number of processes
 	Session conformance.Session `json:"session"`
-	Started time.Time           `json:"started"`
-	// Deadline ends the child's suite (--deadline counted from Started).
-	Deadline    time.Time `json:"deadline"`
-	Randomize   bool      `json:"randomize"`
-	Seed        int64     `json:"seed"`
-	Focus       []string  `json:"focus,omitempty"`
-	Skip        []string  `json:"skip,omitempty"`
-	LabelFilter string    `json:"labelFilter,omitempty"`
+	Started time.Time           `json:"started"` // the child's suite ends --deadline after it
+	// Suite is the parent's Ginkgo configuration: filters, order, seed.
+	Suite types.SuiteConfig `json:"suite"`
 	// Others matches the full names of the specs other processes run.
 	Others string `json:"others,omitempty"`
 	// RateLimit and MaxInFlight are this child's share of the run's limits.
@@ -174,8 +169,7 @@ func (pr parallelRun) run(ctx context.Context) (types.Report, error) {
 		rate, inFlight := throttle.Share(pr.cfg.RateLimit, pr.cfg.MaxInFlight, pr.procs, shard)
 		plan := shardPlan{
 			Shard: shard, Shards: pr.procs, Session: pr.sess, Started: pr.started,
-			Deadline: pr.started.Add(pr.cfg.Deadline), Randomize: pr.sc.RandomizeAllSpecs, Seed: pr.sc.RandomSeed,
-			Focus: pr.sc.FocusStrings, Skip: pr.sc.SkipStrings, LabelFilter: pr.sc.LabelFilter,
+			Suite:  pr.sc,
 			Others: othersPattern(owner, shard), RateLimit: rate, MaxInFlight: inFlight,
 			Report: filepath.Join(dir, fmt.Sprintf("report-%d.json", shard)),
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -44,12 +45,11 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg.ReportDir = "" // the parent writes the reports
 	cfg.RateLimit, cfg.MaxInFlight = plan.RateLimit, plan.MaxInFlight
 
-	sc, rc := ginkgo.GinkgoConfiguration()
-	sc.Timeout = time.Until(plan.Deadline)
-	sc.RandomizeAllSpecs, sc.RandomSeed = plan.Randomize, plan.Seed
-	sc.FocusStrings, sc.SkipStrings, sc.LabelFilter = plan.Focus, plan.Skip, plan.LabelFilter
+	_, rc := ginkgo.GinkgoConfiguration()
+	sc := plan.Suite
+	sc.Timeout = time.Until(plan.Started.Add(cfg.Deadline))
 	if plan.Others != "" {
-		sc.SkipStrings = append(sc.SkipStrings, plan.Others)
+		sc.SkipStrings = append(slices.Clip(sc.SkipStrings), plan.Others)
 	}
 	rc.NoColor = true
 	var raw *types.Report
