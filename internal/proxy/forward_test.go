@@ -122,103 +122,109 @@ func TestConnectionClosedByTargetIsNotReused(t *testing.T) {
 // larger than the proxy reads whole streams with its declared length; both arrive unchanged
 // and the PATCH of unknown length is judged like any other.
 func TestStreamedRequestBodies(t *testing.T) {
-	got := make(chan string, 2)
-	target := fakeTarget(t, func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		got <- fmt.Sprintf("%d %v %s", r.ContentLength, r.TransferEncoding, b)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("request-id", "r")
-		io.WriteString(w, `{"id":"c1","subject":"chunked"}`)
+	forEachPath(t, func(t *testing.T, newFixture func(*testing.T, string) *fixture) {
+		got := make(chan string, 2)
+		target := fakeTarget(t, func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			got <- fmt.Sprintf("%d %v %s", r.ContentLength, r.TransferEncoding, b)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("request-id", "r")
+			io.WriteString(w, `{"id":"c1","subject":"chunked"}`)
+		})
+		f := newFixture(t, target)
+
+		pr, pw := io.Pipe()
+		go func() {
+			io.WriteString(pw, `{"subject":`)
+			io.WriteString(pw, `"chunked"}`)
+			pw.Close()
+		}()
+		req, _ := http.NewRequest(http.MethodPatch, f.url+"/communications/calls/c1", pr)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if g := <-got; g != `-1 [chunked] {"subject":"chunked"}` {
+			t.Errorf("the target got %q", g)
+		}
+
+		big := `{"subject":"` + strings.Repeat("b", 3*smallBody) + `"}`
+		if resp, _ := do(t, http.MethodPatch, f.url+"/communications/calls/c1", big, nil); resp.StatusCode != http.StatusOK {
+			t.Errorf("large body: %d", resp.StatusCode)
+		}
+		if g := <-got; g != fmt.Sprintf("%d [] %s", len(big), big) {
+			t.Errorf("the target got %.80q", g)
+		}
+		c := f.closed(t)
+		if r := outcomeOf(c, "PATCH-01"); r.Specs != 2 || r.Passed != 2 {
+			t.Errorf("PATCH-01 judged %d, passed %d; want 2 (%s)", r.Specs, r.Passed, f.log.String())
+		}
 	})
-	f := newFixture(t, target, nil)
-
-	pr, pw := io.Pipe()
-	go func() {
-		io.WriteString(pw, `{"subject":`)
-		io.WriteString(pw, `"chunked"}`)
-		pw.Close()
-	}()
-	req, _ := http.NewRequest(http.MethodPatch, f.url+"/communications/calls/c1", pr)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if g := <-got; g != `-1 [chunked] {"subject":"chunked"}` {
-		t.Errorf("the target got %q", g)
-	}
-
-	big := `{"subject":"` + strings.Repeat("b", 3*smallBody) + `"}`
-	if resp, _ := do(t, http.MethodPatch, f.url+"/communications/calls/c1", big, nil); resp.StatusCode != http.StatusOK {
-		t.Errorf("large body: %d", resp.StatusCode)
-	}
-	if g := <-got; g != fmt.Sprintf("%d [] %s", len(big), big) {
-		t.Errorf("the target got %.80q", g)
-	}
-	c := f.closed(t)
-	if r := outcomeOf(c, "PATCH-01"); r.Specs != 2 || r.Passed != 2 {
-		t.Errorf("PATCH-01 judged %d, passed %d; want 2 (%s)", r.Specs, r.Passed, f.log.String())
-	}
 }
 
 // TestEarlyAnswerReachesTheClient: a target that answers 413 before reading a large body gets
 // its answer to the client, not a 502.
 func TestEarlyAnswerReachesTheClient(t *testing.T) {
-	target := fakeTarget(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("request-id", "r")
-		w.Header().Set("Connection", "close")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		io.WriteString(w, `{"error":{"code":"requestTooLarge","message":"too large","innerError":{"request-id":"r","date":"2024-01-01T00:00:00Z"}}}`)
+	forEachPath(t, func(t *testing.T, newFixture func(*testing.T, string) *fixture) {
+		target := fakeTarget(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("request-id", "r")
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			io.WriteString(w, `{"error":{"code":"requestTooLarge","message":"too large","innerError":{"request-id":"r","date":"2024-01-01T00:00:00Z"}}}`)
+		})
+		f := newFixture(t, target)
+		resp, b := do(t, http.MethodPatch, f.url+"/communications/calls/c1", strings.Repeat("x", 2<<20), nil)
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "requestTooLarge") {
+			t.Errorf("%d %s", resp.StatusCode, b)
+		}
 	})
-	f := newFixture(t, target, nil)
-	resp, b := do(t, http.MethodPatch, f.url+"/communications/calls/c1", strings.Repeat("x", 2<<20), nil)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "requestTooLarge") {
-		t.Errorf("%d %s", resp.StatusCode, b)
-	}
 }
 
 // TestHeadersBetweenHops: hop-by-hop headers (and those Connection names) stay on their hop in
 // both directions; an answer without Content-Type reaches the client without one (net/http
 // would otherwise guess one); trailers and 1xx answers are handled as a proxy must.
 func TestHeadersBetweenHops(t *testing.T) {
-	seen := make(chan http.Header, 1)
-	target, _ := rawTarget(t, func(c net.Conn, br *bufio.Reader) {
-		for {
-			req, _, err := readRequest(br)
-			if err != nil {
-				return
+	forEachPath(t, func(t *testing.T, newFixture func(*testing.T, string) *fixture) {
+		seen := make(chan http.Header, 1)
+		target, _ := rawTarget(t, func(c net.Conn, br *bufio.Reader) {
+			for {
+				req, _, err := readRequest(br)
+				if err != nil {
+					return
+				}
+				seen <- req.Header
+				io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nrequest-id: r\r\nConnection: X-Secret-Hop\r\nX-Secret-Hop: 1\r\nKeep-Alive: timeout=5\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 42\r\n\r\n")
 			}
-			seen <- req.Header
-			io.WriteString(c, "HTTP/1.1 100 Continue\r\n\r\n")
-			io.WriteString(c, "HTTP/1.1 200 OK\r\nrequest-id: r\r\nConnection: X-Secret-Hop\r\nX-Secret-Hop: 1\r\nKeep-Alive: timeout=5\r\nTrailer: X-Sum\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Sum: 42\r\n\r\n")
+		})
+		f := newFixture(t, target)
+		req, _ := http.NewRequest(http.MethodGet, f.url+"/other", nil)
+		req.Header.Set("Connection", "X-Client-Hop")
+		req.Header.Set("X-Client-Hop", "1")
+		req.Header.Set("Proxy-Authorization", "Basic eA==")
+		req.Header.Set("X-Kept", "yes")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		h := <-seen
+		if h.Get("X-Client-Hop") != "" || h.Get("Proxy-Authorization") != "" || h.Get("X-Kept") != "yes" {
+			t.Errorf("the target saw %v", h)
+		}
+		if resp.StatusCode != http.StatusOK || string(body) != "hello" || resp.Trailer.Get("X-Sum") != "42" {
+			t.Errorf("%d %q trailer %v", resp.StatusCode, body, resp.Trailer)
+		}
+		for _, k := range []string{"X-Secret-Hop", "Keep-Alive", "Content-Type"} {
+			if v, ok := resp.Header[k]; ok {
+				t.Errorf("the client got %s: %q", k, v)
+			}
 		}
 	})
-	f := newFixture(t, target, nil)
-	req, _ := http.NewRequest(http.MethodGet, f.url+"/other", nil)
-	req.Header.Set("Connection", "X-Client-Hop")
-	req.Header.Set("X-Client-Hop", "1")
-	req.Header.Set("Proxy-Authorization", "Basic eA==")
-	req.Header.Set("X-Kept", "yes")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	h := <-seen
-	if h.Get("X-Client-Hop") != "" || h.Get("Proxy-Authorization") != "" || h.Get("X-Kept") != "yes" {
-		t.Errorf("the target saw %v", h)
-	}
-	if resp.StatusCode != http.StatusOK || string(body) != "hello" || resp.Trailer.Get("X-Sum") != "42" {
-		t.Errorf("%d %q trailer %v", resp.StatusCode, body, resp.Trailer)
-	}
-	for _, k := range []string{"X-Secret-Hop", "Keep-Alive", "Content-Type"} {
-		if v, ok := resp.Header[k]; ok {
-			t.Errorf("the client got %s: %q", k, v)
-		}
-	}
 }
 
 // TestGoneClientEndsTheWait: when the client goes away while the target has not answered, the

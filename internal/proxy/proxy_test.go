@@ -44,6 +44,25 @@ func (f *fixture) closed(t *testing.T) report.Conformance {
 
 func newFixture(t *testing.T, targetURL string, edit func(*Options)) *fixture {
 	t.Helper()
+	return newFixtureOn(t, targetURL, edit, false)
+}
+
+// forEachPath runs test once on each way the proxy forwards to a plain-HTTP target: its own
+// HTTP/1.1 client, and http.Transport (what TLS targets and targets behind HTTP_PROXY take), so
+// the forwarding rules hold on both.
+func forEachPath(t *testing.T, test func(t *testing.T, newFixture func(t *testing.T, targetURL string) *fixture)) {
+	for _, transport := range []bool{false, true} {
+		t.Run(map[bool]string{false: "wire", true: "transport"}[transport], func(t *testing.T) {
+			test(t, func(t *testing.T, targetURL string) *fixture {
+				t.Helper()
+				return newFixtureOn(t, targetURL, nil, transport)
+			})
+		})
+	}
+}
+
+func newFixtureOn(t *testing.T, targetURL string, edit func(*Options), viaTransport bool) *fixture {
+	t.Helper()
 	cfg := config.Default()
 	cfg.BaseURL = targetURL
 	o := Options{Config: cfg, Log: &testsupport.Buffer{}}
@@ -53,6 +72,9 @@ func newFixture(t *testing.T, targetURL string, edit func(*Options)) *fixture {
 	p, err := New(o)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if viaTransport {
+		p.wire = nil
 	}
 	front := httptest.NewServer(p)
 	f := &fixture{p: p, url: front.URL, log: o.Log.(*testsupport.Buffer), front: front}
