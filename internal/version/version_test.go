@@ -14,10 +14,3 @@ func TestStringNamesModuleRevisionAndToolchain(t *testing.T) {
 		t.Fatalf("an unstamped build must say so, got %q", got)
 	}
 }
-
-func TestReadKnowsTheToolchain(t *testing.T) {
-	in := Read()
-	if in.Go == "" || in.Module == "" {
-		t.Fatalf("Read() = %+v: module and toolchain are always known", in)
-	}
-}
