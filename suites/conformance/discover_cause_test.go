@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/callconf/callconf/internal/config"
@@ -71,38 +70,8 @@ func TestDiscoveryNamesTheCause(t *testing.T) {
 	}
 }
 
-// TestDiscoveryWaitsOutThrottling: a create answered 429 is retried as a spec would retry it,
-// not taken as "cannot create".
-func TestDiscoveryWaitsOutThrottling(t *testing.T) {
-	var posts atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && posts.Add(1) == 1 {
-			w.Header().Set("Retry-After", "0")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
-		}
-		if r.Method == http.MethodPost {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write([]byte(`{"id":"c1"}`))
-			return
-		}
-		w.WriteHeader(http.StatusNotFound)
-	}))
-	defer srv.Close()
-	cfg := config.Default()
-	cfg.BaseURL = srv.URL
-	tgt, err := prepare(t, cfg)
-	if err != nil {
-		t.Fatalf("Prepare: %v", err)
-	}
-	if !tgt.Session.Has("create") || posts.Load() != 2 {
-		t.Fatalf("create capability %v after %d POSTs; want create after 2", tgt.Session.Has("create"), posts.Load())
-	}
-}
-
-// TestPreparationWaitsOutThrottlingEverywhere: the auth probe and discovery's read and delete are
-// retried like the create; a 429 there used to drop auth, read or delete silently, so their
+// TestPreparationWaitsOutThrottlingEverywhere: every request of the preparation (the create, the
+// auth probe, discovery's read and delete) is retried after a 429, not read as "cannot"; a 429 there used to drop auth, read or delete silently, so their
 // specs were skipped and the run could pass having tested less.
 func TestPreparationWaitsOutThrottlingEverywhere(t *testing.T) {
 	var refused sync.Map // method (+ "noauth") -> already refused once
@@ -120,9 +89,7 @@ func TestPreparationWaitsOutThrottlingEverywhere(t *testing.T) {
 		case key == "PATCH noauth":
 			w.WriteHeader(http.StatusUnauthorized)
 		case r.Method == http.MethodPost:
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write([]byte(`{"id":"c1"}`))
+			created(w)
 		case r.Method == http.MethodGet:
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write([]byte(`{"id":"c1"}`))
@@ -154,9 +121,7 @@ func TestPreparationThrottledPastTheBudgetIsAnError(t *testing.T) {
 			return
 		}
 		if r.Method == http.MethodPost {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusCreated)
-			_, _ = w.Write([]byte(`{"id":"c1"}`))
+			created(w)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -167,6 +132,13 @@ func TestPreparationThrottledPastTheBudgetIsAnError(t *testing.T) {
 	if _, err := prepare(t, cfg); err == nil || !strings.Contains(err.Error(), "GET ") || !strings.Contains(err.Error(), "past the retry budget") {
 		t.Fatalf("Prepare: %v, want the GET throttled past the budget", err)
 	}
+}
+
+// created answers a create with call c1.
+func created(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write([]byte(`{"id":"c1"}`))
 }
 
 func prepare(t *testing.T, cfg config.Config) (*Target, error) {
