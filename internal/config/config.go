@@ -65,15 +65,17 @@ const (
 	Redacted = redact.Placeholder
 )
 
-// Capability names a target's optional routes (docs/contract.md, "Capabilities").
+// Capability names a target's optional routes (docs/contract.md, "Capabilities"), and auth:
+// the target requires the run's credentials (ERR-04, ERR-10).
 const (
 	CapCreate = "create"
 	CapRead   = "read"
 	CapDelete = "delete"
+	CapAuth   = "auth"
 )
 
 // Capabilities lists the capability names a user may declare, in canonical order.
-func Capabilities() []string { return []string{CapCreate, CapRead, CapDelete} }
+func Capabilities() []string { return []string{CapCreate, CapRead, CapDelete, CapAuth} }
 
 // Config is the effective configuration of one run.
 type Config struct {
@@ -90,7 +92,7 @@ type Config struct {
 	Headers               []Header      // extra headers sent with every request
 	SecretHeaders         []string      // canonical names of headers whose values are redacted like the token
 	CallIDs               []string      // existing calls to use when the target cannot create
-	Capabilities          []string      // declared capabilities (subset of create, read, delete), canonical order
+	Capabilities          []string      // declared capabilities (subset of create, read, delete, auth), canonical order
 	CapabilitiesSet       bool          // false = auto-discover
 	Timeout               time.Duration // per request (the whole exchange, body included)
 	Deadline              time.Duration // the whole run
@@ -137,6 +139,18 @@ func (c Config) TokenSource() string {
 		return "oauth"
 	}
 	return ""
+}
+
+// HasCredentials reports whether the run is given credentials: a token (CALLCONF_TOKEN or a
+// token file), a token command or OAuth client credentials.
+func (c Config) HasCredentials() bool { return c.Token != "" || c.TokenSource() != "" }
+
+// AuthExpected is contract ERR-04's applicability rule: a run expects the target to require
+// authentication when it is given credentials (the embedded reference always has its token),
+// unless --capabilities is declared without auth. Then a target that accepts requests without
+// credentials fails ERR-04; otherwise ERR-04 and ERR-10 are unsupported.
+func (c Config) AuthExpected() bool {
+	return (c.Embedded() || c.HasCredentials()) && (!c.CapabilitiesSet || c.HasCapability(CapAuth))
 }
 
 // HasCapability reports whether the capability was declared (meaningful when CapabilitiesSet).

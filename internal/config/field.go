@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/callconf/callconf/internal/suggest"
 )
 
 // reportFunc reports one problem with a setting's value; the loader prefixes it with where the
@@ -117,7 +120,11 @@ func (capabilitiesField) load(c *Config, r raw, report reportFunc) {
 			continue
 		}
 		if !slices.Contains(Capabilities(), it) {
-			report("unknown capability %q (allowed: create, read, delete, or none)", it)
+			msg := fmt.Sprintf("unknown capability %q (allowed: %s, or none)", it, strings.Join(Capabilities(), ", "))
+			if s := suggest.Closest(it, Capabilities()); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			report("%s", msg)
 			failed = true
 			continue
 		}

@@ -205,6 +205,7 @@ func (f *Flags) Load(getenv func(string) (string, bool)) (Config, error) {
 		}
 	}
 	l.checkTokenSources(&c)
+	l.checkAuthCapability(&c)
 
 	c.sources = l.sources
 	if len(l.errs) > 0 {
@@ -283,6 +284,15 @@ func (l *loader) checkTokenSources(c *Config) {
 	if c.TokenRefreshInterval != 0 && c.TokenSource() == "" {
 		l.errs = append(l.errs, fmt.Errorf("%s needs --token-command or --oauth-token-url: a fixed token is never refreshed", where(keyTokenRefresh)))
 	}
+}
+
+// checkAuthCapability refuses auth among the declared capabilities of a target given no
+// credentials: the run could not tell a target that requires them from one that does not.
+func (l *loader) checkAuthCapability(c *Config) {
+	if !c.CapabilitiesSet || !c.HasCapability(CapAuth) || c.HasCredentials() || c.Embedded() {
+		return
+	}
+	l.report(l.found[keyCapabilities])("auth is declared, but no credentials are given: set %s, --token-file, --token-command or --oauth-token-url, or leave auth out (a target without authentication)", EnvToken)
 }
 
 // ReadSecretFile reads a secret (a bearer token, a client secret: noun says which) from path by

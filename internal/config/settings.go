@@ -129,7 +129,7 @@ func settings() []setting {
 			usage: "existing call `ID` to update (for targets without create), repeatable",
 			field: fieldOf(func(c *Config) *[]string { return &c.CallIDs }, list(false), nil, checkCallIDs)},
 		{key: keyCapabilities, env: "CALLCONF_CAPABILITIES", file: "capabilities", remote: true,
-			usage: "target capabilities `create,read,delete` (or none); auto-discovered when not given",
+			usage: "target capabilities `create,read,delete,auth` (or none); auto-discovered when not given, auth then taken as required when credentials are given; leave auth out to declare a target without authentication",
 			field: capabilitiesField{}},
 		{key: keyTimeout, env: "CALLCONF_TIMEOUT", file: "timeout",
 			usage: "per-request `duration`, response body included",
