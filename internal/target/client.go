@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -89,6 +90,8 @@ type Exchange struct {
 	// Status and Header may be set alongside it when the failure came while reading the body.
 	Err      error
 	Duration time.Duration
+	// ConnReused reports that the request went on a connection an earlier request had used.
+	ConnReused bool
 
 	// authParts is the Authorization value split around the token ("Bearer ", ""); nil when
 	// none was sent. The token itself is never stored in an Exchange.
@@ -124,7 +127,7 @@ type Client struct {
 	hc       *http.Client
 	timeout  time.Duration
 	maxBody  int64
-	requests atomic.Int64
+	requests *atomic.Int64 // shared with the clients OneConnection derives
 	limit    *throttle.Limiter // cfg.RateLimit and cfg.MaxInFlight; nil = none
 	tokens   *token.Source     // the bearer token: fixed, or fetched during the run
 }
@@ -185,6 +188,7 @@ func New(baseURL string, cfg config.Config, tokens *token.Source) (*Client, erro
 		basePath: strings.TrimRight(u.EscapedPath(), "/"),
 		timeout:  cfg.Timeout,
 		maxBody:  cfg.MaxResponseBytes,
+		requests: new(atomic.Int64),
 		hc: &http.Client{
 			Transport: tr,
 			// Never follow: the 3xx is the answer to judge, and Authorization must never reach
@@ -197,6 +201,23 @@ func New(baseURL string, cfg config.Config, tokens *token.Source) (*Client, erro
 		c.tokens = token.Static(cfg.Token, redact.New(cfg.Secrets()...))
 	}
 	return c, nil
+}
+
+// OneConnection returns a client like c (same target, configuration, tokens, rate limits and
+// request count) that holds at most one connection to the target, so that requests sent one
+// after another through it share a kept-alive connection while the target keeps it open
+// (Exchange.ConnReused tells). ERR-04 uses it to send a request without a valid token on a
+// connection that has just carried an accepted one. Close it when done.
+func (c *Client) OneConnection() (*Client, error) {
+	tr, err := Transport(c.cfg)
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	tr.MaxConnsPerHost, tr.MaxIdleConnsPerHost, tr.MaxIdleConns = 1, 1, 1
+	one := &Client{cfg: c.cfg, scheme: c.scheme, host: c.host, basePath: c.basePath, timeout: c.timeout, maxBody: c.maxBody,
+		requests: c.requests, limit: c.limit, tokens: c.tokens,
+		hc: &http.Client{Transport: tr, CheckRedirect: c.hc.CheckRedirect}}
+	return one, nil
 }
 
 // BaseURL returns the target's base URL, without a trailing slash.
@@ -298,7 +319,12 @@ func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
 	e.RequestHeader = c.redactHeader(h, true)
 
 	c.requests.Add(1)
+	var reused atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { reused.Store(info.Reused) },
+	}))
 	resp, err := c.hc.Do(req)
+	e.ConnReused = reused.Load()
 	if err != nil {
 		e.Err = c.transportError(ctx, start, err)
 		return e
