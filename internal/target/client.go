@@ -127,7 +127,7 @@ type Client struct {
 	hc       *http.Client
 	timeout  time.Duration
 	maxBody  int64
-	requests *atomic.Int64 // shared with the clients OneConnection derives
+	requests *atomic.Int64     // shared with the clients OneConnection derives
 	limit    *throttle.Limiter // cfg.RateLimit and cfg.MaxInFlight; nil = none
 	tokens   *token.Source     // the bearer token: fixed, or fetched during the run
 }

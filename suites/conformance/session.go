@@ -33,8 +33,12 @@ type Session struct {
 	Capabilities map[requirements.Capability]bool `json:"capabilities"`
 	Discovered   bool                             `json:"discovered"`
 	CallIDs      []string                         `json:"callIds"`
-	// AuthRequired is true when a request without Authorization was refused (401 or 403):
-	// only then do the authentication requirements apply (ERR-04, ERR-10's own spec).
+	// AuthRequired is true when the run expects the target to require authentication: it was
+	// given credentials (the embedded reference has its token) and --capabilities, if declared,
+	// includes auth (config.Config.AuthExpected, contract ERR-04). Only then do ERR-04 and
+	// ERR-10's own spec apply. It is never learnt from the target: a probe of a call that does
+	// not exist may meet a route that answers 404 before authentication, and a target that
+	// accepts anything must fail ERR-04, not make it unsupported.
 	AuthRequired bool `json:"authRequired"`
 	// SampleID is an id the target gave out (or the user named), so invented ids can take
 	// its shape.
@@ -155,8 +159,8 @@ func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log i
 	return t, nil
 }
 
-// resolve fills in what the session learns from the target: capabilities (declared or
-// discovered), whether it requires authentication, and an id of its own.
+// resolve fills in the session: capabilities (declared or discovered), whether the run expects
+// authentication (from the configuration alone), and an id of the target's own.
 func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target.Client) error {
 	var err error
 	if cfg.CapabilitiesSet {
@@ -167,9 +171,7 @@ func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target
 	} else {
 		err = s.discover(ctx, cfg, client)
 	}
-	if err == nil {
-		s.AuthRequired, err = authRequired(ctx, cfg, client)
-	}
+	s.AuthRequired = cfg.AuthExpected()
 	if err == nil && s.SampleID == "" && len(s.CallIDs) > 0 {
 		s.SampleID = s.CallIDs[0]
 	}
@@ -190,18 +192,6 @@ func Connect(cfg config.Config, s Session) (*target.Client, error) {
 		tokens = token.Static(s.Token, tokens.Redactor())
 	}
 	return target.New(s.BaseURL, cfg, tokens)
-}
-
-// authRequired learns whether the target refuses a request without Authorization: a PATCH of a
-// call that does not exist, sent without the header, answered 401 (or 403, which refuses too,
-// with the wrong status: ERR-04 then applies and fails). A configured token alone proves
-// nothing: a target may take it and never check it.
-func authRequired(ctx context.Context, cfg config.Config, c *target.Client) (bool, error) {
-	ex, err := prepareStep(ctx, c, cfg, target.Request{Method: http.MethodPatch, Path: requirements.CollectionPath + "/" + missingID(""), Header: jsonHeader(), Body: []byte(`{"subject": "callconf auth probe"}`), Auth: target.AuthNone})
-	if err != nil {
-		return false, err
-	}
-	return ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden, nil
 }
 
 // discover learns create, read and delete by trying them on a call it creates itself; it never
