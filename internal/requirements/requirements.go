@@ -33,7 +33,7 @@ const (
 	Create Capability = "create" // POST collection → 201 + call with id
 	Read   Capability = "read"   // GET item
 	Delete Capability = "delete" // DELETE item → 204
-	Auth   Capability = "auth"   // the target requires a bearer token (one is configured)
+	Auth   Capability = "auth"   // the run expects the target to require its credentials (contract ERR-04)
 )
 
 // Requirement is one checkable statement of the contract.
@@ -89,7 +89,7 @@ var all = []Requirement{
 		Text:  "A PATCH to a callId that does not exist answers 404."},
 	{ID: "ERR-04", Level: Should, Feature: "errors", Source: "graph, http", Needs: []Capability{Auth},
 		Title: "A missing, malformed or wrong bearer token answers 401",
-		Text:  "When the target requires authentication (found out by sending a request without `Authorization`, not assumed from the configuration): no `Authorization` header answers 401; a malformed or wrong bearer token answers 401."},
+		Text:  "When the target requires authentication: no `Authorization` header answers 401; a malformed or wrong bearer token answers 401; on a call that exists, with an id of the target's own shape, and also on a connection that has just carried an accepted token. The configuration says whether authentication is required: a run given credentials (a token, a token command or OAuth) expects it, so a target that accepts a request without them fails, with a message that says how to declare a target without authentication (the capability `auth` left out); a run without credentials, or with `auth` left out, makes ERR-04 and ERR-10 unsupported."},
 	{ID: "ERR-05", Level: Should, Feature: "errors", Source: "graph, http",
 		Title: "A body sent with a media type other than JSON answers 415",
 		Text:  "A body sent with a media type other than JSON (`text/plain`, `application/xml`) answers 415."},

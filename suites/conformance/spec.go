@@ -122,6 +122,17 @@ type probe struct {
 	// stallCause is the last transport failure or exhausted retry budget ("" when none).
 	stallCause  string
 	unsupported string
+	// via, when set, is the client the spec's requests go through instead of the suite's (a
+	// client of one connection, for ERR-04).
+	via *target.Client
+}
+
+// client is the client the spec's requests go through.
+func (p *probe) client() *target.Client {
+	if p.via != nil {
+		return p.via
+	}
+	return p.s.client
 }
 
 // result is the spec's typed outcome, for the reports.
@@ -176,7 +187,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 	patchOf := patchTarget(r)
 	bo := newBackoff(p.s.cfg)
 	for {
-		ex = p.s.client.Do(p.ctx, r)
+		ex = p.client().Do(p.ctx, r)
 		p.record(ex, p.s.judge.Exchange(ex, patchOf))
 		if ex.Err != nil && !ex.Truncated {
 			p.mu.Lock()

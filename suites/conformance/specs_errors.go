@@ -1,10 +1,15 @@
 package conformance
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/schemas"
 )
@@ -47,10 +52,40 @@ func defineErrorSpecs(s *suite) {
 		{"a malformed bearer token", "Bearer callconf wrong token"},
 		{"the Basic scheme", "Basic Y2FsbGNvbmY6c2VjcmV0"},
 	} {
-		s.Spec("ERR-04", "answers 401 to "+c.name, func(p *probe) {
+		// On a call that exists (the spec's own, or a named one), so its id has the target's
+		// shape: a route that answers 404 to other ids before authentication cannot hide
+		// a target that takes any credentials.
+		s.Spec("ERR-04", "answers 401 to "+c.name+" on a call that exists", func(p *probe) {
 			id := p.newCall()
 			ex := p.do(unauthenticated(id, c.raw))
-			p.status(ex, http.StatusUnauthorized)
+			p.refused(ex)
+			p.unchangedAfter(ex, id, nil)
+		})
+	}
+	// A server that checks credentials once per connection, or caches them with it, lets a
+	// request without them through after an accepted one.
+	for _, c := range []struct{ name, raw string }{
+		{"no Authorization header", ""},
+		{"a wrong bearer token", "Bearer callconf-wrong-token"},
+	} {
+		s.Spec("ERR-04", "answers 401 to "+c.name+" on a connection that has just carried an accepted token", func(p *probe) {
+			id := p.newCall()
+			one, err := p.s.client.OneConnection()
+			if err != nil {
+				p.harnessError("a client of one connection: %v", err)
+			}
+			DeferCleanup(one.Close)
+			p.via = one
+			accepted := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{"subject": "callconf ERR-04 accepted"}`)})
+			if accepted.Status != http.StatusOK {
+				p.inconclusive(accepted, "the PATCH with the configured token, sent first on the connection, answered %d, not 200", accepted.Status)
+			}
+			ex := p.do(unauthenticated(id, c.raw))
+			p.via = nil
+			if !ex.ConnReused {
+				p.note("the target closed the connection after the accepted request: the request without a valid token went on a new one")
+			}
+			p.refused(ex)
 			p.unchangedAfter(ex, id, nil)
 		})
 	}
@@ -109,6 +144,33 @@ func defineErrorSpecs(s *suite) {
 			p.note("not exercised by this spec: a PATCH without Authorization was answered %d, not 401", ex.Status)
 		}
 	})
+}
+
+// refused checks ERR-04 on the answer to a request without valid credentials: 401. A 2xx says
+// the target does not check them at all; the run was given credentials, so it expects
+// authentication, and the failure says how to declare a target that requires none.
+func (p *probe) refused(ex *target.Exchange) {
+	if ex.Status < 200 || ex.Status > 299 {
+		p.status(ex, http.StatusUnauthorized)
+		return
+	}
+	p.violate(ex, check.Mismatch{Expected: "status 401", Actual: fmt.Sprintf("%d %s", ex.Status, check.Cut(string(ex.Body), 200)),
+		Message: "the target accepted a request without valid credentials, though the run was given credentials and so expects authentication. " +
+			"If the target requires no authentication, declare it: " + noAuthHint(p.s.session)})
+}
+
+// noAuthHint says how to declare the session's target as one without authentication: its
+// capabilities declared with auth left out, or a run without credentials.
+func noAuthHint(s Session) string {
+	var caps []string
+	for _, c := range []requirements.Capability{requirements.Create, requirements.Read, requirements.Delete} {
+		if s.Capabilities[c] {
+			caps = append(caps, string(c))
+		}
+	}
+	declared := cmp.Or(strings.Join(caps, ","), "none")
+	return fmt.Sprintf("--capabilities %s (the capability auth left out; or %s), or run without credentials; ERR-04 and ERR-10 are then unsupported",
+		declared, "CALLCONF_CAPABILITIES="+declared)
 }
 
 // unauthenticated is a PATCH of call id with the Authorization header raw ("" = none).

@@ -137,5 +137,22 @@ func (p *probe) containsSent(ex *target.Exchange, body string, props []string) {
 	}
 }
 
-// missingID returns an id no target has issued, shaped like the target's own.
-func (p *probe) missingID() string { return missingID(p.s.session.SampleID) }
+// missingID returns an id no target has issued, shaped like the target's own: like the id the
+// session learnt, else like a call the spec uses (it creates one when it has none: with
+// declared capabilities, discovery never saw an id).
+func (p *probe) missingID() string {
+	sample := p.s.session.SampleID
+	if sample == "" {
+		p.mu.Lock()
+		for id := range p.models {
+			if sample == "" || id < sample {
+				sample = id
+			}
+		}
+		p.mu.Unlock()
+	}
+	if sample == "" {
+		sample = p.newCall()
+	}
+	return missingID(sample)
+}
