@@ -391,6 +391,17 @@ func mutants() []Impl {
 					return true
 				}, nil)
 			}),
+		mutant("prefixed-ids-any-bearer", "ids shaped call_<32 hex>; an id of another shape matches no route and answers 404 before authentication; any bearer token is accepted (issue 17)",
+			reqs("ERR-04"), prefixedAnyBearer),
+		{Name: "auth-off-token-given", Kind: KindMutant, Declares: reqs("ERR-04"),
+			Description: "accepts requests without any Authorization (authentication switched off), though the run is given a token",
+			Build: func(tok string) (*Instance, error) {
+				in, err := plain(reference.Options{}, "")
+				if in != nil {
+					in.Token = tok
+				}
+				return in, err
+			}},
 		mutant("ignores-content-type", "a PATCH body is parsed as JSON whatever its Content-Type",
 			reqs("ERR-05"),
 			func(srv *reference.Server, _ string) http.Handler {

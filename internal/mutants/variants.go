@@ -150,19 +150,12 @@ func variants() []Impl {
 				return noCreate(tok, http.StatusNotFound, nil)
 			}},
 		{Name: "no-auth", Kind: KindVariant,
-			Description: "requires no authentication (and the child sends no token): ERR-04 does not apply",
+			Description: "requires no authentication, run without credentials (the child sends no token): ERR-04 and ERR-10 end unsupported",
 			Build: func(string) (*Instance, error) {
 				return plain(reference.Options{}, "")
 			}},
-		{Name: "no-auth-token-given", Kind: KindVariant,
-			Description: "requires no authentication, though the child is given a token: ERR-04 and ERR-10 end unsupported",
-			Build: func(tok string) (*Instance, error) {
-				in, err := plain(reference.Options{}, "")
-				if in != nil {
-					in.Token = tok
-				}
-				return in, err
-			}},
+		variant("prefixed-ids", "ids shaped call_<32 hex> (a literal prefix) instead of GUIDs; an id of another shape answers 400 (invented ids must take the target's shape for ERR-03's 404)",
+			prefixedVariant),
 		{Name: "named-open-types", Kind: KindVariant,
 			Description: "no create route; two named calls whose identities carry unknown members (open types), which the run must leave as it found them",
 			Build: func(tok string) (*Instance, error) {

@@ -334,8 +334,8 @@ func TestRejectAbstractTypes(t *testing.T) {
 	}
 }
 
-func TestNoAuthTokenGiven(t *testing.T) {
-	c := start(t, "no-auth-token-given")
+func TestAuthOffTokenGiven(t *testing.T) {
+	c := start(t, "auth-off-token-given")
 	if c.in.Token == "" {
 		t.Fatal("the child must be given a token")
 	}
