@@ -70,8 +70,9 @@ func TestDiscoveryNamesTheCause(t *testing.T) {
 	}
 }
 
-// TestPreparationWaitsOutThrottlingEverywhere: every request of the preparation (the create, the
-// auth probe, discovery's read and delete) is retried after a 429, not read as "cannot"; a 429 there used to drop auth, read or delete silently, so their
+// TestPreparationWaitsOutThrottlingEverywhere: every request of the preparation (the create,
+// discovery's read and delete) is retried after a 429, not read as "cannot"; a 429 there used to
+// drop read or delete silently (and auth, when a probe decided it), so their
 // specs were skipped and the run could pass having tested less.
 func TestPreparationWaitsOutThrottlingEverywhere(t *testing.T) {
 	var refused sync.Map // method (+ "noauth") -> already refused once
