@@ -393,6 +393,8 @@ func mutants() []Impl {
 			}),
 		mutant("prefixed-ids-any-bearer", "ids shaped call_<32 hex>; an id of another shape matches no route and answers 404 before authentication; any bearer token is accepted (issue 17)",
 			reqs("ERR-04"), prefixedAnyBearer),
+		mutant("auth-per-connection", "credentials are checked once per connection: after an accepted token, requests on the same connection need none",
+			reqs("ERR-04"), perConnectionAuth),
 		{Name: "auth-off-token-given", Kind: KindMutant, Declares: reqs("ERR-04"),
 			Description: "accepts requests without any Authorization (authentication switched off), though the run is given a token",
 			Build: func(tok string) (*Instance, error) {

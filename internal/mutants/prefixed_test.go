@@ -51,3 +51,24 @@ func TestPrefixedIDsAnyBearer(t *testing.T) {
 		t.Errorf("PATCH with Bearer x: %d, want 200 (the mutant's bug)", r.status)
 	}
 }
+
+// TestAuthPerConnection: a request without a token is refused on a new connection and accepted
+// on one that has carried the right token.
+func TestAuthPerConnection(t *testing.T) {
+	c := start(t, "auth-per-connection")
+	fresh := &http.Transport{DisableKeepAlives: true}
+	t.Cleanup(fresh.CloseIdleConnections)
+	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+item(missingGUID), nil)
+	resp, err := fresh.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token on a new connection: %d, want 401", resp.StatusCode)
+	}
+	id := c.create(batteryBaseline) // the client keeps its connection alive
+	if r := c.do(http.MethodPatch, item(id), `{"subject": "x"}`, "Authorization", ""); r.status != http.StatusOK {
+		t.Errorf("no token on a connection that carried one: %d, want 200 (the mutant's bug)", r.status)
+	}
+}
