@@ -140,9 +140,9 @@ func variants() []Impl {
 				})
 			}),
 		{Name: "no-create-405", Kind: KindVariant,
-			Description: "no create route (POST answers 405); two seeded calls named with --call-id, --capabilities read,delete",
+			Description: "no create route (POST answers 405); two seeded calls named with --call-id, --capabilities read,delete,auth",
 			Build: func(tok string) (*Instance, error) {
-				return noCreate(tok, http.StatusMethodNotAllowed, []string{"read", "delete"})
+				return noCreate(tok, http.StatusMethodNotAllowed, []string{"read", "delete", "auth"})
 			}},
 		{Name: "no-create-404", Kind: KindVariant,
 			Description: "no create route (POST answers 404); seeded calls named with --call-id, capabilities discovered",
