@@ -166,10 +166,17 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
+	// The end of the run on the target: the preparation's calls deleted, the named calls read
+	// again. It runs after an interrupt too, within a bounded grace.
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+	defer fcancel()
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
-		Capabilities: conformance.ReportCapabilities(sess)}
+		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
 	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
 }
+
+// finishGrace bounds the end of the run on the target (conformance.Target.Finish).
+const finishGrace = 30 * time.Second
 
 // commandLine is the run's command line as the reports record it: the program's name and the
 // arguments it was given (the reports pass it through the run's redactor).
