@@ -79,9 +79,11 @@ func (r *RunRecord) Merge(o RunRecord) {
 type RunSection struct {
 	// Requests counts the requests sent outside any spec (discovery, probes, set-up, reads and
 	// restores of named calls, clean-up); Conformance.Requests includes them.
-	Requests int       `json:"requests"`
-	Findings []Finding `json:"findings,omitempty"`
-	Warnings []Warning `json:"warnings,omitempty"`
+	Requests int `json:"requests"`
+	// FindingsTotal counts the findings outside any spec; Findings lists at most the first 200.
+	FindingsTotal int       `json:"findingsTotal,omitempty"`
+	Findings      []Finding `json:"findings,omitempty"`
+	Warnings      []Warning `json:"warnings,omitempty"`
 }
 
 // runRecords reads the RunRecords suite-level nodes of r carry (the value itself within one
@@ -140,6 +142,7 @@ func (c *Conformance) addRun(recs []RunRecord, byID map[string]*Requirement, acc
 			req.Notes = append(req.Notes, fmt.Sprintf("%s: %s %s → %d: %s", f.Phase, ex.Method, ex.URL, ex.Status, f.Finding.Actual))
 			continue
 		}
+		c.Run.FindingsTotal++
 		if len(c.Run.Findings) < maxRunFindings {
 			c.Run.Findings = append(c.Run.Findings, fd)
 		}
@@ -182,7 +185,7 @@ const maxRunLines = 20
 // runText renders the run-level findings and warnings for the terminal.
 func (c Conformance) runText() string {
 	var b strings.Builder
-	if n := len(c.Run.Findings); n > 0 {
+	if n := c.Run.FindingsTotal; n > 0 {
 		fmt.Fprintf(&b, "outside any spec (discovery, probes, reads and restores of named calls, clean-up): %d finding(s)\n", n)
 		for i, f := range c.Run.Findings {
 			if i == maxRunLines {
@@ -217,6 +220,9 @@ func (c Conformance) runMarkdown() string {
 		b.WriteString("\n")
 	}
 	if len(c.Run.Findings) > 0 {
+		if c.Run.FindingsTotal > len(c.Run.Findings) {
+			fmt.Fprintf(&b, "%d finding(s); the first %d:\n\n", c.Run.FindingsTotal, len(c.Run.Findings))
+		}
 		b.WriteString("| requirement | phase | exchange | pointer | expected | got |\n|---|---|---|---|---|---|\n")
 		for _, f := range c.Run.Findings {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", f.Requirement, mdCell(f.Phase), mdCell(f.Exchange.String()),

@@ -73,15 +73,15 @@ func (p *probe) keepAsFound(id string) {
 	read := s.session.Has(requirements.Read)
 	found, ex, ok := s.run.readCall(p.ctx, report.PhaseReading, id, read)
 	if !ok {
-		how := fmt.Sprintf("reading it (%s) answered %s", readMethod(read), answered(ex))
+		how := fmt.Sprintf("reading it with %s answered %s", readMethod(read), answered(ex))
 		if !s.cfg.DisposableCalls {
 			s.run.warn(report.Warning{Kind: report.WarnUnread, CallID: id, Text: fmt.Sprintf(
-				"named call %s could not be read (%s): specs that would write it are inconclusive, as it cannot be restored (--disposable-calls lets them write it)", id, how)})
+				"named call %s cannot be restored (%s): specs that would write it are inconclusive (--disposable-calls lets them write it)", id, how)})
 			p.inconclusive(nil, "the named call %q cannot be restored: %s; the spec writes no call it cannot put back (--disposable-calls declares the named calls may be left changed)", id, how)
 			return // not reached: inconclusive ends the spec
 		}
 		s.run.warn(report.Warning{Kind: report.WarnUnread, CallID: id, Text: fmt.Sprintf(
-			"named call %s could not be read (%s); the named calls are disposable (--disposable-calls): specs write it and it is not restored", id, how)})
+			"named call %s cannot be restored (%s); the named calls are disposable (--disposable-calls): specs write it all the same", id, how)})
 		return
 	}
 	spec := CurrentSpecReport().FullText()
