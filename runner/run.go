@@ -102,7 +102,11 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
 			SuiteConfig: sc}
-		conclude(r, report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
+		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
+		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
+			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
+		}
+		conclude(r, in, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/schemas"
 )
 
 // newCall gives the spec a call in the baseline state and returns its id; the harness's model of
@@ -84,6 +86,15 @@ func (p *probe) keepAsFound(id string) {
 			"named call %s cannot be restored (%s); the named calls are disposable (--disposable-calls): specs write it all the same", id, how)})
 		return
 	}
+	// The baseline sets every property the call has not: one a PATCH cannot remove (not
+	// nullable) the spec cannot put back when the call lacked it, so it writes nothing.
+	for _, k := range notNullable(s.validator) {
+		if found[k] == nil && !s.cfg.DisposableCalls {
+			s.run.warn(report.Warning{Kind: report.WarnNotRestored, CallID: id, Members: []string{k}, Text: fmt.Sprintf(
+				"named call %s cannot be restored: it has no %s, which the specs set and a PATCH cannot remove (not nullable); specs that would write it are inconclusive (--disposable-calls lets them write it)", id, k)})
+			p.inconclusive(nil, "the named call %q cannot be restored: it has no %s, which the spec sets and a PATCH cannot remove (--disposable-calls declares the named calls may be left changed)", id, k)
+		}
+	}
 	spec := CurrentSpecReport().FullText()
 	DeferCleanup(func(ctx context.Context) {
 		if stalled, last := s.stalled(); stalled {
@@ -93,6 +104,19 @@ func (p *probe) keepAsFound(id string) {
 		}
 		s.run.restore(ctx, id, found, read, spec)
 	}, NodeTimeout(s.specTimeout()))
+}
+
+// notNullable lists the updatable properties the request schema does not let a PATCH set to
+// null (callbackUri): once set, a PATCH cannot take them away again.
+func notNullable(v *schemas.Validator) []string {
+	var out []string
+	for _, f := range v.RequestFields() {
+		name := strings.TrimPrefix(f.Pointer, "/")
+		if !f.Nullable && slices.Contains(updatable, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // secondCall gives the spec another call besides its first.

@@ -104,7 +104,8 @@ func Define(opts Options) {
 		if s.run == nil { // the set-up failed: nothing was sent
 			return
 		}
-		s.run.settle(ctx, s.session.Has(requirements.Delete), s.session.Has(requirements.Read))
+		stalled, _ := s.stalled()
+		s.run.settle(ctx, s.session.Has(requirements.Delete), s.session.Has(requirements.Read), !stalled)
 		AddReportEntry(report.EntryRun, s.run.record(), ReportEntryVisibilityNever)
 	}, func(ctx SpecContext) {
 		if prepared != nil && opts.Target == nil {

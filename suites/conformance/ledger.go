@@ -165,19 +165,20 @@ func (l *runLog) confirmDeleted(ctx context.Context, phase, id string, ex *targe
 }
 
 // settle ends the ledger: with delete, a call whose DELETE never got an answer is deleted once
-// more; every call still not known gone becomes a warning with its id. Without delete, one
-// warning lists the calls the run leaves behind.
-func (l *runLog) settle(ctx context.Context, canDelete, canRead bool) {
+// more (unless retry is false: the target stopped answering); every call still not known gone
+// becomes a warning with its id. Without delete, one warning lists the calls the run leaves
+// behind.
+func (l *runLog) settle(ctx context.Context, canDelete, canRead, retry bool) {
 	l.mu.Lock()
-	var retry []string
+	var again []string
 	for _, id := range l.order {
 		if e := l.calls[id]; !e.gone && !e.answered {
-			retry = append(retry, id)
+			again = append(again, id)
 		}
 	}
 	l.mu.Unlock()
-	if canDelete {
-		for _, id := range retry {
+	if canDelete && retry {
+		for _, id := range again {
 			if ctx.Err() != nil {
 				break
 			}

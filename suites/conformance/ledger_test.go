@@ -156,7 +156,7 @@ func TestLedgerDeletesConfirmsAndListsWhatIsLeft(t *testing.T) {
 	l.created("stuck")
 	l.deleteCall(ctx, report.PhaseCleanUp, id, true)
 	l.deleteCall(ctx, report.PhaseCleanUp, "stuck", true)
-	l.settle(ctx, true, true)
+	l.settle(ctx, true, true, true)
 	if srv.Len() != 0 {
 		t.Errorf("%d call(s) left on the target", srv.Len())
 	}

@@ -101,6 +101,18 @@ var ErrNoCall = errors.New("the suite has no call to use: the target did not cre
 // ErrUnreachable marks a target that gave no HTTP answer during preparation (the runner exits 2).
 var ErrUnreachable = errors.New("target unreachable")
 
+// PrepareError is a preparation that failed, with what it sent before it did (judged, for the
+// could-not-start report). It unwraps to the cause (ErrNoCall, ErrUnreachable, …).
+type PrepareError struct {
+	Err    error
+	Record report.RunRecord
+}
+
+func (e *PrepareError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *PrepareError) Unwrap() error { return e.Err }
+
 // Target is a prepared target: the Session other processes of the run are handed, and this
 // process's client for it.
 type Target struct {
@@ -159,7 +171,7 @@ func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log i
 	t := &Target{Session: s, Client: client, stop: stop, log: newRunLog(client, cfg, judge.New(v))}
 	if err := t.Session.resolve(ctx, cfg, t.log); err != nil {
 		t.Close()
-		return nil, err
+		return nil, &PrepareError{Err: err, Record: t.log.record()}
 	}
 	t.readNamed(ctx)
 	if log != nil {
@@ -291,7 +303,7 @@ func readMethod(read bool) string {
 // and the end of the run sent and found, for the reports. Call it once, after the suite.
 func (t *Target) Finish(ctx context.Context) report.RunRecord {
 	read := t.Session.Has(requirements.Read)
-	t.log.settle(ctx, t.Session.Has(requirements.Delete), read)
+	t.log.settle(ctx, t.Session.Has(requirements.Delete), read, true)
 	for _, id := range t.Session.CallIDs {
 		was, ok := t.first[id]
 		if !ok {
