@@ -275,7 +275,7 @@ func merge(preview types.Report, sc types.SuiteConfig, owner map[string]int, rep
 			switch {
 			case s.LeafNodeType == types.NodeTypeIt:
 				specs[i][s.FullText()] = s
-			case len(suiteNodes) == 0 || s.Failed():
+			case len(suiteNodes) == 0 || s.Failed() || carriesRun(s):
 				suiteNodes = append(suiteNodes, s)
 			}
 		}
@@ -306,6 +306,12 @@ func merge(preview types.Report, sc types.SuiteConfig, owner map[string]int, rep
 		out.SpecReports = append(out.SpecReports, s)
 	}
 	return out
+}
+
+// carriesRun reports whether a suite-level node carries what its process sent outside any spec
+// (report.EntryRun): every process's counts in the verdict.
+func carriesRun(s types.SpecReport) bool {
+	return slices.ContainsFunc(s.ReportEntries, func(e types.ReportEntry) bool { return e.Name == report.EntryRun })
 }
 
 // replay prints a finished run's report the way Ginkgo prints a run as it goes: the suite

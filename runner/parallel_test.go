@@ -145,3 +145,25 @@ func TestSpecAProcessNeverReportedIsNotRun(t *testing.T) {
 		t.Errorf("the requirement is not named:\n%s", c.Text())
 	}
 }
+
+// Every process's account of what it sent outside any spec survives the merge: each child's
+// suite-level node that carries one is kept, not only process 1's first node.
+func TestMergeKeepsEveryProcessRunRecord(t *testing.T) {
+	preview := types.Report{SpecReports: []types.SpecReport{spec("A", types.SpecStatePassed), spec("B", types.SpecStatePassed)}}
+	owner := deal(preview, 2)
+	child := func(requests int) *types.Report {
+		r := &types.Report{SuiteSucceeded: true}
+		r.SpecReports = append(r.SpecReports, types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedBeforeSuite, State: types.SpecStatePassed})
+		for _, s := range preview.SpecReports {
+			r.SpecReports = append(r.SpecReports, s)
+		}
+		r.SpecReports = append(r.SpecReports, types.SpecReport{LeafNodeType: types.NodeTypeSynchronizedAfterSuite, State: types.SpecStatePassed,
+			ReportEntries: types.ReportEntries{{Name: report.EntryRun, Value: types.WrapEntryValue(report.RunRecord{Requests: requests})}}})
+		return r
+	}
+	m := merge(preview, types.SuiteConfig{}, owner, []*types.Report{child(5), child(7)}, []string{"", ""})
+	c := report.Build(m, report.Input{Started: time.Now()})
+	if c.Run.Requests != 12 {
+		t.Errorf("the merged report counts %d requests outside specs, want 5 + 7", c.Run.Requests)
+	}
+}

@@ -102,7 +102,11 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
 			SuiteConfig: sc}
-		conclude(r, report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
+		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
+		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
+			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
+		}
+		conclude(r, in, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
@@ -166,10 +170,17 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
+	// The end of the run on the target: the preparation's calls deleted, the named calls read
+	// again. It runs after an interrupt too, within a bounded grace.
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), finishGrace)
+	defer fcancel()
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
-		Capabilities: conformance.ReportCapabilities(sess)}
+		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
 	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
 }
+
+// finishGrace bounds the end of the run on the target (conformance.Target.Finish).
+const finishGrace = 30 * time.Second
 
 // commandLine is the run's command line as the reports record it: the program's name and the
 // arguments it was given (the reports pass it through the run's redactor).

@@ -92,6 +92,7 @@ type Config struct {
 	Headers               []Header      // extra headers sent with every request
 	SecretHeaders         []string      // canonical names of headers whose values are redacted like the token
 	CallIDs               []string      // existing calls to use when the target cannot create
+	DisposableCalls       bool          // the named calls may be left changed: specs write them even when they cannot restore them
 	Capabilities          []string      // declared capabilities (subset of create, read, delete, auth), canonical order
 	CapabilitiesSet       bool          // false = auto-discover
 	Timeout               time.Duration // per request (the whole exchange, body included)

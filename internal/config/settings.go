@@ -42,6 +42,7 @@ const (
 	keyProcs            = "procs"
 	keyRateLimit        = "rate-limit"
 	keyMaxInFlight      = "max-in-flight"
+	keyDisposableCalls  = "disposable-calls"
 )
 
 // setting is the one declaration of a configuration setting. Its flag, environment variable,
@@ -128,6 +129,9 @@ func settings() []setting {
 		{key: keyCallID, env: "CALLCONF_CALL_IDS", file: "callIds", remote: true,
 			usage: "existing call `ID` to update (for targets without create), repeatable",
 			field: fieldOf(func(c *Config) *[]string { return &c.CallIDs }, list(false), nil, checkCallIDs)},
+		{key: keyDisposableCalls, env: "CALLCONF_DISPOSABLE_CALLS", file: "disposableCalls", remote: true,
+			usage: "the calls named with --call-id may be left changed: specs write them even when they cannot be read and restored",
+			field: fieldOf(func(c *Config) *bool { return &c.DisposableCalls }, boolean(), false, nil)},
 		{key: keyCapabilities, env: "CALLCONF_CAPABILITIES", file: "capabilities", remote: true,
 			usage: "target capabilities `create,read,delete,auth` (or none); auto-discovered when not given, auth then taken as required when credentials are given; leave auth out to declare a target without authentication",
 			field: capabilitiesField{}},

@@ -34,6 +34,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyHeader:           {"X-A=1", "[X-A=1]"},
 		keySecretHeader:     {"X-Api-Key", "X-Api-Key"},
 		keyCallID:           {"call-1", "[call-1]"},
+		keyDisposableCalls:  {"true", "true"},
 		keyCapabilities:     {"read,delete", "read,delete"},
 		keyTimeout:          {"3s", "3s"},
 		keyDeadline:         {"1m0s", "1m0s"},

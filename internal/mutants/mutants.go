@@ -88,8 +88,11 @@ func All() []Impl {
 		Description: "the reference implementation, unchanged",
 		Build:       func(tok string) (*Instance, error) { return plain(reference.Options{Token: tok}, tok) }})
 	out = append(out, variants()...)
+	out = append(out, ledgerVariants()...)
 	out = append(out, mutants()...)
+	out = append(out, ledgerMutants()...)
 	out = append(out, hostiles()...)
+	out = append(out, ledgerHostiles()...)
 	return out
 }
 

@@ -136,6 +136,7 @@ func (c Conformance) Markdown() string {
 	for _, r := range c.Requirements {
 		fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %d | %s |\n", r.ID, r.Level, r.Outcome, r.Passed, r.Specs, r.Retries, mdCell(r.Title))
 	}
+	b.WriteString(c.runMarkdown())
 	for _, r := range c.Requirements {
 		if len(r.Failures) == 0 && len(r.Inconclusives) == 0 && len(r.Notes) == 0 {
 			continue

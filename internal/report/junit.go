@@ -156,6 +156,9 @@ func (c Conformance) junitRun() junitSuite {
 		tc.Error = &junitProblem{Message: verdict + ": " + why, Type: strings.ToLower(verdict), Text: c.Text()}
 	}
 	s.add(tc)
+	for _, rc := range c.junitRunCases() {
+		s.add(rc)
+	}
 	return s
 }
 

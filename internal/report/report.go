@@ -60,14 +60,16 @@ type Exchange struct {
 // Finding is one violation as data, for conformance.json: what a check expected at a place of
 // one exchange, and what it got.
 type Finding struct {
-	Requirement  string    `json:"requirement"`
-	Inconclusive bool      `json:"inconclusive,omitempty"`
-	Side         string    `json:"side,omitempty"` // client or service, for exchanges judged by the proxy
-	Exchange     *Exchange `json:"exchange,omitempty"`
-	Pointer      string    `json:"pointer"` // RFC 6901 into the body; "" for the whole body or a header
-	Expected     string    `json:"expected"`
-	Got          string    `json:"got"`
-	Message      string    `json:"message,omitempty"`
+	Requirement  string `json:"requirement"`
+	Inconclusive bool   `json:"inconclusive,omitempty"`
+	Side         string `json:"side,omitempty"` // client or service, for exchanges judged by the proxy
+	// Phase is, for an exchange outside any spec, what the harness was doing (PhaseDiscovery …).
+	Phase    string    `json:"phase,omitempty"`
+	Exchange *Exchange `json:"exchange,omitempty"`
+	Pointer  string    `json:"pointer"` // RFC 6901 into the body; "" for the whole body or a header
+	Expected string    `json:"expected"`
+	Got      string    `json:"got"`
+	Message  string    `json:"message,omitempty"`
 }
 
 // findingOf converts a check finding, with the exchange it names (nil: none).
@@ -197,6 +199,8 @@ type Conformance struct {
 	Summary      Counts        `json:"summary"`
 	Requirements []Requirement `json:"requirements"`
 	Specs        []Spec        `json:"specs,omitempty"`
+	// Run is what the harness sent outside any spec and found there, and the calls' warnings.
+	Run RunSection `json:"run"`
 }
 
 // Capabilities are the target's optional routes as the run used them.
@@ -224,6 +228,9 @@ type Input struct {
 	CommandLine []string
 	// Capabilities are the target's, discovered or declared; nil when it was never prepared.
 	Capabilities *Capabilities
+	// Run holds what the harness sent outside any spec besides what the report's suite-level
+	// nodes carry (EntryRun): the runner's own preparation of the target and end of the run.
+	Run []RunRecord
 }
 
 // maxFailureMessage bounds one failure message in conformance.json and .md; the full text stays
@@ -382,6 +389,7 @@ func Build(r types.Report, in Input) Conformance {
 		}
 		c.Specs = append(c.Specs, rec)
 	}
+	c.addRun(append(runRecords(r), in.Run...), byID, acc)
 	for _, reason := range r.SpecialSuiteFailureReasons {
 		// A suite timeout or interrupt leaves specs unrun: the verdict is incomplete.
 		c.SuiteError += reason + "\n"
@@ -643,6 +651,7 @@ func (c Conformance) Text() string {
 	for _, line := range c.reasonLines() {
 		b.WriteString(line + "\n")
 	}
+	b.WriteString(c.runText())
 	if c.Summary.NotRun > 0 {
 		fmt.Fprintf(&b, "%d not run\n", c.Summary.NotRun)
 	}

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/schemas"
 )
 
 // newCall gives the spec a call in the baseline state and returns its id; the harness's model of
@@ -31,15 +34,14 @@ func (p *probe) newCall() string {
 		p.inconclusive(ex, "the created call has no string id")
 	}
 	p.startModel(id)
-	if p.s.session.Has(requirements.Delete) {
-		s := p.s
-		p.mu.Lock()
-		p.sent++ // the clean-up DELETE below, sent after the spec's count is recorded
-		p.mu.Unlock()
+	s := p.s
+	s.run.created(id)
+	if s.session.Has(requirements.Delete) {
 		DeferCleanup(func(ctx context.Context) {
-			// Best effort: a failed clean-up is the target's business, not this spec's requirement.
+			// The clean-up is outside the spec's test: the run log judges it (a 5xx fails
+			// PATCH-08 under the run), and the ledger lists the call if it stays behind.
 			if stalled, _ := s.stalled(); !stalled {
-				s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)})
+				s.run.deleteCall(ctx, report.PhaseCleanUp, id, s.session.Has(requirements.Read))
 			}
 		}, NodeTimeout(s.specTimeout()))
 	}
@@ -63,69 +65,58 @@ func (p *probe) namedCall(n int) string {
 }
 
 // keepAsFound reads a named call as the spec finds it and registers a clean-up that puts back
-// every updatable and server-generated property that differs afterwards, so the user's call ends
-// the spec as it began it (the contract: "Specs leave calls the user named as they found them").
-// A target may merge nested objects on PATCH, so a property that differs is first set to null,
-// then to its value as found. Best effort: what the target refuses is logged, not judged.
+// every member that differs afterwards, then reads it again (runLog.restore): the contract's
+// "Calls the user named are left as found". A call the harness cannot read it cannot restore:
+// the spec then does not write it and ends inconclusive, unless the user declared the named
+// calls disposable (--disposable-calls). Both reads and the restore are judged as exchanges
+// outside the spec's test; what could not be put back is a warning in the terminal and reports.
 func (p *probe) keepAsFound(id string) {
 	s := p.s
-	found, ok := s.readCall(p.ctx, id)
+	read := s.session.Has(requirements.Read)
+	found, ex, ok := s.run.readCall(p.ctx, report.PhaseReading, id, read)
 	if !ok {
-		fmt.Fprintf(GinkgoWriter, "named call %q could not be read before the spec; it will not be restored\n", id)
+		how := fmt.Sprintf("reading it with %s answered %s", readMethod(read), answered(ex))
+		if !s.cfg.DisposableCalls {
+			s.run.warn(report.Warning{Kind: report.WarnUnread, CallID: id, Text: fmt.Sprintf(
+				"named call %s cannot be restored (%s): specs that would write it are inconclusive (--disposable-calls lets them write it)", id, how)})
+			p.inconclusive(nil, "the named call %q cannot be restored: %s; the spec writes no call it cannot put back (--disposable-calls declares the named calls may be left changed)", id, how)
+			return // not reached: inconclusive ends the spec
+		}
+		s.run.warn(report.Warning{Kind: report.WarnUnread, CallID: id, Text: fmt.Sprintf(
+			"named call %s cannot be restored (%s); the named calls are disposable (--disposable-calls): specs write it all the same", id, how)})
 		return
 	}
+	// The baseline sets every property the call has not: one a PATCH cannot remove (not
+	// nullable) the spec cannot put back when the call lacked it, so it writes nothing.
+	for _, k := range notNullable(s.validator) {
+		if found[k] == nil && !s.cfg.DisposableCalls {
+			s.run.warn(report.Warning{Kind: report.WarnNotRestored, CallID: id, Members: []string{k}, Text: fmt.Sprintf(
+				"named call %s cannot be restored: it has no %s, which the specs set and a PATCH cannot remove (not nullable); specs that would write it are inconclusive (--disposable-calls lets them write it)", id, k)})
+			p.inconclusive(nil, "the named call %q cannot be restored: it has no %s, which the spec sets and a PATCH cannot remove (--disposable-calls declares the named calls may be left changed)", id, k)
+		}
+	}
+	spec := CurrentSpecReport().FullText()
 	DeferCleanup(func(ctx context.Context) {
-		if stalled, _ := s.stalled(); stalled {
+		if stalled, last := s.stalled(); stalled {
+			s.run.warn(report.Warning{Kind: report.WarnNotRestored, CallID: id,
+				Text: fmt.Sprintf("named call %s was not put back as %q found it: the target stopped answering (%s)", id, spec, last)})
 			return
 		}
-		now, ok := s.readCall(ctx, id)
-		if !ok {
-			return
-		}
-		var differ []string
-		for _, k := range append(slices.Clone(updatable), serverGeneratedNames...) {
-			if !check.Equal(found[k], now[k]) {
-				differ = append(differ, k)
-			}
-		}
-		if len(differ) == 0 {
-			return
-		}
-		patch := func(body map[string]any) {
-			if b, err := jsonMarshal(body); err == nil {
-				s.client.Do(ctx, target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: b})
-			}
-		}
-		back := map[string]any{}
-		for _, k := range differ {
-			patch(map[string]any{k: nil})
-			if v, had := found[k]; had && v != nil {
-				back[k] = v
-			}
-		}
-		if len(back) > 0 {
-			patch(back)
-		}
-		if now, ok := s.readCall(ctx, id); ok {
-			for _, k := range differ {
-				if !check.Equal(found[k], now[k]) {
-					fmt.Fprintf(GinkgoWriter, "named call %q: %s could not be restored as found\n", id, k)
-				}
-			}
-		}
+		s.run.restore(ctx, id, found, read, spec)
 	}, NodeTimeout(s.specTimeout()))
 }
 
-// readCall reads call id outside any spec's record: a GET with read, else an empty PATCH (whose
-// answer is the call).
-func (s *suite) readCall(ctx context.Context, id string) (map[string]any, bool) {
-	r := target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{}`)}
-	if s.session.Has(requirements.Read) {
-		r = target.Request{Method: http.MethodGet, Path: itemPath(id)}
+// notNullable lists the updatable properties the request schema does not let a PATCH set to
+// null (callbackUri): once set, a PATCH cannot take them away again.
+func notNullable(v *schemas.Validator) []string {
+	var out []string
+	for _, f := range v.RequestFields() {
+		name := strings.TrimPrefix(f.Pointer, "/")
+		if !f.Nullable && slices.Contains(updatable, name) {
+			out = append(out, name)
+		}
 	}
-	ex := s.client.Do(ctx, r)
-	obj, err := check.DecodeObject(ex.Body)
-	return obj, ex.Err == nil && ex.Status == http.StatusOK && err == nil
+	return out
 }
 
 // secondCall gives the spec another call besides its first.

@@ -94,7 +94,24 @@ func Define(opts Options) {
 			Fail(fmt.Sprintf("compiling schemas: %v", err))
 		}
 		s.session, s.client, s.validator, s.judge = sess, client, v, judge.New(v)
+		s.run = newRunLog(client, opts.Config, s.judge)
 	})
+
+	// Every process settles the ledger of the calls it created and hands the reports what it
+	// sent outside any spec; then process 1, when Define prepared the target itself, ends the
+	// run on it (the runner does that itself, after every process ended).
+	SynchronizedAfterSuite(func(ctx SpecContext) {
+		if s.run == nil { // the set-up failed: nothing was sent
+			return
+		}
+		stalled, _ := s.stalled()
+		s.run.settle(ctx, s.session.Has(requirements.Delete), s.session.Has(requirements.Read), !stalled)
+		AddReportEntry(report.EntryRun, s.run.record(), ReportEntryVisibilityNever)
+	}, func(ctx SpecContext) {
+		if prepared != nil && opts.Target == nil {
+			AddReportEntry(report.EntryRun, prepared.Finish(ctx), ReportEntryVisibilityNever)
+		}
+	}, NodeTimeout(time.Minute))
 
 	if opts.Target == nil && opts.Session == nil {
 		// Define prepares the target itself (`go tool ginkgo`), so it makes the verdict too. The

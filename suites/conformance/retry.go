@@ -69,13 +69,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// doRetrying sends r, waiting out 429 and 503 answers like a spec does. It returns the last
-// exchange, the cause when throttling outlasted the budget, and an error (wrapping
-// ErrUnreachable) when no HTTP answer came.
-func doRetrying(ctx context.Context, c *target.Client, cfg config.Config, r target.Request) (*target.Exchange, string, error) {
+// doRetrying sends r, waiting out 429 and 503 answers like a spec does; seen gets every
+// attempt (the run log judges and counts it). It returns the last exchange, the cause when
+// throttling outlasted the budget, and an error (wrapping ErrUnreachable) when no HTTP answer came.
+func doRetrying(ctx context.Context, c *target.Client, cfg config.Config, r target.Request, seen func(*target.Exchange)) (*target.Exchange, string, error) {
 	bo := newBackoff(cfg)
 	for {
 		ex := c.Do(ctx, r)
+		seen(ex)
 		if ex.Err != nil && !ex.Truncated { // a body past the harness's limit still brings a status
 			return ex, "", fmt.Errorf("%w: %s %s: %v", ErrUnreachable, r.Method, ex.URL, ex.Err)
 		}
@@ -95,8 +96,8 @@ func doRetrying(ctx context.Context, c *target.Client, cfg config.Config, r targ
 // prepareStep sends one request of the preparation (discovery's read and delete, the auth probe) as
 // doRetrying does. Throttling past the budget is an error here: read as "no such capability",
 // it would skip specs and let the run pass having tested less.
-func prepareStep(ctx context.Context, c *target.Client, cfg config.Config, r target.Request) (*target.Exchange, error) {
-	ex, cause, err := doRetrying(ctx, c, cfg, r)
+func prepareStep(ctx context.Context, c *target.Client, cfg config.Config, r target.Request, seen func(*target.Exchange)) (*target.Exchange, error) {
+	ex, cause, err := doRetrying(ctx, c, cfg, r, seen)
 	if err == nil && cause != "" {
 		err = fmt.Errorf("preparing the target: %s %s: %s", r.Method, ex.URL, cause)
 	}

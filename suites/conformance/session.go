@@ -14,11 +14,14 @@ import (
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/ids"
+	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/listen"
 	"github.com/callconf/callconf/internal/reference"
+	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
+	"github.com/callconf/callconf/schemas"
 )
 
 // Session is a resolved target: where it is, how to authenticate, which optional routes it
@@ -102,12 +105,28 @@ var ErrNoCall = errors.New("the suite has no call to use: the target did not cre
 // ErrUnreachable marks a target that gave no HTTP answer during preparation (the runner exits 2).
 var ErrUnreachable = errors.New("target unreachable")
 
+// PrepareError is a preparation that failed, with what it sent before it did (judged, for the
+// could-not-start report). It unwraps to the cause (ErrNoCall, ErrUnreachable, …).
+type PrepareError struct {
+	Err    error
+	Record report.RunRecord
+}
+
+func (e *PrepareError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *PrepareError) Unwrap() error { return e.Err }
+
 // Target is a prepared target: the Session other processes of the run are handed, and this
 // process's client for it.
 type Target struct {
 	Session Session
 	Client  *target.Client
 	stop    func()
+	// log judges and keeps what the preparation and the end of the run send (Finish).
+	log *runLog
+	// first holds each named call as the run first read it, by id (absent: it could not be read).
+	first map[string]map[string]any
 }
 
 // Close shuts the embedded reference down, if Prepare started one, and releases the client's
@@ -148,11 +167,17 @@ func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log i
 		stop()
 		return nil, err
 	}
-	t := &Target{Session: s, Client: client, stop: stop}
-	if err := t.Session.resolve(ctx, cfg, client); err != nil {
-		t.Close()
-		return nil, err
+	v, err := schemas.Default()
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("compiling schemas: %w", err)
 	}
+	t := &Target{Session: s, Client: client, stop: stop, log: newRunLog(client, cfg, judge.New(v))}
+	if err := t.Session.resolve(ctx, cfg, t.log); err != nil {
+		t.Close()
+		return nil, &PrepareError{Err: err, Record: t.log.record()}
+	}
+	t.readNamed(ctx)
 	if log != nil {
 		fmt.Fprint(log, client.Redact(t.Session.Describe()))
 	}
@@ -161,7 +186,7 @@ func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log i
 
 // resolve fills in the session: capabilities (declared or discovered), whether the run expects
 // authentication (from the configuration alone), and an id of the target's own.
-func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target.Client) error {
+func (s *Session) resolve(ctx context.Context, cfg config.Config, l *runLog) error {
 	var err error
 	if cfg.CapabilitiesSet {
 		s.Capabilities = map[requirements.Capability]bool{}
@@ -169,7 +194,7 @@ func (s *Session) resolve(ctx context.Context, cfg config.Config, client *target
 			s.Capabilities[requirements.Capability(c)] = true
 		}
 	} else {
-		err = s.discover(ctx, cfg, client)
+		err = s.discover(ctx, cfg, l)
 	}
 	s.AuthRequired = cfg.AuthExpected()
 	if err == nil && s.SampleID == "" && len(s.CallIDs) > 0 {
@@ -195,11 +220,12 @@ func Connect(cfg config.Config, s Session) (*target.Client, error) {
 }
 
 // discover learns create, read and delete by trying them on a call it creates itself; it never
-// deletes a call the user named.
-func (s *Session) discover(ctx context.Context, cfg config.Config, c *target.Client) error {
+// deletes a call the user named. A DELETE answered 200 or 204 is a delete (the contract); the
+// call it created enters the ledger, so one it could not delete is listed at the end.
+func (s *Session) discover(ctx context.Context, cfg config.Config, l *runLog) error {
 	s.Capabilities = map[requirements.Capability]bool{}
 	s.Discovered = true
-	ex, throttleCause, err := doRetrying(ctx, c, cfg, createCall())
+	ex, throttleCause, err := l.send(ctx, report.PhaseDiscovery, createCall())
 	if err != nil {
 		return err
 	}
@@ -217,20 +243,74 @@ func (s *Session) discover(ctx context.Context, cfg config.Config, c *target.Cli
 		id = s.CallIDs[0]
 	} else {
 		s.Capabilities[requirements.Create] = true
+		l.created(id)
 	}
 	path := requirements.CollectionPath + "/" + escapeID(id)
-	ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodGet, Path: path})
+	ex, err = l.step(ctx, report.PhaseDiscovery, target.Request{Method: http.MethodGet, Path: path})
 	if err != nil {
 		return err
 	}
 	s.Capabilities[requirements.Read] = ex.Status == http.StatusOK
 	if s.Capabilities[requirements.Create] {
-		if ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodDelete, Path: path}); err != nil {
+		if ex, err = l.step(ctx, report.PhaseDiscovery, target.Request{Method: http.MethodDelete, Path: path}); err != nil {
 			return err
 		}
-		s.Capabilities[requirements.Delete] = ex.Status == http.StatusNoContent
+		s.Capabilities[requirements.Delete] = ex.Status == http.StatusNoContent || ex.Status == http.StatusOK
+		if s.Capabilities[requirements.Delete] {
+			l.confirmDeleted(ctx, report.PhaseDiscovery, id, ex, "", s.Capabilities[requirements.Read])
+		}
 	}
 	return nil
+}
+
+// readNamed reads every named call at the start of the run (its first reading), for Finish to
+// compare with; one it cannot read is a warning.
+func (t *Target) readNamed(ctx context.Context) {
+	t.first = map[string]map[string]any{}
+	read := t.Session.Has(requirements.Read)
+	for _, id := range t.Session.CallIDs {
+		obj, ex, ok := t.log.readCall(ctx, report.PhaseReading, id, read)
+		if !ok {
+			t.log.warn(report.Warning{Kind: report.WarnUnread, CallID: id,
+				Text: fmt.Sprintf("named call %s could not be read at the start of the run (%s answered %s): the run cannot tell whether it changed it", id, readMethod(read), answered(ex))})
+			continue
+		}
+		t.first[id] = obj
+	}
+}
+
+// readMethod names how the harness reads a call: GET with read, else an empty PATCH.
+func readMethod(read bool) string {
+	if read {
+		return "GET"
+	}
+	return "an empty PATCH"
+}
+
+// Finish ends the run on the target: it settles the ledger of the calls the preparation created,
+// reads every named call again and compares it with its first reading (a difference is a
+// warning with the call's id and the members that changed), and returns what the preparation
+// and the end of the run sent and found, for the reports. Call it once, after the suite.
+func (t *Target) Finish(ctx context.Context) report.RunRecord {
+	read := t.Session.Has(requirements.Read)
+	t.log.settle(ctx, t.Session.Has(requirements.Delete), read, true)
+	for _, id := range t.Session.CallIDs {
+		was, ok := t.first[id]
+		if !ok {
+			continue
+		}
+		now, ex, ok := t.log.readCall(ctx, report.PhaseLedger, id, read)
+		if !ok {
+			t.log.warn(report.Warning{Kind: report.WarnNamedChanged, CallID: id,
+				Text: fmt.Sprintf("named call %s could not be read at the end of the run (%s answered %s)", id, readMethod(read), answered(ex))})
+			continue
+		}
+		if diff := differing(was, now); len(diff) > 0 {
+			t.log.warn(report.Warning{Kind: report.WarnNamedChanged, CallID: id, Members: diff,
+				Text: fmt.Sprintf("named call %s reads differently at the end of the run than at its start: %s changed", id, strings.Join(diff, ", "))})
+		}
+	}
+	return t.log.record()
 }
 
 func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }

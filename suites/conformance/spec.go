@@ -37,6 +37,8 @@ type suite struct {
 	client    *target.Client
 	validator *schemas.Validator
 	judge     *judge.Judge
+	// run judges and keeps this process's exchanges outside any spec, and its ledger of calls.
+	run *runLog
 
 	// stalledSpecs counts specs in a row, in this process, that ended on a transport failure
 	// (timeout, reset) or on throttling past the retry budget. Past stallLimit the target is
