@@ -122,6 +122,7 @@ type probe struct {
 	// stallCause is the last transport failure or exhausted retry budget ("" when none).
 	stallCause  string
 	unsupported string
+	concurrent  bool // the PATCHes sent now are concurrent ones (judgeContext)
 }
 
 // result is the spec's typed outcome, for the reports.
@@ -177,7 +178,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 	bo := newBackoff(p.s.cfg)
 	for {
 		ex = p.s.client.Do(p.ctx, r)
-		p.record(ex, p.s.judge.Exchange(ex, patchOf))
+		p.record(ex, p.s.judge.ExchangeIn(ex, patchOf, p.judgeContext(patchOf)))
 		if ex.Err != nil && !ex.Truncated {
 			p.mu.Lock()
 			p.stallCause = ex.Err.Error()
@@ -186,6 +187,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		}
 		if !throttled(ex) {
 			p.learn(r, ex, patchOf)
+			p.forgetDeleted(r, ex)
 			return ex, ""
 		}
 		wait, cause := bo.wait(ex)

@@ -38,9 +38,8 @@ func defineUpdateSpecs(s *suite) {
 				p.note("a body naming the abstract base type was rejected (400): %s", c.name)
 				return
 			}
-			if p.status(ex, http.StatusOK) {
-				p.containsSent(ex, c.body, updatable)
-			}
+			// The values sent are judged on every 200 to a valid PATCH (package judge, PATCH-04).
+			p.status(ex, http.StatusOK)
 		})
 	}
 
