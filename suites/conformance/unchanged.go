@@ -1,0 +1,90 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/target"
+)
+
+// rejectable sends r, a request a target may reject, with STATE-07's bracket around it: call id
+// is read right before it (snapshot) and, when r is answered with a 4xx, read again and compared
+// with that reading, property by property (unchangedSince).
+func (p *probe) rejectable(id string, r target.Request) *target.Exchange {
+	before := p.snapshot(id)
+	ex := p.do(r)
+	p.unchangedSince(ex, id, before)
+	return ex
+}
+
+// unchangedSince checks STATE-07 after rejected, when it was answered with a 4xx: every property
+// of call id, server-generated ones included, is as before (the call as read right before the
+// PATCH). With read the call is read back with GET; without, it is seen in the answer to an
+// accepted PATCH that sets, to the value the harness last set, a property the rejected request
+// does not name (so the read cannot hide what that request changed), and that property and the
+// annotations an accepted PATCH may renew (an etag) are left out of the comparison. A live call's
+// state moves on its own: a state that changed to another value than the one the rejected body
+// sent is a note, not a failure.
+func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[string]any) {
+	if rejected.Status < 400 || rejected.Status >= 500 {
+		return
+	}
+	var ex *target.Exchange
+	var after map[string]any
+	skip := func(string) bool { return false }
+	if p.s.session.Has(requirements.Read) {
+		ex, after = p.readBack(id)
+	} else {
+		var set string
+		ex, after, set = p.readAvoiding(id, rejected.RequestBody)
+		skip = func(k string) bool { return k == set || strings.Contains(k, "@") && k != "@odata.type" }
+	}
+	sent, _ := check.DecodeObject(rejected.RequestBody) // nil when the body is no JSON object
+	keys := slices.Sorted(maps.Keys(before))
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		was, had := before[k]
+		now, has := after[k]
+		if skip(k) || check.Equal(was, now) && (had == has || was == nil) { // null or absent alike
+			continue
+		}
+		if v, set := sent[k]; k == "state" && !(set && has && check.Equal(v, now)) {
+			p.note("the call's state changed from %s to %s around a rejected PATCH: a live call's state moves on its own", check.Show(was, had), check.Show(now, has))
+			continue
+		}
+		p.violateFor("STATE-07", ex, check.Mismatch{Pointer: check.Pointer("", k), Expected: check.Show(was, had) + " (as read right before the rejected PATCH)",
+			Actual: check.Show(now, has), Message: fmt.Sprintf("the PATCH was answered %d, yet the call changed", rejected.Status)})
+	}
+}
+
+// readAvoiding shows call id, without read, in the answer to an accepted PATCH that sets a
+// property the raw request body does not name to the value the harness last set; it returns
+// the property it set.
+func (p *probe) readAvoiding(id string, raw []byte) (*target.Exchange, map[string]any, string) {
+	model := p.model(id)
+	set := ""
+	for _, k := range append([]string{"tenantId", "subject", "callbackUri"}, updatable...) {
+		if v, ok := model[k]; ok && v != nil && !bytes.Contains(raw, []byte(`"`+k+`"`)) {
+			set = k
+			break
+		}
+	}
+	if set == "" {
+		p.inconclusive(nil, "no property to read the call back with that the rejected request does not name")
+	}
+	ex := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{"` + set + `": ` + quote(model[set]) + `}`)})
+	if ex.Status != http.StatusOK {
+		p.inconclusive(ex, "reading the call back (a PATCH of %s) answered %d, not 200", set, ex.Status)
+	}
+	return ex, p.setupObject(ex), set
+}
