@@ -17,7 +17,7 @@ func defineErrorSpecs(s *suite) {
 		})
 	}
 
-	for _, c := range err02Cases() {
+	for _, c := range append(err02Cases(), foreignCallTypes...) {
 		s.Spec("ERR-02", c.name, func(p *probe) {
 			res, err := p.s.validator.Validate(schemas.KindRequest, []byte(c.body))
 			if err != nil || res.Valid() {
@@ -104,6 +104,18 @@ func defineErrorSpecs(s *suite) {
 			p.note("not exercised by this spec: a PATCH without Authorization was answered %d, not 401", ex.Status)
 		}
 	})
+}
+
+// foreignCallTypes are bodies whose top-level "@odata.type" names another type than call (ERR-02):
+// the call has no derived types, so the request schema refuses them. Each sets a subject beside
+// it, so a target that ignores the type and applies the rest is seen to (STATE-07).
+var foreignCallTypes = []namedBody{
+	{"rejects a top-level @odata.type that names another type than call: #microsoft.graph.participant",
+		`{"@odata.type": "#microsoft.graph.participant", "subject": "callconf ERR-02 foreign type"}`},
+	{"rejects a top-level @odata.type that names another type than call: microsoft.graph.callRecord",
+		`{"@odata.type": "microsoft.graph.callRecord", "subject": "callconf ERR-02 foreign type"}`},
+	{"rejects a top-level @odata.type that names another type than call: #microsoft.graph.callconfCall",
+		`{"@odata.type": "#microsoft.graph.callconfCall", "subject": "callconf ERR-02 foreign type"}`},
 }
 
 // unauthenticated is a PATCH of call id with the Authorization header raw ("" = none).
