@@ -3,10 +3,7 @@ package conformance
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
@@ -27,8 +24,8 @@ func (p *probe) rejectable(id string, r target.Request) *target.Exchange {
 // of call id, server-generated ones included, is as before (the call as read right before the
 // PATCH). With read the call is read back with GET; without, it is seen in the answer to an
 // accepted PATCH that sets, to the value the harness last set, a property the rejected request
-// does not name (so the read cannot hide what that request changed), and that property and the
-// annotations an accepted PATCH may renew (an etag) are left out of the comparison. A live call's
+// does not name (so the read cannot hide what that request changed), and that property is left
+// out of the comparison. Only the properties the contract defines are compared. A live call's
 // state moves on its own: a state that changed to another value than the one the rejected body
 // sent is a note, not a failure.
 func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[string]any) {
@@ -37,25 +34,17 @@ func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[
 	}
 	var ex *target.Exchange
 	var after map[string]any
-	skip := func(string) bool { return false }
+	set := "" // the property the read back set itself, without read
 	if p.s.session.Has(requirements.Read) {
 		ex, after = p.readBack(id)
 	} else {
-		var set string
 		ex, after, set = p.readAvoiding(id, rejected.RequestBody)
-		skip = func(k string) bool { return k == set || strings.Contains(k, "@") && k != "@odata.type" }
 	}
 	sent, _ := check.DecodeObject(rejected.RequestBody) // nil when the body is no JSON object
-	keys := slices.Sorted(maps.Keys(before))
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	for _, k := range keys {
+	for _, k := range callProperties {
 		was, had := before[k]
 		now, has := after[k]
-		if skip(k) || check.Equal(was, now) && (had == has || was == nil) { // null or absent alike
+		if k == set || check.Equal(was, now) && (had == has || was == nil) { // null or absent alike
 			continue
 		}
 		if v, set := sent[k]; k == "state" && !(set && has && check.Equal(v, now)) {
@@ -66,6 +55,11 @@ func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[
 			Actual: check.Show(now, has), Message: fmt.Sprintf("the PATCH was answered %d, yet the call changed", rejected.Status)})
 	}
 }
+
+// callProperties are the properties of a call the contract defines (the call schema's): STATE-07
+// compares each of them. Properties a target adds and annotations (an etag, a last-modified
+// time) are its own business: they may be renewed on every answer.
+var callProperties = append(append([]string{"@odata.type", "id"}, updatable...), serverGeneratedNames...)
 
 // readAvoiding shows call id, without read, in the answer to an accepted PATCH that sets a
 // property the raw request body does not name to the value the harness last set; it returns
