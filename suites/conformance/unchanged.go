@@ -66,15 +66,27 @@ var callProperties = append(append([]string{"@odata.type", "id"}, updatable...),
 // the property it set.
 func (p *probe) readAvoiding(id string, raw []byte) (*target.Exchange, map[string]any, string) {
 	model := p.model(id)
-	set := ""
+	set, fallback := "", ""
 	for _, k := range append([]string{"tenantId", "subject", "callbackUri"}, updatable...) {
-		if v, ok := model[k]; ok && v != nil && !bytes.Contains(raw, []byte(`"`+k+`"`)) {
+		v, ok := model[k]
+		switch {
+		case !ok || v == nil:
+		case !bytes.Contains(raw, []byte(`"`+k+`"`)):
 			set = k
+		case fallback == "":
+			fallback = k
+		}
+		if set != "" {
 			break
 		}
 	}
 	if set == "" {
-		p.inconclusive(nil, "no property to read the call back with that the rejected request does not name")
+		// The request names every property the harness holds a value for (a PUT of a whole
+		// call): one of them must serve, and what the request did to it goes unseen.
+		if set = fallback; set == "" {
+			p.inconclusive(nil, "the harness holds no value of the call to read it back with")
+		}
+		p.note("without read, the call was read back with a PATCH of %s, which the rejected request also names: a change of it there cannot be seen", set)
 	}
 	ex := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{"` + set + `": ` + quote(model[set]) + `}`)})
 	if ex.Status != http.StatusOK {
