@@ -77,3 +77,21 @@ func AnswersTypeAt(at string, sent, got any) bool {
 	g, _ := typeName(got)
 	return slices.Contains(targetTypes, s) && slices.Contains(targetTypes, g)
 }
+
+// SetsAbstractBase reports whether a request body (decoded) sets a property whose declared type
+// is abstract (mediaConfig, meetingInfo) to an object that names no concrete type: no
+// "@odata.type", or the base type's own name. The request schema accepts such a body, as the
+// seed's own example is one, but a target may reject it with 400 (the contract, PATCH-01).
+func SetsAbstractBase(body map[string]any) bool {
+	for base := range abstractTypes {
+		v, ok := body[base].(map[string]any)
+		if !ok {
+			continue
+		}
+		t, typed := v["@odata.type"]
+		if name, _ := typeName(t); !typed || name == base {
+			return true
+		}
+	}
+	return false
+}

@@ -76,3 +76,22 @@ func TestAnswersTypeAt(t *testing.T) {
 		}
 	}
 }
+
+// A body is abstract exactly where a property of an abstract declared type names no concrete type.
+func TestSetsAbstractBase(t *testing.T) {
+	for _, c := range []struct {
+		body map[string]any
+		want bool
+	}{
+		{map[string]any{"mediaConfig": map[string]any{"removeFromDefaultAudioGroup": true}}, true},
+		{map[string]any{"meetingInfo": map[string]any{"@odata.type": "microsoft.graph.meetingInfo"}}, true},
+		{map[string]any{"mediaConfig": map[string]any{"@odata.type": "#microsoft.graph.mediaConfig"}}, true},
+		{map[string]any{"mediaConfig": map[string]any{"@odata.type": "#microsoft.graph.appHostedMediaConfig"}}, false},
+		{map[string]any{"meetingInfo": nil, "chatInfo": map[string]any{}}, false},
+		{map[string]any{"subject": "x"}, false},
+	} {
+		if got := SetsAbstractBase(c.body); got != c.want {
+			t.Errorf("SetsAbstractBase(%v) = %v, want %v", c.body, got, c.want)
+		}
+	}
+}

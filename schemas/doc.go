@@ -79,13 +79,15 @@
 // sent a participantInfo target, an answer may name invitationParticipantInfo for it (AnswersTypeAt).
 //
 // The documents as written accept in "@odata.type" only the declared type and the derived types
-// they describe. In a response the Validator also tolerates, where an open type (call,
-// identitySet, identity) is declared, a type of the microsoft.graph namespace that the contract
-// does not know, or one that Graph derives from the declared type without a schema here (such as
-// emailIdentity): the value is judged as the declared type and the type is reported as a Note. A
-// type the contract knows that does not derive from the declared one (callRecord for a call,
-// tokenMeetingInfo for an identitySet), any unknown type where a closed type is declared, and any
-// unknown type in a request stay violations: request bodies are strict, so a misspelt type is
+// they describe. In a response the Validator also tolerates, where an open type that Graph derives
+// types from (identitySet, identity) is declared, a type of the microsoft.graph namespace that the
+// contract does not know, or one that Graph derives from the declared type without a schema here
+// (such as emailIdentity): the value is judged as the declared type and the type is reported as a
+// Note. The call is open but has no derived types: its "@odata.type", when present, is
+// microsoft.graph.call (with or without "#"), in a request and a response alike. A type the
+// contract knows that does not derive from the declared one (callRecord for a call,
+// tokenMeetingInfo for an identitySet), any other type for a call, any unknown type where a closed
+// type is declared, and any unknown type in a request stay violations: request bodies are strict, so a misspelt type is
 // caught before it is sent. A request tolerates only a type Graph v1.0 derives from an open
 // declared type without a schema here (such as emailIdentity), judged as the declared type and
 // noted. The contract (docs/contract.md) states the rule.

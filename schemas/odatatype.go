@@ -116,11 +116,12 @@ func graphTypeName(value string) string {
 
 // tolerated decides whether a response value that carries "@odata.type" value where declared is
 // declared (and its enum failed) is accepted with a note, and returns the note's message. Only
-// open declared types tolerate types they do not know; a type the contract knows that does not
-// derive from the declared one stays a violation.
+// open declared types that Graph derives types from tolerate types they do not know (the call is
+// open but has none: any type but its own is a violation, the contract's "Derived types"); a type
+// the contract knows that does not derive from the declared one stays a violation.
 func (ti *typeInfo) tolerated(declared, value string) (string, bool) {
 	typ := graphTypeName(value)
-	if typ == "" || !ti.open[declared] {
+	if typ == "" || !ti.open[declared] || len(derivedTypes[declared]) == 0 {
 		return "", false
 	}
 	if slices.Contains(ti.withoutSchema[declared], typ) {

@@ -211,3 +211,186 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// patchEx is a PATCH of call c-1 sent with body as contentType, answered status with answer.
+func patchEx(contentType, body string, status int, answer string) *target.Exchange {
+	ex := exchange("PATCH", status, jsonCT, answer)
+	ex.URL = "http://127.0.0.1:1/v1/communications/calls/c-1"
+	ex.RequestHeader.Set("Content-Type", contentType)
+	ex.RequestBody = []byte(body)
+	return ex
+}
+
+// PATCH-01 holds a valid PATCH of a call that exists to 200, with exactly the exceptions the
+// contract lists (and what other requirements allow a valid body); a body the harness sends
+// invalid on purpose, another media type, or a call not known to exist is never held to it.
+func TestPatch01OnEveryValidPatch(t *testing.T) {
+	j := newJudge(t)
+	exists := Context{Exists: true}
+	big := `{"subject": "` + strings.Repeat("x", 70000) + `"}`
+	for _, c := range []struct {
+		name string
+		ex   *target.Exchange
+		ctx  Context
+		want []string
+	}{
+		{"a valid PATCH answered 200", patchEx("application/json", `{"subject": "s"}`, 200, `{"id": "c-1", "subject": "s"}`), exists, nil},
+		{"a valid PATCH answered 400", patchEx("application/json", `{"subject": "s"}`, 400, graphError), exists, []string{"PATCH-01"}},
+		{"a valid PATCH answered 404", patchEx("application/json; charset=utf-8", `{"subject": "s"}`, 404, graphError), exists, []string{"PATCH-01"}},
+		{"a valid PATCH answered 204", patchEx("application/json", `{"subject": "s"}`, 204, ""), exists, []string{"PATCH-01"}},
+		{"a call not known to exist", patchEx("application/json", `{"subject": "s"}`, 404, graphError), Context{}, nil},
+		{"an invalid body", patchEx("application/json", `{"subject": 42}`, 400, graphError), exists, nil},
+		{"malformed JSON", patchEx("application/json", `{"subject": `, 400, graphError), exists, nil},
+		{"another media type", patchEx("text/plain", `{"subject": "s"}`, 415, graphError), exists, nil},
+		{"server-generated properties answered 400", patchEx("application/json", `{"state": "established"}`, 400, graphError), exists, nil},
+		{"an abstract base type answered 400", patchEx("application/json", `{"mediaConfig": {"removeFromDefaultAudioGroup": true}}`, 400, graphError), exists, nil},
+		{"a concrete type answered 400", patchEx("application/json", `{"mediaConfig": {"@odata.type": "#microsoft.graph.appHostedMediaConfig", "blob": "b"}}`, 400, graphError), exists, []string{"PATCH-01"}},
+		{"a body id that differs answered 400", patchEx("application/json", `{"id": "c-2"}`, 400, graphError), exists, nil},
+		{"the URL's own id answered 400", patchEx("application/json", `{"id": "c-1"}`, 400, graphError), exists, []string{"PATCH-01"}},
+		{"a concurrent PATCH answered 409", patchEx("application/json", `{"subject": "s"}`, 409, graphError), Context{Exists: true, Concurrent: true}, nil},
+		{"a concurrent PATCH answered 412", patchEx("application/json", `{"subject": "s"}`, 412, graphError), Context{Exists: true, Concurrent: true}, nil},
+		{"a lone PATCH answered 409", patchEx("application/json", `{"subject": "s"}`, 409, graphError), exists, []string{"PATCH-01"}},
+		{"throttled", patchEx("application/json", `{"subject": "s"}`, 429, graphError), exists, []string{"HTTP-03"}},
+		{"a subject over 64 KiB answered 413", patchEx("application/json", big, 413, graphError), exists, nil},
+		{"a subject over 64 KiB answered 400", patchEx("application/json", big, 400, graphError), exists, nil},
+		{"a small body answered 413", patchEx("application/json", `{"subject": "s"}`, 413, graphError), exists, []string{"PATCH-01"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := broken(j.ExchangeIn(c.ex, "c-1", c.ctx)); !slices.Equal(got, c.want) {
+				t.Errorf("broke %v, want %v", got, c.want)
+			}
+		})
+	}
+	// Credentials the harness left out or spoilt on purpose may be refused (ERR-04); the
+	// configured ones may not.
+	unauth := patchEx("application/json", `{"subject": "s"}`, 401, graphError)
+	unauth.Header.Set("WWW-Authenticate", "Bearer")
+	if got := broken(j.ExchangeIn(unauth, "c-1", exists)); !slices.Equal(got, []string{"PATCH-01"}) {
+		t.Errorf("a 401 with the configured credentials: broke %v, want PATCH-01", got)
+	}
+	unauth.Auth = target.AuthNone
+	if got := broken(j.ExchangeIn(unauth, "c-1", exists)); got != nil {
+		t.Errorf("a 401 without credentials: broke %v, want nothing", got)
+	}
+}
+
+// PATCH-04 holds every 200 to a valid PATCH, in any spec: a value trimmed or truncated is a
+// finding; a body the harness sends invalid on purpose is not held to it.
+func TestPatch04OnEvery200(t *testing.T) {
+	j := newJudge(t)
+	long := strings.Repeat("a", 70000)
+	for _, c := range []struct {
+		name, body, answer string
+		want               []string
+	}{
+		{"the value sent", `{"subject": " s\t"}`, `{"id": "c-1", "subject": " s\t"}`, nil},
+		{"a trimmed value", `{"subject": " s\t"}`, `{"id": "c-1", "subject": "s"}`, []string{"PATCH-04"}},
+		{"a truncated value", `{"subject": "` + long + `"}`, `{"id": "c-1", "subject": "` + long[:65536] + `"}`, []string{"PATCH-04"}},
+		{"a value left out", `{"tenantId": "t"}`, `{"id": "c-1"}`, []string{"PATCH-04"}},
+		{"an answer that is no object", `{"subject": "s"}`, `["c-1"]`, []string{"PATCH-02", "PATCH-03", "PATCH-04"}},
+		{"an invalid body", `{"subject": "s", "requestedModalities": ["x"]}`, `{"id": "c-1"}`, nil},
+		{"only server-generated properties", `{"myParticipantId": "p"}`, `{"id": "c-1"}`, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := broken(j.Exchange(patchEx("application/json", c.body, 200, c.answer), "c-1")); !slices.Equal(got, c.want) {
+				t.Errorf("broke %v, want %v", got, c.want)
+			}
+		})
+	}
+	ex := patchEx("application/json", `{"subject": "s"}`, 200, `{"id": "c-1", "subj`)
+	ex.Truncated = true
+	for _, f := range j.Exchange(ex, "c-1").Findings {
+		if !f.Inconclusive {
+			t.Errorf("an answer cut at the harness's limit was held against the target: %v", f)
+		}
+	}
+}
+
+// Every 200 to a GET of a call item is held to the media type, the call response schema and the
+// URL's id, for STATE-01; a GET of anything else is not.
+func TestGetOfACall(t *testing.T) {
+	j := newJudge(t)
+	call := string(goodCall(t, "c-1"))
+	get := func(url string, header http.Header, body string) *target.Exchange {
+		ex := exchange("GET", 200, header, body)
+		ex.URL = url
+		return ex
+	}
+	const item = "http://127.0.0.1:1/v1/communications/calls/c-1"
+	for _, c := range []struct {
+		name string
+		ex   *target.Exchange
+		want []string
+	}{
+		{"a conforming call", get(item, jsonCT, call), nil},
+		{"another id", get("http://127.0.0.1:1/v1/communications/calls/c-2", jsonCT, call), []string{"STATE-01"}},
+		{"text/plain", get(item, http.Header{"Content-Type": {"text/plain"}}, call), []string{"STATE-01"}},
+		{"a schema violation", get(item, jsonCT, `{"id": "c-1", "mediaState": {"audio": "loud"}}`), []string{"STATE-01"}},
+		{"a foreign @odata.type", get(item, jsonCT, `{"id": "c-1", "@odata.type": "#microsoft.graph.participant"}`), []string{"STATE-01"}},
+		{"no object", get(item, jsonCT, `"c-1"`), []string{"STATE-01"}},
+		{"the collection", get("http://127.0.0.1:1/v1/communications/calls", http.Header{"Content-Type": {"text/plain"}}, "x"), nil},
+		{"below the item", get(item+"/participants", http.Header{"Content-Type": {"text/plain"}}, "x"), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := broken(j.Exchange(c.ex, "")); !slices.Equal(got, c.want) {
+				t.Errorf("broke %v, want %v: %v", got, c.want, j.Exchange(c.ex, "").Findings)
+			}
+		})
+	}
+}
+
+func TestItemOf(t *testing.T) {
+	for u, want := range map[string]string{
+		"http://h/communications/calls/abc":            "abc",
+		"http://h/v1.0/communications/calls/a%2Fb?x=1": "a/b",
+		"/communications/calls/c%20d":                  "c d",
+	} {
+		if got, ok := ItemOf(u); !ok || got != want {
+			t.Errorf("ItemOf(%q) = %q, %v; want %q", u, got, ok, want)
+		}
+	}
+	for _, u := range []string{"http://h/communications/calls", "http://h/communications/calls/", "http://h/communications/calls/a/b", "http://h/other/a"} {
+		if id, ok := ItemOf(u); ok {
+			t.Errorf("ItemOf(%q) = %q, want none", u, id)
+		}
+	}
+}
+
+// BenchmarkValidPatch200 is the judge's cost of a 200 to a valid PATCH of every updatable
+// property: the request is validated and decoded (PATCH-01, PATCH-04) besides the answer.
+func BenchmarkValidPatch200(b *testing.B) {
+	v, err := schemas.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	j := New(v)
+	all, err := fixtures.All()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var body []byte
+	for _, f := range all {
+		if f.Kind == schemas.KindRequest && f.Valid && len(f.Body) > len(body) && f.Property == "" && !f.Abstract {
+			body = f.Body
+		}
+	}
+	ex := patchEx("application/json", string(body), 200, `{"id": "c-1"}`)
+	ex.Body = []byte(strings.Replace(string(body), "{", `{"id": "c-1", `, 1))
+	if fs := j.ExchangeIn(ex, "c-1", Context{Exists: true}).Findings; len(fs) != 0 {
+		b.Fatalf("findings on a conforming exchange: %v", fs)
+	}
+	b.Run("request judged", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			j.ExchangeIn(ex, "c-1", Context{Exists: true})
+		}
+	})
+	answerOnly := *ex
+	answerOnly.RequestBody = nil
+	b.Run("answer only", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			j.ExchangeIn(&answerOnly, "c-1", Context{Exists: true})
+		}
+	})
+}

@@ -91,6 +91,7 @@ func All() []Impl {
 	out = append(out, ledgerVariants()...)
 	out = append(out, mutants()...)
 	out = append(out, ledgerMutants()...)
+	out = append(out, contentMutants()...)
 	out = append(out, hostiles()...)
 	out = append(out, ledgerHostiles()...)
 	return out

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/target"
@@ -29,6 +30,8 @@ func (p *Proxy) judgeRecord(rec *record) report.Judged {
 		}
 	}
 	isPatch := rec.route == routeItem && rec.method == http.MethodPatch
+	// ex below carries no request body: the judge's own PATCH-01 and PATCH-04 (the harness's
+	// requests) are not applied, and the client's PATCH is judged here instead.
 
 	var sent map[string]any // the PATCH body, when it is a valid request
 	if isPatch {
@@ -194,6 +197,10 @@ func applied(ex *target.Exchange, patch bool) []string {
 		ids = append(ids, "HTTP-03")
 	case s == http.StatusOK && patch:
 		ids = append(ids, "PATCH-02", "PATCH-03")
+	case s == http.StatusOK && ex.Method == http.MethodGet:
+		if _, item := judge.ItemOf(ex.URL); item {
+			ids = append(ids, "STATE-01") // the media type, schema and id of a call read back
+		}
 	}
 	return ids
 }

@@ -124,6 +124,7 @@ type probe struct {
 	// stallCause is the last transport failure or exhausted retry budget ("" when none).
 	stallCause  string
 	unsupported string
+	concurrent  bool // the PATCHes sent now are concurrent ones (judgeContext)
 	// via, when set, is the client the spec's requests go through instead of the suite's (a
 	// client of one connection, for ERR-04).
 	via *target.Client
@@ -190,7 +191,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 	bo := newBackoff(p.s.cfg)
 	for {
 		ex = p.client().Do(p.ctx, r)
-		p.record(ex, p.s.judge.Exchange(ex, patchOf))
+		p.record(ex, p.s.judge.ExchangeIn(ex, patchOf, p.judgeContext(patchOf)))
 		if ex.Err != nil && !ex.Truncated {
 			p.mu.Lock()
 			p.stallCause = ex.Err.Error()
@@ -199,6 +200,7 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		}
 		if !throttled(ex) {
 			p.learn(r, ex, patchOf)
+			p.forgetDeleted(r, ex)
 			return ex, ""
 		}
 		wait, cause := bo.wait(ex)

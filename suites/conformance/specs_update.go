@@ -38,9 +38,8 @@ func defineUpdateSpecs(s *suite) {
 				p.note("a body naming the abstract base type was rejected (400): %s", c.name)
 				return
 			}
-			if p.status(ex, http.StatusOK) {
-				p.containsSent(ex, c.body, updatable)
-			}
+			// The values sent are judged on every 200 to a valid PATCH (package judge, PATCH-04).
+			p.status(ex, http.StatusOK)
 		})
 	}
 
@@ -83,7 +82,7 @@ func defineUpdateSpecs(s *suite) {
 			case http.StatusBadRequest:
 				p.note("%s was rejected (400)", c.name)
 				p.violate(ex, check.GraphError(ex.Body)...)
-				p.unchangedAfter(ex, id, before)
+				p.unchangedSince(ex, id, before)
 			default:
 				p.status(ex, http.StatusOK, http.StatusBadRequest)
 			}
@@ -92,11 +91,10 @@ func defineUpdateSpecs(s *suite) {
 
 	s.Spec("PATCH-07", "never lets a body id that differs from the URL change the call's id", func(p *probe) {
 		id := p.newCall()
-		ex := p.patch(id, fmt.Sprintf(`{"id": %q, "subject": "callconf PATCH-07"}`, p.missingID()))
+		ex := p.rejectable(id, patchWith("application/json", fmt.Sprintf(`{"id": %q, "subject": "callconf PATCH-07"}`, p.missingID()))(id, ""))
 		switch ex.Status {
 		case http.StatusBadRequest:
 			p.note("a differing body id was rejected (400)")
-			p.unchangedAfter(ex, id, nil)
 		case http.StatusOK:
 			if obj, ok := p.object(ex); ok {
 				p.violate(ex, check.Contains(id, obj["id"], "/id")...)
@@ -120,7 +118,7 @@ func defineUpdateSpecs(s *suite) {
 	for _, c := range hostileRequests() {
 		s.Spec("PATCH-08", "answers without a 5xx: "+c.name, func(p *probe) {
 			id := p.newCall()
-			p.unchangedAfter(p.do(c.build(id, p.missingID())), id, nil)
+			p.rejectable(id, c.build(id, p.missingID()))
 		})
 	}
 }

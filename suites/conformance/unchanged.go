@@ -1,0 +1,96 @@
+package conformance
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+
+	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/internal/target"
+)
+
+// rejectable sends r, a request a target may reject, with STATE-07's bracket around it: call id
+// is read right before it (snapshot) and, when r is answered with a 4xx, read again and compared
+// with that reading, property by property (unchangedSince).
+func (p *probe) rejectable(id string, r target.Request) *target.Exchange {
+	before := p.snapshot(id)
+	ex := p.do(r)
+	p.unchangedSince(ex, id, before)
+	return ex
+}
+
+// unchangedSince checks STATE-07 after rejected, when it was answered with a 4xx: every property
+// of call id, server-generated ones included, is as before (the call as read right before the
+// PATCH). With read the call is read back with GET; without, it is seen in the answer to an
+// accepted PATCH that sets, to the value the harness last set, a property the rejected request
+// does not name (so the read cannot hide what that request changed), and that property is left
+// out of the comparison. Only the properties the contract defines are compared. A live call's
+// state moves on its own: a state that changed to another value than the one the rejected body
+// sent is a note, not a failure.
+func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[string]any) {
+	if rejected.Status < 400 || rejected.Status >= 500 {
+		return
+	}
+	var ex *target.Exchange
+	var after map[string]any
+	set := "" // the property the read back set itself, without read
+	if p.s.session.Has(requirements.Read) {
+		ex, after = p.readBack(id)
+	} else {
+		ex, after, set = p.readAvoiding(id, rejected.RequestBody)
+	}
+	sent, _ := check.DecodeObject(rejected.RequestBody) // nil when the body is no JSON object
+	for _, k := range callProperties {
+		was, had := before[k]
+		now, has := after[k]
+		if k == set || check.Equal(was, now) && (had == has || was == nil) { // null or absent alike
+			continue
+		}
+		if v, set := sent[k]; k == "state" && !(set && has && check.Equal(v, now)) {
+			p.note("the call's state changed from %s to %s around a rejected PATCH: a live call's state moves on its own", check.Show(was, had), check.Show(now, has))
+			continue
+		}
+		p.violateFor("STATE-07", ex, check.Mismatch{Pointer: check.Pointer("", k), Expected: check.Show(was, had) + " (as read right before the rejected PATCH)",
+			Actual: check.Show(now, has), Message: fmt.Sprintf("the PATCH was answered %d, yet the call changed", rejected.Status)})
+	}
+}
+
+// callProperties are the properties of a call the contract defines (the call schema's): STATE-07
+// compares each of them. Properties a target adds and annotations (an etag, a last-modified
+// time) are its own business: they may be renewed on every answer.
+var callProperties = append(append([]string{"@odata.type", "id"}, updatable...), serverGeneratedNames...)
+
+// readAvoiding shows call id, without read, in the answer to an accepted PATCH that sets a
+// property the raw request body does not name to the value the harness last set; it returns
+// the property it set.
+func (p *probe) readAvoiding(id string, raw []byte) (*target.Exchange, map[string]any, string) {
+	model := p.model(id)
+	set, fallback := "", ""
+	for _, k := range append([]string{"tenantId", "subject", "callbackUri"}, updatable...) {
+		v, ok := model[k]
+		switch {
+		case !ok || v == nil:
+		case !bytes.Contains(raw, []byte(`"`+k+`"`)):
+			set = k
+		case fallback == "":
+			fallback = k
+		}
+		if set != "" {
+			break
+		}
+	}
+	if set == "" {
+		// The request names every property the harness holds a value for (a PUT of a whole
+		// call): one of them must serve, and what the request did to it goes unseen.
+		if set = fallback; set == "" {
+			p.inconclusive(nil, "the harness holds no value of the call to read it back with")
+		}
+		p.note("without read, the call was read back with a PATCH of %s, which the rejected request also names: a change of it there cannot be seen", set)
+	}
+	ex := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{"` + set + `": ` + quote(model[set]) + `}`)})
+	if ex.Status != http.StatusOK {
+		p.inconclusive(ex, "reading the call back (a PATCH of %s) answered %d, not 200", set, ex.Status)
+	}
+	return ex, p.setupObject(ex), set
+}
