@@ -1,14 +1,17 @@
 package conformance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 )
@@ -39,11 +42,39 @@ func (p *probe) newCall() string {
 		DeferCleanup(func(ctx context.Context) {
 			// Best effort: a failed clean-up is the target's business, not this spec's requirement.
 			if stalled, _ := s.stalled(); !stalled {
-				s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)})
+				s.deleteCreated(ctx, id)
 			}
-		}, NodeTimeout(s.specTimeout()))
+		}, NodeTimeout(cleanupGrace(s.cfg)), GracePeriod(cleanupGrace(s.cfg)))
 	}
 	return id
+}
+
+// cleanupGrace bounds one clean-up request: its per-request timeout, and a little more.
+func cleanupGrace(cfg config.Config) time.Duration {
+	return cmp.Or(cfg.Timeout, config.DefaultTimeout) + time.Second
+}
+
+// EntryNotDeleted names the report entry that records a created call the spec's clean-up could
+// not delete.
+const EntryNotDeleted = "callconf.not-deleted"
+
+// deleteCreated deletes a call the spec created. It runs even when the harness's clock cut the
+// spec (an interrupt, --deadline): with a context of its own, bounded by cleanupGrace, as the
+// spec's may be cancelled already. A call it could not delete is logged and recorded.
+func (s *suite) deleteCreated(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupGrace(s.cfg))
+	defer cancel()
+	ex := s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)})
+	if ex.Err == nil && (ex.Status == http.StatusOK || ex.Status == http.StatusNoContent) {
+		return
+	}
+	why := fmt.Sprintf("answered %d", ex.Status)
+	if ex.Err != nil {
+		why = ex.Err.Error()
+	}
+	left := fmt.Sprintf("created call %q was not deleted: DELETE %s %s", id, ex.URL, why)
+	fmt.Fprintln(GinkgoWriter, left)
+	AddReportEntry(EntryNotDeleted, s.client.Redact(left), ReportEntryVisibilityFailureOrVerbose)
 }
 
 // namedCall resets the n-th call id this process may use (n = 0 first) to the baseline.
