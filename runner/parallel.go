@@ -202,6 +202,9 @@ func (pr parallelRun) child(ctx context.Context, shard int, plan string, env []s
 	cmd := exec.CommandContext(ctx, pr.exe, shardCommand, plan)
 	cmd.Env = env
 	cmd.Stdout = out
+	// One interrupt reaches the child, from here: its Ginkgo cuts the spec it runs, runs the
+	// clean-up and writes its report.
+	ownGroup(cmd)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
 	stderr, err := cmd.StderrPipe()
