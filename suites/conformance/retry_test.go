@@ -1,0 +1,101 @@
+package conformance
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/internal/token"
+)
+
+// throttledAnswer is a 503 or 429 answer with the Retry-After value v ("" = none).
+func throttledAnswer(status int, v string) *target.Exchange {
+	h := http.Header{}
+	if v != "" {
+		h.Set("Retry-After", v)
+	}
+	return &target.Exchange{Status: status, Header: h}
+}
+
+// TestBackoffFloorCapAndBudget: every wait is at least a second, whatever Retry-After says (0,
+// a date in the past) or without it; the request is sent at most --retry-max-attempts times;
+// the waits of every request of a spec count against one --retry-budget.
+func TestBackoffFloorCapAndBudget(t *testing.T) {
+	cfg := config.Default()
+	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+	for _, v := range []string{"0", past, ""} {
+		b := newBackoff(cfg, nil)
+		w, cause := b.wait(throttledAnswer(http.StatusServiceUnavailable, v))
+		if cause != "" || w < time.Second || (v != "" && w != time.Second) || w > 2*time.Second {
+			t.Errorf("Retry-After %q: wait %s (%q), want 1s (1s to 2s without the header)", v, w, cause)
+		}
+	}
+
+	b := newBackoff(cfg, nil)
+	for attempt := 1; attempt < config.DefaultRetryMaxAttempts; attempt++ {
+		if _, cause := b.wait(throttledAnswer(http.StatusTooManyRequests, "0")); cause != "" {
+			t.Fatalf("attempt %d: %s", attempt, cause)
+		}
+	}
+	if w, cause := b.wait(throttledAnswer(http.StatusTooManyRequests, "0")); !strings.Contains(cause, "--retry-max-attempts 5") {
+		t.Errorf("after %d attempts: wait %s, cause %q; want the attempt cap", config.DefaultRetryMaxAttempts, w, cause)
+	}
+
+	cfg.RetryBudget = 2500 * time.Millisecond
+	var spend retrySpend // one spec's: two of its requests share it
+	first, second := newBackoff(cfg, &spend), newBackoff(cfg, &spend)
+	for _, b := range []*backoff{first, second} {
+		if _, cause := b.wait(throttledAnswer(http.StatusServiceUnavailable, "0")); cause != "" {
+			t.Fatalf("within the budget: %s", cause)
+		}
+	}
+	if _, cause := first.wait(throttledAnswer(http.StatusServiceUnavailable, "0")); !strings.Contains(cause, "past the retry budget: waited 2s") {
+		t.Errorf("the third wait of the spec: cause %q, want the budget spent", cause)
+	}
+	if _, cause := newBackoff(cfg, nil).wait(throttledAnswer(http.StatusServiceUnavailable, "3600")); !strings.Contains(cause, "--retry-max-wait") {
+		t.Errorf("an hour's Retry-After: cause %q", cause)
+	}
+}
+
+// TestPreparationSendsAThrottledRequestAtMostMaxAttemptsTimes: discovery's requests follow the
+// same cap: a target answering 503 with Retry-After: 0 gets each at most --retry-max-attempts
+// times, at least a second apart.
+func TestPreparationSendsAThrottledRequestAtMostMaxAttemptsTimes(t *testing.T) {
+	var got atomic.Int32
+	var last atomic.Int64
+	var closest atomic.Int64
+	closest.Store(int64(time.Hour))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now().UnixNano()
+		if prev := last.Swap(now); prev != 0 && now-prev < closest.Load() {
+			closest.Store(now - prev)
+		}
+		got.Add(1)
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	cfg := config.Default()
+	cfg.RetryMaxAttempts = 2
+	c, err := target.New(srv.URL, cfg, token.Static("", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ex, cause, err := doRetrying(context.Background(), c, cfg, target.Request{Method: http.MethodGet, Path: itemPath("c1")})
+	if err != nil || ex.Status != http.StatusServiceUnavailable || !strings.Contains(cause, "--retry-max-attempts 2") {
+		t.Fatalf("doRetrying: %v, cause %q", err, cause)
+	}
+	if n := got.Load(); n != 2 {
+		t.Errorf("the target got %d requests, want 2", n)
+	}
+	if d := time.Duration(closest.Load()); d < time.Second {
+		t.Errorf("attempts %s apart, want at least 1s", d)
+	}
+}
