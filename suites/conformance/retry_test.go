@@ -4,12 +4,17 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/judge"
+	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
 	"github.com/callconf/callconf/internal/token"
 )
@@ -97,5 +102,44 @@ func TestPreparationSendsAThrottledRequestAtMostMaxAttemptsTimes(t *testing.T) {
 	}
 	if d := time.Duration(closest.Load()); d < time.Second {
 		t.Errorf("attempts %s apart, want at least 1s", d)
+	}
+}
+
+// TestAStormOfExchangesPrintsABoundedTranscript: a spec of thousands of exchanges prints the
+// first and last few, those its shown findings name, and a count of the rest; its SpecResult
+// lists a bounded number too, and the reports still find the exchange a finding names.
+func TestAStormOfExchangesPrintsABoundedTranscript(t *testing.T) {
+	c, err := target.New("http://127.0.0.1:9", config.Default(), token.Static("", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p := &probe{s: &suite{client: c}, req: requirements.MustGet("HTTP-03")}
+	const n = 3000
+	for i := range n {
+		ex := throttledAnswer(http.StatusServiceUnavailable, "")
+		ex.Method, ex.URL = http.MethodPatch, c.BaseURL()+itemPath("c1")
+		p.record(ex, judge.Result{})
+		if i%50 == 0 { // 60 findings, the first at exchange 1, one at 1501
+			p.violate(ex, check.Mismatch{Expected: "header Retry-After", Actual: "(absent)"})
+		}
+	}
+	msg := p.failureMessage()
+	shown := strings.Count(msg, "\n--- exchange ")
+	for _, want := range []string{"--- exchange 1 ---", "--- exchange 10 ---", "--- exchange 1501 ---", "--- exchange 2991 ---", "--- exchange 3000 ---",
+		"… 10 more findings not shown", "more exchanges not shown (11 to 50)", "more exchanges not shown (2452 to 2990)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the message lacks %q", want)
+		}
+	}
+	if strings.Contains(msg, "--- exchange 2990 ---") || strings.Contains(msg, "--- exchange 2501 ---") || shown > 2*maxShownEnds+maxShownFindings {
+		t.Errorf("%d exchanges shown of %d (%d bytes)", shown, n, len(msg))
+	}
+	res := p.result()
+	if len(res.Exchanges) > 2*maxReportedEnds+len(p.findings) || res.Requests != n {
+		t.Errorf("the SpecResult lists %d exchanges of %d requests", len(res.Exchanges), res.Requests)
+	}
+	if ex := res.Exchanges[slices.IndexFunc(res.Exchanges, func(e report.Exchange) bool { return e.Number == 1501 })]; ex.Method != http.MethodPatch {
+		t.Errorf("exchange 1501 listed as %+v", ex)
 	}
 }
