@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -141,5 +142,41 @@ func TestAStormOfExchangesPrintsABoundedTranscript(t *testing.T) {
 	}
 	if ex := res.Exchanges[slices.IndexFunc(res.Exchanges, func(e report.Exchange) bool { return e.Number == 1501 })]; ex.Method != http.MethodPatch {
 		t.Errorf("exchange 1501 listed as %+v", ex)
+	}
+}
+
+// TestTheHarnessClockCutsNoViolation: an exchange cut because the spec's context ended (an
+// interrupt) is recorded, not judged, and what it lacks is inconclusive with the cut as cause,
+// never a violation; a transport error while the spec's context lives (a refused connection)
+// stays the target's, and counts towards stall detection.
+func TestTheHarnessClockCutsNoViolation(t *testing.T) {
+	c, err := target.New("http://127.0.0.1:9", config.Default(), token.Static("", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := &suite{client: c, judge: judge.New(nil)}
+	r := target.Request{Method: http.MethodPatch, Path: itemPath("c1"), Header: jsonHeader(), Body: []byte(`{}`)}
+
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("Interrupted by User"))
+	p := &probe{ctx: ctx, s: s, req: requirements.MustGet("PATCH-04"), models: map[string]map[string]any{}}
+	ex, problem := p.attempt(r)
+	if problem != "interrupted (Interrupted by User)" || !p.isCut(ex) || p.stallCause != "" {
+		t.Fatalf("cut: problem %q, cut %v, stall cause %q", problem, p.isCut(ex), p.stallCause)
+	}
+	p.violate(ex, check.Mismatch{Expected: "an HTTP response", Actual: problem})
+	if len(p.findings) != 1 || !p.findings[0].Inconclusive || p.findings[0].Actual != problem || len(p.exchanges) != 1 {
+		t.Errorf("findings %+v of %d exchanges, want one inconclusive naming the cut", p.findings, len(p.exchanges))
+	}
+
+	p = &probe{ctx: context.Background(), s: s, req: requirements.MustGet("PATCH-04"), models: map[string]map[string]any{}}
+	ex, problem = p.attempt(r)
+	if problem == "" || p.isCut(ex) || p.stallCause == "" {
+		t.Fatalf("refused connection: problem %q, cut %v, stall cause %q", problem, p.isCut(ex), p.stallCause)
+	}
+	p.violate(ex, check.Mismatch{Expected: "an HTTP response", Actual: problem})
+	if len(p.findings) != 1 || p.findings[0].Inconclusive {
+		t.Errorf("findings %+v, want one violation", p.findings)
 	}
 }
