@@ -333,7 +333,9 @@ func specProgress(s types.SpecReport) (progress.Spec, bool) {
 	if !typed && !willRun(s) {
 		return progress.Spec{}, false
 	}
-	return progress.Spec{Failed: s.State.Is(types.SpecStateFailureStates), Requests: res.Requests, Retries: res.Retries}, true
+	// A spec the harness's clock cut (interrupted, timed out) failed nothing: not counted.
+	failed := s.State.Is(types.SpecStateFailureStates &^ (types.SpecStateInterrupted | types.SpecStateTimedout))
+	return progress.Spec{Failed: failed, Requests: res.Requests, Retries: res.Retries}, true
 }
 
 func writePrivateJSON(path string, v any) error {
