@@ -180,3 +180,37 @@ func TestTheHarnessClockCutsNoViolation(t *testing.T) {
 		t.Errorf("findings %+v, want one violation", p.findings)
 	}
 }
+
+// TestDiscoveryCutStillDeletesItsCall: a run cut (an interrupt, --deadline) while discovery
+// holds the call it created still deletes that call, with a context of its own.
+func TestDiscoveryCutStillDeletesItsCall(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var deletes atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			created(w)
+		case http.MethodGet:
+			cancel() // the run is interrupted while discovery reads its call
+			<-r.Context().Done()
+		case http.MethodDelete:
+			deletes.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	defer srv.Close()
+	cfg := config.Default()
+	cfg.BaseURL = srv.URL
+	tokens, err := token.ForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := Prepare(ctx, cfg, tokens, nil)
+	if tgt != nil {
+		tgt.Close()
+	}
+	if err == nil || deletes.Load() != 1 {
+		t.Errorf("Prepare: %v; %d DELETEs, want an error and the created call deleted", err, deletes.Load())
+	}
+}

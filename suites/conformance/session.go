@@ -229,13 +229,25 @@ func (s *Session) discover(ctx context.Context, cfg config.Config, c *target.Cli
 		s.Capabilities[requirements.Create] = true
 	}
 	path := requirements.CollectionPath + "/" + escapeID(id)
+	deleted := !s.Capabilities[requirements.Create] // a call the user named is never deleted
+	defer func() {
+		if !deleted && ctx.Err() != nil {
+			// The run was cut (an interrupt, --deadline) while discovery held the call it
+			// created: it is deleted all the same, within a grace of its own.
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupGrace(cfg))
+			defer cancel()
+			c.Do(gctx, target.Request{Method: http.MethodDelete, Path: path})
+		}
+	}()
 	ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodGet, Path: path})
 	if err != nil {
 		return err
 	}
 	s.Capabilities[requirements.Read] = ex.Status == http.StatusOK
 	if s.Capabilities[requirements.Create] {
-		if ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodDelete, Path: path}); err != nil {
+		ex, err = prepareStep(ctx, c, cfg, target.Request{Method: http.MethodDelete, Path: path})
+		deleted = err == nil
+		if err != nil {
 			return err
 		}
 		s.Capabilities[requirements.Delete] = ex.Status == http.StatusNoContent
