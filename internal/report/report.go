@@ -126,7 +126,7 @@ type Failure struct {
 	Cause   string `json:"cause,omitempty"`
 	Message string `json:"message"`
 	// Findings are the findings of this requirement the spec recorded; empty when the spec
-	// failed for a reason of Ginkgo's (a timeout, a panic), which Message gives.
+	// failed for a reason of Ginkgo's (a panic), or was cut by the harness's clock, which Message gives.
 	Findings []Finding `json:"findings,omitempty"`
 }
 
