@@ -202,6 +202,9 @@ func (pr parallelRun) child(ctx context.Context, shard int, plan string, env []s
 	cmd := exec.CommandContext(ctx, pr.exe, shardCommand, plan)
 	cmd.Env = env
 	cmd.Stdout = out
+	// One interrupt reaches the child, from here: its Ginkgo cuts the spec it runs, runs the
+	// clean-up and writes its report.
+	ownGroup(cmd)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
 	stderr, err := cmd.StderrPipe()
@@ -336,7 +339,9 @@ func specProgress(s types.SpecReport) (progress.Spec, bool) {
 	if !typed && !willRun(s) {
 		return progress.Spec{}, false
 	}
-	return progress.Spec{Failed: s.State.Is(types.SpecStateFailureStates), Requests: res.Requests, Retries: res.Retries}, true
+	// A spec the harness's clock cut (interrupted, timed out) failed nothing: not counted.
+	failed := s.State.Is(types.SpecStateFailureStates &^ (types.SpecStateInterrupted | types.SpecStateTimedout))
+	return progress.Spec{Failed: failed, Requests: res.Requests, Retries: res.Retries}, true
 }
 
 func writePrivateJSON(path string, v any) error {

@@ -25,7 +25,7 @@ const proxyShutdownTimeout = 10 * time.Second
 // proxyIgnores are the configuration flags that only mean something to the suite.
 var proxyIgnores = map[string]bool{
 	"call-id": true, "capabilities": true, "deadline": true, "retry-max-wait": true,
-	"retry-budget": true, "strict": true, "concurrency": true, "procs": true, "rate-limit": true,
+	"retry-budget": true, "retry-max-attempts": true, "strict": true, "concurrency": true, "procs": true, "rate-limit": true,
 	"max-in-flight": true,
 }
 

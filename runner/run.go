@@ -96,7 +96,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tgt, err := conformance.Prepare(pctx, cfg, tokens, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, redact(err.Error()))
-		if errors.Is(err, conformance.ErrUnreachable) {
+		if errors.Is(err, conformance.ErrUnreachable) && pctx.Err() == nil { // not when an interrupt or --deadline cut it
 			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.

@@ -34,6 +34,17 @@ import (
 	"github.com/callconf/callconf/internal/redact"
 )
 
+// The retry floor and cap (the contract's "Throttling").
+const (
+	// DefaultRetryMaxAttempts is how many times one request is sent at most while the target
+	// throttles it (the contract: "one request is sent at most 5 times").
+	DefaultRetryMaxAttempts = 5
+	MaxRetryMaxAttempts     = 100
+	// MinRetryWait is the shortest wait before a throttled request is sent again: a Retry-After
+	// of 0, or a date in the past, counts as this.
+	MinRetryWait = time.Second
+)
+
 // Defaults and bounds.
 const (
 	DefaultTimeout          = 10 * time.Second
@@ -99,6 +110,7 @@ type Config struct {
 	Deadline              time.Duration // the whole run
 	RetryMaxWait          time.Duration // longest single wait on a 429/503 (Retry-After or back-off); a longer Retry-After makes the spec inconclusive
 	RetryBudget           time.Duration // total time one spec may spend waiting on throttling
+	RetryMaxAttempts      int           // most times one request is sent while throttled, the first attempt included
 	CAFile                string        // PEM file of extra trusted CAs
 	InsecureSkipTLSVerify bool          // skip TLS verification (off by default)
 	Strict                bool          // SHOULD and MAY failures fail the run too
@@ -238,6 +250,9 @@ func (c Config) Warnings() []string {
 	}
 	if c.RetryBudget > 0 && c.RetryMaxWait > 0 && c.RetryBudget < c.RetryMaxWait {
 		w = append(w, fmt.Sprintf("the retry budget (%s) is shorter than the longest single wait (%s): a spec gives up before one such wait", c.RetryBudget, c.RetryMaxWait))
+	}
+	if c.RetryMaxWait > 0 && c.RetryMaxWait < MinRetryWait {
+		w = append(w, fmt.Sprintf("the longest single wait (%s) is shorter than the shortest the harness waits (%s): no throttled request is retried", c.RetryMaxWait, MinRetryWait))
 	}
 	return w
 }

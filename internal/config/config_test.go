@@ -521,3 +521,25 @@ func TestRetrySettings(t *testing.T) {
 		t.Errorf("warnings: %q", w)
 	}
 }
+
+// TestRetryMaxAttempts: the cap on attempts defaults to the contract's 5, is read from each
+// source, refuses values that would never send a request or would let throttling storm, and a
+// longest wait below the retry floor is warned about.
+func TestRetryMaxAttempts(t *testing.T) {
+	if c := mustLoad(t, nil, nil); c.RetryMaxAttempts != 5 {
+		t.Fatalf("default: %d attempts, want 5", c.RetryMaxAttempts)
+	}
+	c := mustLoad(t, []string{"--config", writeFile(t, "c.yaml", "retryMaxAttempts: 7\n")}, map[string]string{"CALLCONF_RETRY_MAX_ATTEMPTS": "3"})
+	if c.RetryMaxAttempts != 3 || c.Source("retry-max-attempts") != "env CALLCONF_RETRY_MAX_ATTEMPTS" {
+		t.Fatalf("precedence: %d (%s)", c.RetryMaxAttempts, c.Source("retry-max-attempts"))
+	}
+	for _, bad := range []string{"0", "-1", "101", "many"} {
+		if _, err := load(t, []string{"--retry-max-attempts", bad}, nil); err == nil || !strings.Contains(err.Error(), "--retry-max-attempts: ") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	c = mustLoad(t, []string{"--retry-max-wait", "500ms"}, nil)
+	if w := strings.Join(c.Warnings(), "\n"); !strings.Contains(w, "no throttled request is retried") {
+		t.Errorf("warnings: %q", w)
+	}
+}

@@ -33,6 +33,7 @@ const (
 	keyDeadline         = "deadline"
 	keyRetryMaxWait     = "retry-max-wait"
 	keyRetryBudget      = "retry-budget"
+	keyRetryMaxAttempts = "retry-max-attempts"
 	keyCAFile           = "ca-file"
 	keyInsecure         = "insecure-skip-tls-verify"
 	keyStrict           = "strict"
@@ -147,6 +148,9 @@ func settings() []setting {
 		{key: keyRetryBudget, env: "CALLCONF_RETRY_BUDGET", file: "retryBudget",
 			usage: "total `duration` one spec may spend waiting on throttling",
 			field: fieldOf(func(c *Config) *time.Duration { return &c.RetryBudget }, duration(), DefaultRetryBudget, nil)},
+		{key: keyRetryMaxAttempts, env: "CALLCONF_RETRY_MAX_ATTEMPTS", file: "retryMaxAttempts",
+			usage: "send one request at most `n` times while the target throttles it (429 or 503), the first attempt included; past it the spec is inconclusive",
+			field: fieldOf(func(c *Config) *int { return &c.RetryMaxAttempts }, integer(), DefaultRetryMaxAttempts, checkRetryMaxAttempts)},
 		{key: keyCAFile, env: "CALLCONF_CA_FILE", file: "caFile", remote: true,
 			usage: "PEM `file` of CA certificates to trust in addition to the system roots",
 			field: fieldOf(func(c *Config) *string { return &c.CAFile }, path(), "", checkCAFile)},
@@ -288,6 +292,13 @@ func checkCallIDs(ids []string, report reportFunc) []string {
 func checkConcurrency(n int, report reportFunc) int {
 	if n < MinConcurrency || n > MaxConcurrency {
 		report("concurrency %d is out of range: at least %d (the contract's STATE-03 sends at least 8 at once) and at most %d", n, MinConcurrency, MaxConcurrency)
+	}
+	return n
+}
+
+func checkRetryMaxAttempts(n int, report reportFunc) int {
+	if n < 1 || n > MaxRetryMaxAttempts {
+		report("%d attempts is out of range: from 1 (never retry) to %d", n, MaxRetryMaxAttempts)
 	}
 	return n
 }

@@ -40,6 +40,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyDeadline:         {"1m0s", "1m0s"},
 		keyRetryMaxWait:     {"5s", "5s"},
 		keyRetryBudget:      {"1m0s", "1m0s"},
+		keyRetryMaxAttempts: {"3", "3"},
 		keyCAFile:           {ca, ca},
 		keyInsecure:         {"true", "true"},
 		keyStrict:           {"true", "true"},

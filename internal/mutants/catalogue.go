@@ -531,10 +531,10 @@ func mutants() []Impl {
 					a.header.Del("client-request-id")
 				}
 			})),
-		mutant("throttles-without-retry-after", "the first attempt of every 7th PATCH answers 429 without Retry-After (the retry goes through)",
+		mutant("throttles-without-retry-after", "the first attempt of every 25th PATCH answers 429 without Retry-After (the retry goes through)",
 			reqs("HTTP-03"),
 			func(srv *reference.Server, tok string) http.Handler {
-				return throttle(srv, tok, 7, isItemPatch, func(w http.ResponseWriter, r *http.Request, _ int) {
+				return throttle(srv, tok, 25, isItemPatch, func(w http.ResponseWriter, r *http.Request, _ int) {
 					writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests")
 				})
 			}),

@@ -161,9 +161,9 @@ func variants() []Impl {
 			Build: func(tok string) (*Instance, error) {
 				return named(tok, openTypesCall, http.StatusMethodNotAllowed, nil)
 			}},
-		variant("throttled-429", "the first attempt of every 5th create or PATCH answers 429 with Retry-After: 0 (1 now and then); the retry goes through",
+		variant("throttled-429", "the first attempt of every 20th create or PATCH answers 429 with Retry-After: 0 (1 now and then); the retry goes through",
 			func(srv *reference.Server, tok string) http.Handler {
-				return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
+				return throttle(srv, tok, throttleEvery, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
 					wait := "0"
 					if refused%25 == 0 {
 						wait = "1"
@@ -172,9 +172,9 @@ func variants() []Impl {
 					writeGraphError(w, r, http.StatusTooManyRequests, "tooManyRequests", "too many requests; retry after "+wait+" s")
 				})
 			}),
-		variant("throttled-503-http-date", "the first attempt of every 5th create or PATCH answers 503 with Retry-After as an HTTP-date (at most a second ahead); the retry goes through",
+		variant("throttled-503-http-date", "the first attempt of every 20th create or PATCH answers 503 with Retry-After as an HTTP-date (at most a second ahead); the retry goes through",
 			func(srv *reference.Server, tok string) http.Handler {
-				return throttle(srv, tok, 5, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
+				return throttle(srv, tok, throttleEvery, isCreateOrPatch, func(w http.ResponseWriter, r *http.Request, refused int) {
 					// HTTP-dates have whole seconds: now, truncated, is already past (no wait);
 					// the first refusal names the next second.
 					at := time.Now()
@@ -532,6 +532,11 @@ func isItemPatch(r *http.Request) bool {
 func isCreateOrPatch(r *http.Request) bool {
 	return isItemPatch(r) || (isCollection(r) && r.Method == http.MethodPost)
 }
+
+// throttleEvery is how often (every nth create or PATCH) the throttling variants refuse a first
+// attempt: often enough that many specs wait out throttling, rarely enough that the waits (at
+// least a second each, the contract's retry floor) keep the selftest short.
+const throttleEvery = 20
 
 // throttle refuses, by refuse, the first attempt of every nth authorized request that pick
 // selects; refuse is told how many it refused before. The next request with the same method,

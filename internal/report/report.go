@@ -128,7 +128,7 @@ type Failure struct {
 	Cause   string `json:"cause,omitempty"`
 	Message string `json:"message"`
 	// Findings are the findings of this requirement the spec recorded; empty when the spec
-	// failed for a reason of Ginkgo's (a timeout, a panic), which Message gives.
+	// failed for a reason of Ginkgo's (a panic), or was cut by the harness's clock, which Message gives.
 	Findings []Finding `json:"findings,omitempty"`
 }
 
@@ -476,8 +476,16 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, location strin
 			failing[f.Requirement] = true
 		}
 	}
-	if spec.State.Is(types.SpecStateFailureStates) && !failing[own] && !inconclusive[own] && (len(res.Findings) == 0 || spec.State != types.SpecStateFailed) {
-		// Ginkgo failed the spec for a reason of its own: a timeout, a panic, an interrupt.
+	switch {
+	case spec.State.Is(types.SpecStateInterrupted|types.SpecStateTimedout) && !failing[own]:
+		// The harness's own clock cut the spec (an interrupt, --deadline, a timeout): it never
+		// fails the target. Findings of exchanges answered before the cut still count.
+		if !inconclusive[own] {
+			inconclusive[own] = true
+			causes[own] = ClockCut(spec.Failure.Message)
+		}
+	case spec.State.Is(types.SpecStateFailureStates) && !failing[own] && !inconclusive[own] && (len(res.Findings) == 0 || spec.State != types.SpecStateFailed):
+		// Ginkgo failed the spec for a reason of its own: a panic, an abort.
 		failing[own] = true
 	}
 	msg := spec.FailureMessage()
@@ -517,6 +525,24 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, location strin
 	return outcome, broke
 }
 
+// ClockCut names how the harness's own clock cut a spec, from Ginkgo's account of it (the
+// failure message of an interrupted or timed-out spec, or the cause of its cancelled context):
+// "interrupted", "cut by the deadline" (the suite timeout --deadline sets) or a timeout's name.
+func ClockCut(ginkgo string) string {
+	g := strings.ToLower(ginkgo)
+	switch {
+	case strings.Contains(g, "interrupted"):
+		return "interrupted (" + strings.TrimSpace(ginkgo) + ")"
+	case strings.Contains(g, "suite timeout"):
+		return "cut by the deadline (--deadline)"
+	case strings.Contains(g, "spec timeout"):
+		return "cut by the spec timeout"
+	case strings.Contains(g, "node timeout"):
+		return "cut by a clean-up's timeout"
+	}
+	return "cut by the harness: " + strings.TrimSpace(ginkgo)
+}
+
 // onlyConclusive keeps the findings that are (inconclusive true) or are not inconclusive.
 func onlyConclusive(fs []Finding, inconclusive bool) []Finding {
 	var out []Finding
@@ -528,14 +554,22 @@ func onlyConclusive(fs []Finding, inconclusive bool) []Finding {
 	return out
 }
 
-// exchangeOf returns the spec's exchange number n (1-based), or nil.
+// exchangeOf returns the spec's exchange number n (1-based), or nil. A spec of many exchanges
+// lists only some (those its findings name among them), each with its Number.
 func exchangeOf(res SpecResult, n int) *Exchange {
-	if n < 1 || n > len(res.Exchanges) {
+	if n < 1 {
 		return nil
 	}
-	ex := res.Exchanges[n-1]
-	ex.Number = n
-	return &ex
+	if n <= len(res.Exchanges) && res.Exchanges[n-1].Number == n {
+		ex := res.Exchanges[n-1]
+		return &ex
+	}
+	for _, ex := range res.Exchanges {
+		if ex.Number == n {
+			return &ex
+		}
+	}
+	return nil
 }
 
 // gates reports whether r's outcome decides the verdict: every MUST does, and with Strict

@@ -54,7 +54,7 @@ func TestBuildOutcomes(t *testing.T) {
 	r := allPassing()
 	r.SpecReports = append(r.SpecReports,
 		spec("PATCH-04", "fails", types.SpecStateFailed, "at /subject: expected a, got b", finding("PATCH-04", false, "b")),
-		spec("ERR-02", "times out", types.SpecStateTimedout, "timed out"),
+		spec("ERR-02", "panics", types.SpecStatePanicked, "boom"),
 		// Its own requirement passes; the exchange it recorded breaks HTTP-01.
 		spec("PATCH-01", "shows a missing request-id", types.SpecStateFailed, "[HTTP-01] header request-id", finding("HTTP-01", false, "(absent)")),
 		spec("STATE-02", "could not create its call", types.SpecStateFailed, "precondition", finding("STATE-02", true, "create answered 429")),
@@ -92,6 +92,46 @@ func TestBuildOutcomes(t *testing.T) {
 	}
 	if !strings.Contains(c.Text(), "inconclusive STATE-02: STATE-02 could not create its call: create answered 429\n") {
 		t.Errorf("the inconclusive cause is not shown:\n%s", c.Text())
+	}
+}
+
+// TestClockCutsAreInconclusive: a spec the harness's own clock cut (an interrupt, the suite
+// timeout --deadline sets, a spec timeout) is inconclusive for its requirement, with the cut as
+// its cause, never failed, with or without the findings the probe recorded; a finding of an
+// exchange answered before the cut still counts; the run is INCOMPLETE with exit 2.
+func TestClockCutsAreInconclusive(t *testing.T) {
+	r := allPassing()
+	noEntry := spec("PATCH-05", "never returned", types.SpecStateInterrupted, "Interrupted by User")
+	noEntry.ReportEntries = nil
+	r.SpecReports = append(r.SpecReports,
+		spec("PATCH-04", "interrupted", types.SpecStateInterrupted, "Interrupted by User",
+			finding("PATCH-04", true, "interrupted (Interrupted by User)"), finding("HTTP-01", false, "(absent)")),
+		noEntry,
+		spec("ERR-02", "cut in its clean-up", types.SpecStateTimedout, "A suite timeout occurred"),
+		spec("PATCH-08", "cut by its spec timeout", types.SpecStateTimedout, "A spec timeout occurred"),
+	)
+	r.SpecialSuiteFailureReasons = []string{"Interrupted by User"}
+	c := Build(r, Input{Started: time.Now()})
+	for id, want := range map[string]Outcome{"PATCH-04": Inconclusive, "PATCH-05": Inconclusive, "ERR-02": Inconclusive,
+		"PATCH-08": Inconclusive, "HTTP-01": Failed} {
+		if got := outcome(c, id); got != want {
+			t.Errorf("%s: %s, want %s", id, got, want)
+		}
+	}
+	causes := map[string]string{"PATCH-04": "interrupted (Interrupted by User)", "PATCH-05": "interrupted (Interrupted by User)",
+		"ERR-02": "cut by the deadline (--deadline)", "PATCH-08": "cut by the spec timeout"}
+	for _, req := range c.Requirements {
+		if want, ok := causes[req.ID]; ok && (len(req.Inconclusives) != 1 || req.Inconclusives[0].Cause != want) {
+			t.Errorf("%s: inconclusive %+v, want one with cause %q", req.ID, req.Inconclusives, want)
+		}
+	}
+	if c.Verdict != VerdictIncomplete || c.Exit != 2 {
+		t.Errorf("verdict %s, exit %d; want %s and 2", c.Verdict, c.Exit, VerdictIncomplete)
+	}
+	// The same run against a target without the request-id finding fails nothing.
+	r.SpecReports[len(r.SpecReports)-4] = spec("PATCH-04", "interrupted", types.SpecStateInterrupted, "Interrupted by User")
+	if c := Build(r, Input{Started: time.Now()}); c.Summary.Failed != 0 || c.Verdict != VerdictIncomplete || c.Exit != 2 {
+		t.Errorf("summary %+v, verdict %s, exit %d", c.Summary, c.Verdict, c.Exit)
 	}
 }
 

@@ -1,15 +1,18 @@
 package conformance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
@@ -41,11 +44,26 @@ func (p *probe) newCall() string {
 			// The clean-up is outside the spec's test: the run log judges it (a 5xx fails
 			// PATCH-08 under the run), and the ledger lists the call if it stays behind.
 			if stalled, _ := s.stalled(); !stalled {
-				s.run.deleteCall(ctx, report.PhaseCleanUp, id, s.session.Has(requirements.Read))
+				s.deleteCreated(ctx, id)
 			}
-		}, NodeTimeout(s.specTimeout()))
+		}, NodeTimeout(cleanupGrace(s.cfg)), GracePeriod(cleanupGrace(s.cfg)))
 	}
 	return id
+}
+
+// cleanupGrace bounds one clean-up request: its per-request timeout, and a little more.
+func cleanupGrace(cfg config.Config) time.Duration {
+	return cmp.Or(cfg.Timeout, config.DefaultTimeout) + time.Second
+}
+
+// deleteCreated deletes a call the spec created through the run log (judged, and entered in
+// the ledger, which lists it at the end if it stays behind). It runs even when the harness's
+// clock cut the spec (an interrupt, --deadline): with a context of its own, bounded by
+// cleanupGrace, as the spec's may be cancelled already.
+func (s *suite) deleteCreated(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupGrace(s.cfg))
+	defer cancel()
+	s.run.deleteCall(ctx, report.PhaseCleanUp, id, s.session.Has(requirements.Read))
 }
 
 // namedCall resets the n-th call id this process may use (n = 0 first) to the baseline.

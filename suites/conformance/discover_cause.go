@@ -66,7 +66,7 @@ func likelyFix(ex *target.Exchange, cfg config.Config, throttleCause string) str
 	case s == http.StatusRequestEntityTooLarge:
 		return fmt.Sprintf("the target's request body limit is below the harness's create body (%d bytes): raise the limit, %s", len(ex.RequestBody), nameCalls)
 	case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
-		return throttleCause + "; try later or raise --retry-budget"
+		return throttleCause + "; try later, or raise the setting it names"
 	case s >= 300 && s < 400:
 		return "redirects are never followed (Location: " + ex.Header.Get("Location") + "): give --base-url as the final URL (scheme, host and path)"
 	case s >= 500:

@@ -246,13 +246,25 @@ func (s *Session) discover(ctx context.Context, cfg config.Config, l *runLog) er
 		l.created(id)
 	}
 	path := requirements.CollectionPath + "/" + escapeID(id)
+	deleted := !s.Capabilities[requirements.Create] // a call the user named is never deleted
+	defer func() {
+		if !deleted && ctx.Err() != nil {
+			// The run was cut (an interrupt, --deadline) while discovery held the call it
+			// created: it is deleted all the same, within a grace of its own.
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupGrace(cfg))
+			defer cancel()
+			l.deleteCall(gctx, report.PhaseDiscovery, id, false)
+		}
+	}()
 	ex, err = l.step(ctx, report.PhaseDiscovery, target.Request{Method: http.MethodGet, Path: path})
 	if err != nil {
 		return err
 	}
 	s.Capabilities[requirements.Read] = ex.Status == http.StatusOK
 	if s.Capabilities[requirements.Create] {
-		if ex, err = l.step(ctx, report.PhaseDiscovery, target.Request{Method: http.MethodDelete, Path: path}); err != nil {
+		ex, err = l.step(ctx, report.PhaseDiscovery, target.Request{Method: http.MethodDelete, Path: path})
+		deleted = err == nil
+		if err != nil {
 			return err
 		}
 		s.Capabilities[requirements.Delete] = ex.Status == http.StatusNoContent || ex.Status == http.StatusOK

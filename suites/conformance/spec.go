@@ -125,6 +125,13 @@ type probe struct {
 	stallCause  string
 	unsupported string
 	concurrent  bool // the PATCHes sent now are concurrent ones (judgeContext)
+	// spend is what the spec's retries have waited, against --retry-budget.
+	spend retrySpend
+	// cut is set once the harness's own clock (an interrupt, --deadline, a timeout) cancelled
+	// the spec's context: the exchanges it cut are the target's fault in nothing, so they are
+	// neither judged nor held against it (cutExchanges).
+	cut          string
+	cutExchanges map[*target.Exchange]bool
 	// via, when set, is the client the spec's requests go through instead of the suite's (a
 	// client of one connection, for ERR-04).
 	via *target.Client
@@ -138,16 +145,30 @@ func (p *probe) client() *target.Client {
 	return p.s.client
 }
 
+// maxReportedEnds is how many of a spec's first and last exchanges its SpecResult lists
+// besides those its findings name.
+const maxReportedEnds = 50
+
 // result is the spec's typed outcome, for the reports.
 func (p *probe) result() report.SpecResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	exchanges := make([]report.Exchange, len(p.exchanges))
+	// Every exchange a finding names, and the first and last maxReportedEnds: the reports
+	// find them by Number.
+	named := map[int]bool{}
+	for _, f := range p.findings {
+		named[f.Exchange] = true
+	}
+	var exchanges []report.Exchange
 	for i, ex := range p.exchanges {
-		exchanges[i] = report.Exchange{Number: i + 1, Method: ex.Method, URL: ex.URL, Status: ex.Status}
-		if ex.Err != nil {
-			exchanges[i].Error = ex.Err.Error()
+		if i >= maxReportedEnds && i < len(p.exchanges)-maxReportedEnds && !named[i+1] {
+			continue
 		}
+		e := report.Exchange{Number: i + 1, Method: ex.Method, URL: ex.URL, Status: ex.Status}
+		if ex.Err != nil {
+			e.Error = ex.Err.Error()
+		}
+		exchanges = append(exchanges, e)
 	}
 	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes, Exchanges: exchanges,
 		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported}
@@ -167,7 +188,7 @@ func (p *probe) send(r target.Request, setup bool) *target.Exchange {
 	}
 	ex, problem := p.attempt(r)
 	if problem != "" {
-		if setup || ex == nil || ex.Err == nil {
+		if setup || ex == nil || ex.Err == nil || p.isCut(ex) {
 			p.inconclusive(ex, "%s", problem)
 		}
 		p.violate(ex, check.Mismatch{Expected: "an HTTP response", Actual: problem})
@@ -188,9 +209,13 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		r.Header.Set("client-request-id", ids.GUID())
 	}
 	patchOf := patchTarget(r)
-	bo := newBackoff(p.s.cfg)
+	bo := newBackoff(p.s.cfg, &p.spend)
 	for {
 		ex = p.client().Do(p.ctx, r)
+		if cut := p.cutBy(ex); cut != "" {
+			p.record(ex, judge.Result{}) // kept for the transcript, never judged: the harness cut it
+			return ex, cut
+		}
 		p.record(ex, p.s.judge.ExchangeIn(ex, patchOf, p.judgeContext(patchOf)))
 		if ex.Err != nil && !ex.Truncated {
 			p.mu.Lock()
@@ -215,9 +240,40 @@ func (p *probe) attempt(r target.Request) (ex *target.Exchange, problem string) 
 		p.notes = append(p.notes, check.Note{Requirement: p.req.ID, Text: fmt.Sprintf("%s %s was throttled (%d) and retried", r.Method, r.Path, ex.Status)})
 		p.mu.Unlock()
 		if err := sleepCtx(p.ctx, wait); err != nil {
-			return ex, "interrupted while waiting out throttling: " + err.Error()
+			return ex, clockCut(p.ctx) + " while waiting out throttling"
 		}
 	}
+}
+
+// cutBy returns why the harness's own clock cut exchange ex ("" when it did not): ex has no
+// answer and the spec's context is done (an interrupt, --deadline, a spec timeout), not the
+// target's fault. A per-request timeout is a child context of the spec's, so it is not a cut.
+func (p *probe) cutBy(ex *target.Exchange) string {
+	if ex.Err == nil || ex.Truncated || p.ctx.Err() == nil {
+		return ""
+	}
+	cut := clockCut(p.ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cut = cut
+	if p.cutExchanges == nil {
+		p.cutExchanges = map[*target.Exchange]bool{}
+	}
+	p.cutExchanges[ex] = true
+	return cut
+}
+
+// isCut reports whether the harness's clock cut exchange ex.
+func (p *probe) isCut(ex *target.Exchange) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return ex != nil && p.cutExchanges[ex]
+}
+
+// clockCut says how the harness cut a spec whose context is done: "interrupted", "cut by the
+// deadline", or by a timeout (report.ClockCut names them alike in every report).
+func clockCut(ctx context.Context) string {
+	return report.ClockCut(context.Cause(ctx).Error())
 }
 
 // record keeps ex and what the judge found in it.
@@ -289,6 +345,13 @@ func (p *probe) violateFor(req string, ex *target.Exchange, vs ...check.Mismatch
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	idx := p.indexOf(ex)
+	if ex != nil && p.cutExchanges[ex] {
+		// The harness's clock cut the exchange: what it lacks is no violation (the contract:
+		// "nothing the harness's clock cuts is ever failed").
+		p.findings = append(p.findings, check.Finding{Requirement: p.req.ID, Inconclusive: true, Exchange: idx,
+			Mismatch: check.Mismatch{Expected: "a precondition of the spec", Actual: p.cut}})
+		return
+	}
 	for _, v := range vs {
 		p.findings = append(p.findings, check.Finding{Requirement: req, Exchange: idx, Mismatch: v})
 	}
@@ -386,6 +449,34 @@ func specFrame() int {
 // maxTranscriptBody cuts bodies in failure transcripts.
 const maxTranscriptBody = 4 << 10
 
+// A failure message shows at most this many findings, and of the exchanges the first and last
+// maxShownEnds besides those the shown findings name (and the creates that later lines refer
+// to): a spec of thousands of exchanges must not print them all.
+const (
+	maxShownFindings = 50
+	maxShownEnds     = 10
+)
+
+// shownExchanges returns the indexes (0-based) of the exchanges a failure message shows. The
+// caller holds p.mu.
+func (p *probe) shownExchanges() map[int]bool {
+	shown := map[int]bool{}
+	for i := range p.exchanges {
+		if i < maxShownEnds || i >= len(p.exchanges)-maxShownEnds {
+			shown[i] = true
+		}
+	}
+	for i, f := range p.findings {
+		if i == maxShownFindings {
+			break
+		}
+		if f.Exchange > 0 {
+			shown[f.Exchange-1] = true
+		}
+	}
+	return shown
+}
+
 func (p *probe) failureMessage() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -395,6 +486,10 @@ func (p *probe) failureMessage() string {
 	fmt.Fprintf(&b, "spec: %s\n", report.SourceLocation(spec.LeafNodeLocation))
 	fmt.Fprintf(&b, "%d finding(s):\n", len(p.findings))
 	for i, f := range p.findings {
+		if i == maxShownFindings {
+			fmt.Fprintf(&b, "  … %d more findings not shown (every one is in conformance.json)\n", len(p.findings)-i)
+			break
+		}
 		where := ""
 		if f.Exchange > 0 {
 			ex := p.exchanges[f.Exchange-1]
@@ -402,8 +497,19 @@ func (p *probe) failureMessage() string {
 		}
 		fmt.Fprintf(&b, "  %d. %s%s\n", i+1, where, f)
 	}
+	shown := p.shownExchanges()
 	var vars []target.URLVar // the calls made by the exchanges so far that are gone now
+	skipped := 0
 	for i, ex := range p.exchanges {
+		v, created := p.recreate(i, len(vars))
+		if !shown[i] && !created {
+			skipped++
+			continue
+		}
+		if skipped > 0 {
+			fmt.Fprintf(&b, "\n… %d more exchanges not shown (%d to %d)\n", skipped, i+1-skipped, i)
+			skipped = 0
+		}
 		fmt.Fprintf(&b, "\n--- exchange %d ---\n%s\n", i+1, p.s.client.Transcript(ex, maxTranscriptBody))
 		curl := p.s.client.Curl(ex, vars...)
 		for _, v := range vars {
@@ -412,13 +518,16 @@ func (p *probe) failureMessage() string {
 			}
 		}
 		fmt.Fprintf(&b, "reproduce: %s\n", curl)
-		if v, ok := p.recreate(i, len(vars)); ok {
+		if created {
 			vars = append(vars, v)
 			del := p.s.client.Curl(deleteOf(ex, v), v)
 			fmt.Fprintf(&b, "This created call %s, which the spec deleted when it ended. The lines below write it as $%s: "+
 				"run the line above, set %s to the \"id\" it answers, then run them in order. Delete the new call afterwards:\n  %s\n",
 				v.Segment, v.Var, v.Var, del)
 		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(&b, "\n… %d more exchanges not shown (%d to %d)\n", skipped, len(p.exchanges)+1-skipped, len(p.exchanges))
 	}
 	fmt.Fprintf(&b, "\nre-run only this spec (from the module root; the Ginkgo line exits 1 on any failed spec, whatever its level):\n  %s\n  %s\n",
 		rerunRunner(p.s, spec.FullText()), rerunGinkgo(p.s, spec.FullText()))
