@@ -530,3 +530,25 @@ func TestVerdictNamesAFailureBeforeAnEarlyEnd(t *testing.T) {
 		t.Errorf("verdict %s, exit %d; want INCOMPLETE, 2", c.Verdict, c.Exit)
 	}
 }
+
+// Why (issue 19 item 6): the summary said which requirements failed but not why; it now gives
+// each failed requirement's first finding, whether it gates, and how many more there are.
+func TestSummaryGivesEachFailureItsFirstFindingAndCount(t *testing.T) {
+	_, c := writeRealistic(t)
+	text := c.Text()
+	for _, want := range []string{
+		`failed PATCH-04 (MUST): Update call PATCH-04 echoes the subject: #2 PATCH http://t/communications/calls/42 → 200: [PATCH-04] at /subject: expected "a", got "b"` + "\n",
+		"failed HTTP-01 (SHOULD, does not gate): Update call PATCH-04 echoes the subject: #1 POST http://t/communications/calls → 201: [HTTP-01] at",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, text)
+		}
+	}
+	r := allPassing()
+	r.SpecReports = append(r.SpecReports,
+		spec("HTTP-01", "a", types.SpecStatePassed, "", finding("HTTP-01", false, "x"), finding("HTTP-01", false, "y")),
+		spec("HTTP-01", "b", types.SpecStatePassed, "", finding("HTTP-01", false, "z")))
+	if text := Build(r, Input{Started: time.Now()}).Text(); !strings.Contains(text, "got x (and 2 more finding(s) in 1 more spec(s))\n") {
+		t.Errorf("the count of the other findings:\n%s", text)
+	}
+}

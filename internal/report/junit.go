@@ -314,6 +314,9 @@ func (c Conformance) verdictCase() junitCase {
 	return tc
 }
 
+// Why says in one line what decided the verdict ("failed: PATCH-01; selected but not run: ERR-03").
+func (c Conformance) Why() string { return c.verdictWhy() }
+
 // verdictWhy says in one line what decided the verdict.
 func (c Conformance) verdictWhy() string {
 	var failed, inconclusive []string

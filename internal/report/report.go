@@ -46,6 +46,9 @@ type SpecResult struct {
 	Requests    int        `json:"requests"`
 	Retries     int        `json:"retries,omitempty"`
 	Unsupported string     `json:"unsupported,omitempty"`
+	// Message is the account of findings that did not fail the spec in Ginkgo's eyes (another
+	// requirement's, or one that does not gate the run): the reports show it as a failure's.
+	Message string `json:"message,omitempty"`
 }
 
 // Exchange names one request and its answer in a failure: enough to find it in the transcript.
@@ -472,7 +475,7 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, location strin
 		// Ginkgo failed the spec for a reason of its own: a timeout, a panic, an interrupt.
 		failing[own] = true
 	}
-	msg := spec.FailureMessage()
+	msg := cmp.Or(spec.FailureMessage(), res.Message)
 	if spec.State != types.SpecStateFailed && spec.State != types.SpecStatePassed {
 		msg = spec.State.String() + ": " + msg
 	}
@@ -635,6 +638,9 @@ func (c Conformance) Text() string {
 		verdict += " (" + mode + " must pass)"
 	}
 	fmt.Fprintf(&b, "verdict: %s; wall time %.2fs, %d requests, %d throttled and retried\n", verdict, c.WallTime, c.Requests, c.Retries)
+	for _, line := range c.failedLines() {
+		b.WriteString(line + "\n")
+	}
 	for _, r := range c.Requirements {
 		for _, f := range r.Inconclusives {
 			fmt.Fprintf(&b, "inconclusive %s: %s\n", r.ID, strings.TrimPrefix(f.Spec+": "+f.Cause, ": "))

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// ginkgoRun runs `go tool ginkgo run GINKGO-FLAGS ./suites/conformance -- HARNESS-FLAGS` from the
+// module root (the Ginkgo CLI go.mod pins), with env added to the test's environment less its
+// CALLCONF_* variables.
+func ginkgoRun(t *testing.T, env, ginkgoFlags, harnessFlags []string) result {
+	t.Helper()
+	args := append(append([]string{"tool", "ginkgo", "run", "--no-color"}, ginkgoFlags...), "./suites/conformance")
+	if len(harnessFlags) > 0 {
+		args = append(append(args, "--"), harnessFlags...)
+	}
+	return execute(t, 4*time.Minute, "go tool ginkgo run", env, func(ctx context.Context) *exec.Cmd {
+		c := exec.CommandContext(ctx, "go", args...)
+		c.Dir = ".."
+		return c
+	})
+}
+
+// failedSpec matches a spec Ginkgo lists as failed in its summary, with its requirement.
+var failedSpec = regexp.MustCompile(`(?m)^\s*\[FAIL\] Update call \[It\] ([A-Z]+-\d+) `)
+
+// TestGinkgoRunExitsAsTheRunnerDoes: `go tool ginkgo run ./suites/conformance` passed with "Ran 0
+// of 318 Specs" where the runner said NOTHING JUDGED and exited 2, and failed for a target the
+// runner found conforming (a SHOULD failed). Each case runs the real Ginkgo CLI and the runner on
+// the same target with the same filters: both exit 0, or neither does.
+func TestGinkgoRunExitsAsTheRunnerDoes(t *testing.T) {
+	const token = "e2e-ginkgo-token-31"
+	var requests atomic.Int64
+	counted := serveReference(t, token, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			next.ServeHTTP(w, r)
+		})
+	})
+	noRequestID := serveMutant(t, "no-request-id", token) // fails HTTP-01 (a SHOULD) only
+	for _, tc := range []struct {
+		name         string
+		base         string
+		ginkgoFlags  []string
+		harnessFlags []string
+		pass         bool
+		says         string // in the Ginkgo CLI's output
+		failedSpecs  string // the requirement of every spec Ginkgo marks failed ("" none)
+	}{
+		{name: "conforming reference", pass: true, says: "verdict: CONFORMS"},
+		{name: "a filter naming no requirement", base: counted, ginkgoFlags: []string{"--label-filter", "req:PATCH-4"}, says: "did you mean req:PATCH-04?"},
+		{name: "nothing judged", ginkgoFlags: []string{"--focus", "no such spec"}, says: "verdict: NOTHING JUDGED"},
+		{name: "only a SHOULD fails", base: noRequestID, ginkgoFlags: []string{"--label-filter", "req:HTTP-01 || req:PATCH-01"}, pass: true, says: "HTTP-01   SHOULD failed"},
+		{name: "only a SHOULD fails, strict", base: noRequestID, ginkgoFlags: []string{"--label-filter", "req:HTTP-01 || req:PATCH-01"}, harnessFlags: []string{"--strict"}, says: "verdict: DOES NOT CONFORM", failedSpecs: "HTTP-01"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var env []string
+			harness := append([]string{"--report-dir", t.TempDir()}, tc.harnessFlags...)
+			if tc.base != "" {
+				env = []string{"CALLCONF_TOKEN=" + token}
+				harness = append(harness, "--base-url", tc.base)
+			}
+			before := requests.Load()
+			g := ginkgoRun(t, env, tc.ginkgoFlags, harness)
+			if (g.code == 0) != tc.pass || !strings.Contains(g.stdout+g.stderr, tc.says) {
+				t.Errorf("go tool ginkgo run: want pass=%v and %q:\n%s", tc.pass, tc.says, g)
+			}
+			// Ginkgo marks a spec failed only for its own requirement, and only when that gates
+			// the run: PATCH-01's specs, whose answers also lack request-id, are not red.
+			failed := failedSpec.FindAllStringSubmatch(g.stdout, -1)
+			if (len(failed) > 0) != (tc.failedSpecs != "") {
+				t.Errorf("Ginkgo marked %d specs failed, want them of %q only:\n%s", len(failed), tc.failedSpecs, g)
+			}
+			for _, m := range failed {
+				if m[1] != tc.failedSpecs {
+					t.Errorf("Ginkgo marked a spec of %s failed: %s", m[1], m[0])
+				}
+			}
+			if tc.base == counted && requests.Load() != before {
+				t.Errorf("the Ginkgo run sent %d requests before refusing its filter", requests.Load()-before)
+			}
+			// The runner, given the same filters and settings, exits 0 exactly as often.
+			args := append([]string{"--report-dir", t.TempDir()}, tc.harnessFlags...)
+			for i := 0; i+1 < len(tc.ginkgoFlags); i += 2 {
+				args = append(args, tc.ginkgoFlags[i], tc.ginkgoFlags[i+1])
+			}
+			if tc.base != "" {
+				args = append(args, "--base-url", tc.base)
+			}
+			if r := run(t, 2*time.Minute, env, args...); (r.code == 0) != tc.pass || (g.code == 0) != (r.code == 0) {
+				t.Errorf("the runner exits %d, ginkgo %d; want both to pass=%v:\n%s", r.code, g.code, tc.pass, r)
+			}
+		})
+	}
+}

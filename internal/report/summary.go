@@ -1,0 +1,58 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"strings"
+
+	"github.com/callconf/callconf/internal/check"
+)
+
+// failedLines gives, for each failed requirement, one line: its first finding and how many more
+// there are, so the summary says why without repeating every exchange ("failed HTTP-01 (SHOULD,
+// does not gate): Update call …: #1 POST … → 201: [HTTP-01] at (the whole body): expected …, got
+// … (and 1180 more findings in 311 more specs)").
+func (c Conformance) failedLines() []string {
+	var out []string
+	for _, r := range c.Requirements {
+		if r.Outcome != Failed || len(r.Failures) == 0 {
+			continue
+		}
+		level := string(r.Level)
+		if !c.gates(r) {
+			level += ", does not gate"
+		}
+		f := r.Failures[0]
+		first := cmp.Or(firstLine(f.Message), "failed")
+		findings := 0
+		for _, g := range r.Failures {
+			findings += max(1, len(g.Findings))
+		}
+		if len(f.Findings) > 0 {
+			fd := f.Findings[0]
+			first = fmt.Sprintf("%s[%s] at %s: expected %s, got %s", exchangePrefix(fd.Exchange), fd.Requirement, check.ShowPointer(fd.Pointer), fd.Expected, fd.Got)
+		}
+		line := fmt.Sprintf("failed %s (%s): %s: %s", r.ID, level, f.Spec, oneLine(first, maxSummaryFinding))
+		if more := findings - 1; more > 0 {
+			line += fmt.Sprintf(" (and %d more finding(s)", more)
+			if specs := len(r.Failures) - 1; specs > 0 {
+				line += fmt.Sprintf(" in %d more spec(s)", specs)
+			}
+			line += ")"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// maxSummaryFinding bounds the finding a summary line shows; the reports have it whole.
+const maxSummaryFinding = 300
+
+// oneLine is s on one line, cut to n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}
