@@ -220,11 +220,17 @@ func isCommand(name string) bool { return slices.Contains(commandNames(), name) 
 // reports them on stderr under "name: configuration errors:" and returns false. CALLCONF_*
 // variables that are not settings are errors too.
 func loadConfig(flags *config.Flags, stderr io.Writer, name string) (config.Config, bool) {
-	cfg, err := flags.Load(os.LookupEnv)
-	err = errors.Join(err, config.CheckEnviron(os.Environ()))
+	cfg, err := readConfig(flags)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: configuration errors:\n%v\n", name, err)
 		return cfg, false
 	}
 	return cfg, true
+}
+
+// readConfig loads the configuration of flags and the environment, and refuses CALLCONF_*
+// variables that name no setting. On error the configuration holds what could be read.
+func readConfig(flags *config.Flags) (config.Config, error) {
+	cfg, err := flags.Load(os.LookupEnv)
+	return cfg, errors.Join(err, config.CheckEnviron(os.Environ()))
 }

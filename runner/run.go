@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/progress"
+	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/suites/conformance"
@@ -52,19 +54,23 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	start := time.Now()
+	sc, rc := opts.ginkgoConfig() // the could-not-start report records the filters and seed too
 	// Everything the user typed is checked before anything is sent: a bad filter found after
 	// discovery has already created and deleted a call on the target.
 	if err := opts.check(); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return exitUsage
+		cfg, _ := flags.Load(os.LookupEnv) // for the report directory, if it was given
+		return notStarted(cfg, args, sc, start, err.Error(), stdout, stderr)
 	}
-	cfg, ok := loadConfig(flags, stderr, progName)
-	if !ok {
-		return exitUsage
+	cfg, err := readConfig(flags)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration errors:\n%v\n", progName, err)
+		return notStarted(cfg, args, sc, start, "configuration errors: "+strings.ReplaceAll(err.Error(), "\n", "; "), stdout, stderr)
 	}
 	if err := cfg.CheckTarget(); err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
+		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
 	}
 	switch {
 	case opts.verbose:
@@ -81,11 +87,15 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
+		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
 	}
 	redact := tokens.Redactor().String // the run's one redactor: every secret, every token
-	start := time.Now()
-	sc, rc := opts.ginkgoConfig() // the could-not-start report records the filters and seed too
+	// notStartedNow ends a run that cannot start after the target was prepared.
+	notStartedNow := func(cause string) int {
+		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
+		concludeQuietly(notStartedReport(sc, cause), in, cfg.ReportDir, redact, stdout, stderr)
+		return exitUsage
+	}
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)
 	defer cancel()
@@ -100,9 +110,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.
-		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
-			SuiteConfig: sc}
-		conclude(r, report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
+		conclude(notStartedReport(sc, "preparing the target: "+err.Error()), report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
@@ -111,7 +119,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	procs, warnings, err := chooseProcs(cfg, sess)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
+		return notStartedNow("configuration error: " + err.Error())
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
@@ -125,7 +133,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
 	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return exitUsage
+		return notStartedNow(err.Error())
 	}
 	// Verbose serial runs stream Ginkgo's output as it goes; every other run shows a progress
 	// line and prints Ginkgo's account of the run at its end.
@@ -146,21 +154,21 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			prog.Stop()
 			fmt.Fprintf(stderr, "%s: cannot find this executable to run it in %d processes: %v (use --procs 1)\n", progName, procs, err)
-			return exitUsage
+			return notStartedNow(fmt.Sprintf("cannot find this executable to run it in %d processes: %v", procs, err))
 		}
 		pr := parallelRun{cfg: cfg, sess: sess, started: start, procs: procs, sc: sc, preview: preview, progress: prog, stderr: stderr, exe: exe}
 		merged, err := pr.run(ctx)
 		if err != nil {
 			prog.Stop()
 			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return exitUsage
+			return notStartedNow(err.Error())
 		}
 		raw = &merged
 	}
 	prog.Stop()
 	if raw == nil {
 		fmt.Fprintf(stderr, "%s: the suite ended without a report\n", progName)
-		return exitUsage
+		return notStartedNow("the suite ended without a report")
 	}
 	run := *raw
 	if !stream && !opts.quiet {
@@ -195,14 +203,44 @@ func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 	return sc, rc
 }
 
-// conclude makes the run's verdict (report.Conclude) and returns the exit status.
+// conclude makes the run's verdict (report.Conclude), hands it to the CI system the run is in
+// (publish) and returns the exit status.
 func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
 	c, err := report.Conclude(run, in, dir, redact, stdout)
+	publish(c, redact, os.Getenv, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitUsage
 	}
 	return c.Exit
+}
+
+// concludeQuietly is conclude for a run that ended before any spec ran, its cause already on
+// stderr: it writes the reports and publishes them, and prints only where the reports went.
+func concludeQuietly(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) {
+	c, err := report.Conclude(run, in, dir, redact, io.Discard)
+	publish(c, redact, os.Getenv, stdout, stderr)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+	case dir != "":
+		fmt.Fprintf(stdout, "%s: verdict %s; reports written to %s\n", progName, c.Verdict, dir)
+	}
+}
+
+// notStartedReport is the Ginkgo report of a run that ended, for cause, before any spec ran.
+func notStartedReport(sc types.SuiteConfig, cause string) types.Report {
+	return types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{cause}, SuiteConfig: sc}
+}
+
+// notStarted ends a run refused before its target was prepared (a configuration error): CI
+// keeps the report directory as an artifact, so it is written all the same, with the verdict
+// COULD NOT START and the cause (cfg may be partly loaded: its report directory is used when it
+// was read). Secrets the configuration named are redacted. It returns exit 2.
+func notStarted(cfg config.Config, args []string, sc types.SuiteConfig, start time.Time, cause string, stdout, stderr io.Writer) int {
+	in := report.Input{Target: redact.Userinfo(conformance.ConfiguredTargetName(cfg)), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
+	concludeQuietly(notStartedReport(sc, cause), in, cfg.ReportDir, redact.New(cfg.Secrets()...).String, stdout, stderr)
+	return exitUsage
 }
 
 // redactWriter passes what it writes through redact.

@@ -209,7 +209,7 @@ func (c Conformance) gateCase(r Requirement) junitCase {
 	switch r.Outcome {
 	case Failed:
 		if gates {
-			tc.Failure = &junitProblem{Message: requirementHeadline(r.Failures), Type: "failed", Text: details}
+			tc.Failure = &junitProblem{Message: requirementHeadline(c.ownFirst(r.Failures, r.ID)), Type: "failed", Text: details}
 		}
 	case Inconclusive:
 		if gates {
@@ -317,8 +317,12 @@ func (c Conformance) verdictCase() junitCase {
 // Why says in one line what decided the verdict ("failed: PATCH-01; selected but not run: ERR-03").
 func (c Conformance) Why() string { return c.verdictWhy() }
 
-// verdictWhy says in one line what decided the verdict.
+// verdictWhy says in one line what decided the verdict: for a run that could not start, only
+// why (every requirement was left unrun by it).
 func (c Conformance) verdictWhy() string {
+	if c.Verdict == VerdictCouldNotStart && c.SuiteError != "" {
+		return firstLine(c.SuiteError)
+	}
 	var failed, inconclusive []string
 	for _, r := range c.Requirements {
 		switch {

@@ -22,7 +22,7 @@ func (c Conformance) failedLines() []string {
 		if !c.gates(r) {
 			level += ", does not gate"
 		}
-		f := r.Failures[0]
+		f := c.ownFirst(r.Failures, r.ID)[0]
 		first := cmp.Or(firstLine(f.Message), "failed")
 		findings := 0
 		for _, g := range r.Failures {
@@ -55,4 +55,23 @@ func oneLine(s string, n int) string {
 		s = strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
+}
+
+// ownFirst is fs with the failures of id's own specs first (each part in its order): the first
+// failure a summary shows is then one of the requirement's own specs when there is one, not of a
+// spec whose exchanges happened to break it.
+func (c Conformance) ownFirst(fs []Failure, id string) []Failure {
+	owner := make(map[string]string, len(c.Specs))
+	for _, s := range c.Specs {
+		owner[s.Name] = s.Requirement
+	}
+	out := make([]Failure, 0, len(fs))
+	for _, own := range []bool{true, false} {
+		for _, f := range fs {
+			if (owner[f.Spec] == id) == own {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }

@@ -1,0 +1,51 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// Why (issue 19): under GitHub Actions each gating failure becomes an ::error annotation; a
+// message with %, CR or LF (or a title with : and ,) must not end the command early or forge
+// another one, and a failure that does not gate is no annotation.
+func TestAnnotationsAreGatingFailuresEscaped(t *testing.T) {
+	r := allPassing()
+	r.SuiteDescription = "Update call conformance"
+	r.SpecReports = append(r.SpecReports,
+		spec("PATCH-02", "breaks", types.SpecStateFailed, "", finding("PATCH-02", false, "100% \r\n::error::forged")),
+		spec("HTTP-01", "breaks", types.SpecStatePassed, "", finding("HTTP-01", false, "x")))
+	c := Build(r, Input{Started: time.Now()})
+	got := c.Annotations(func(s string) string { return strings.ReplaceAll(s, "forged", "[REDACTED]") })
+	if len(got) != 1 {
+		t.Fatalf("annotations %q, want PATCH-02's only", got)
+	}
+	a := got[0]
+	if !strings.HasPrefix(a, "::error title=PATCH-02 (MUST) failed%3A ") || strings.ContainsAny(a, "\r\n") ||
+		!strings.Contains(a, "got 100%25 %0D%0A::error::[REDACTED]") {
+		t.Errorf("annotation %q", a)
+	}
+	if e := escapeProperty("a:b,c%d\ne"); e != "a%3Ab%2Cc%25d%0Ae" {
+		t.Errorf("property escaped as %q", e)
+	}
+	// A run without a verdict names why.
+	nothing := Build(types.Report{SpecialSuiteFailureReasons: []string{"preparing the target: refused"}}, Input{Started: time.Now()})
+	if got := nothing.Annotations(func(s string) string { return s }); len(got) != 1 || got[0] != "::error title=callconf%3A COULD NOT START::preparing the target: refused" {
+		t.Errorf("could not start: %q", got)
+	}
+}
+
+// Why: GitHub refuses a step summary past 1 MiB; a longer conformance.md is cut on a line, an
+// open code block closed, with a pointer to the whole file.
+func TestStepSummaryIsBounded(t *testing.T) {
+	if s := StepSummary("# short\n"); s != "# short\n" {
+		t.Errorf("a short report changed: %q", s)
+	}
+	long := "# report\n\n```\n" + strings.Repeat("a line of a transcript\n", MaxStepSummary/10)
+	s := StepSummary(long)
+	if len(s) > MaxStepSummary || !strings.HasPrefix(s, "# report\n") || !strings.Contains(s, "conformance.md in the report directory") || strings.Count(s, "```")%2 != 0 {
+		t.Errorf("cut summary: %d bytes, ends %q", len(s), s[len(s)-200:])
+	}
+}
