@@ -37,7 +37,7 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 	fs.StringVar(&o.skip, "skip", "", "skip specs whose full name matches this regular expression (reported as disabled)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'level:MUST' or 'req:PATCH-04 || feature:state'")
 	fs.BoolVar(&o.verbose, "v", false, "print every setting at start, every spec and its report entries")
-	fs.BoolVar(&o.quiet, "q", false, "print only the verdict summary (and errors)")
+	fs.BoolVar(&o.quiet, "q", false, "print only the verdict line and one line per failed requirement (and errors)")
 	fs.BoolVar(&o.randomize, "randomize-all", true, "randomize the order of all specs")
 	fs.Int64Var(&o.seed, "seed", 0, "random seed (0: from the clock; printed at start)")
 	return o
@@ -110,7 +110,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.
-		conclude(notStartedReport(sc, "preparing the target: "+err.Error()), report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, stdout, stderr)
+		conclude(notStartedReport(sc, "preparing the target: "+err.Error()), report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
@@ -176,7 +176,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess)}
-	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
+	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 }
 
 // commandLine is the run's command line as the reports record it: the program's name and the
@@ -204,9 +204,16 @@ func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 }
 
 // conclude makes the run's verdict (report.Conclude), hands it to the CI system the run is in
-// (publish) and returns the exit status.
-func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
-	c, err := report.Conclude(run, in, dir, redact, stdout)
+// (publish) and returns the exit status. quiet (-q) prints only the verdict line and what failed.
+func conclude(run types.Report, in report.Input, dir string, redact func(string) string, quiet bool, stdout, stderr io.Writer) int {
+	w := stdout
+	if quiet {
+		w = io.Discard
+	}
+	c, err := report.Conclude(run, in, dir, redact, w)
+	if quiet {
+		fmt.Fprint(stdout, redact(c.Brief()))
+	}
 	publish(c, redact, os.Getenv, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)

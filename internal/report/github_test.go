@@ -49,3 +49,14 @@ func TestStepSummaryIsBounded(t *testing.T) {
 		t.Errorf("cut summary: %d bytes, ends %q", len(s), s[len(s)-200:])
 	}
 }
+
+// Why (issue 19): -q printed the whole table; Brief is the verdict line and the failures.
+func TestBriefIsTheVerdictAndTheFailures(t *testing.T) {
+	_, c := writeRealistic(t)
+	got := c.Brief()
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "verdict: DOES NOT CONFORM") || !strings.HasPrefix(lines[1], "failed PATCH-04 (MUST): ") ||
+		!strings.HasPrefix(lines[2], "failed HTTP-01 (SHOULD, does not gate): ") || !strings.HasPrefix(lines[3], "inconclusive STATE-02: ") {
+		t.Errorf("brief:\n%s", got)
+	}
+}

@@ -75,3 +75,18 @@ func (c Conformance) ownFirst(fs []Failure, id string) []Failure {
 	}
 	return out
 }
+
+// Brief is the verdict for -q: of Text, only the verdict line and the lines of what failed or
+// is inconclusive (each failed requirement's first finding and count), without the table.
+func (c Conformance) Brief() string {
+	var b strings.Builder
+	for _, line := range strings.Split(c.Text(), "\n") {
+		for _, prefix := range []string{"verdict: ", "failed ", "inconclusive "} {
+			if strings.HasPrefix(line, prefix) {
+				b.WriteString(line + "\n")
+				break
+			}
+		}
+	}
+	return b.String()
+}

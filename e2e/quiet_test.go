@@ -1,0 +1,23 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestQuietPrintsTheVerdictAndTheFailuresOnly: -q printed the whole table of requirements; it
+// prints the verdict line and one line per failed requirement (its first finding and count).
+func TestQuietPrintsTheVerdictAndTheFailuresOnly(t *testing.T) {
+	const token = "e2e-quiet-token-12"
+	base := serveMutant(t, "id-uppercased", token) // fails PATCH-03
+	r := run(t, 2*time.Minute, []string{"CALLCONF_TOKEN=" + token}, "--base-url", base, "--label-filter", "req:PATCH-03 || req:PATCH-01", "--report-dir", t.TempDir(), "-q")
+	if r.code != 1 {
+		t.Fatalf("want exit 1:\n%s", r)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "verdict: DOES NOT CONFORM") || !strings.HasPrefix(lines[1], "failed PATCH-03 (MUST): Update call PATCH-03 ") ||
+		!strings.Contains(lines[1], "[PATCH-03] at /id: expected ") {
+		t.Errorf("-q printed:\n%s", r.stdout)
+	}
+}
