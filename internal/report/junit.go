@@ -204,7 +204,7 @@ func (c Conformance) gateCase(r Requirement) junitCase {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&out, "note: %s\n", n)
 	}
-	details := failureSummary(r)
+	details := c.failureSummary(r)
 	out.WriteString(details)
 	switch r.Outcome {
 	case Failed:
@@ -213,7 +213,7 @@ func (c Conformance) gateCase(r Requirement) junitCase {
 		}
 	case Inconclusive:
 		if gates {
-			tc.Error = &junitProblem{Message: "inconclusive: " + requirementHeadline(r.Inconclusives), Type: "inconclusive", Text: details}
+			tc.Error = &junitProblem{Message: "inconclusive: " + requirementHeadline(c.ownFirst(r.Inconclusives, r.ID)), Type: "inconclusive", Text: details}
 		}
 	case NotRun:
 		if c.Verdict == VerdictCouldNotStart { // the verdict case carries the error, once
@@ -241,14 +241,15 @@ func requirementHeadline(fs []Failure) string {
 	return s
 }
 
-// failureSummary lists r's failed and inconclusive specs, each with its source and findings
-// (at most maxJUnitFailures of each); the full messages are in junit-specs.xml.
-func failureSummary(r Requirement) string {
+// failureSummary lists r's failed and inconclusive specs, its own specs first, each with its
+// source and findings (at most maxJUnitFailures of each); the full messages are in
+// junit-specs.xml.
+func (c Conformance) failureSummary(r Requirement) string {
 	var b strings.Builder
 	for _, l := range []struct {
 		what string
 		fs   []Failure
-	}{{"failed", r.Failures}, {"inconclusive", r.Inconclusives}} {
+	}{{"failed", c.ownFirst(r.Failures, r.ID)}, {"inconclusive", c.ownFirst(r.Inconclusives, r.ID)}} {
 		for i, f := range l.fs {
 			if i == maxJUnitFailures {
 				fmt.Fprintf(&b, "… and %d more %s spec(s): see junit-specs.xml or conformance.json\n", len(l.fs)-i, l.what)

@@ -51,7 +51,7 @@ func TestConformance(t *testing.T) {
 	// Ginkgo fails the test when any spec failed, whatever its requirement's level; the
 	// verdict decides instead, in the process that makes it. The other processes of a parallel
 	// run pass: their specs are part of that verdict.
-	passed := RunSpecs(&ginkgoT{}, conformance.SuiteName, sc, rc)
+	passed := RunSpecs(ginkgoT{}, conformance.SuiteName, sc, rc)
 	switch {
 	case verdict != nil:
 		if verdict.Exit != 0 {
@@ -63,8 +63,8 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// ginkgoT stands in for *testing.T in RunSpecs: it records that Ginkgo counted a failure, which
-// TestConformance weighs against the verdict.
-type ginkgoT struct{ failed bool }
+// ginkgoT stands in for *testing.T in RunSpecs, which would fail the test for any failed spec:
+// TestConformance weighs RunSpecs' result against the verdict instead.
+type ginkgoT struct{}
 
-func (t *ginkgoT) Fail() { t.failed = true }
+func (ginkgoT) Fail() {}
