@@ -84,9 +84,12 @@ func runEpilogue() string {
   a target (a token, call ids, capabilities, headers, TLS and OAuth settings) are errors too.
 
 exit status:
-  0  the target conforms: every MUST requirement passed (with --strict, every SHOULD and MAY too)
-  1  the target does not conform: a requirement failed
+  0  the target conforms (CONFORMS): every applicable MUST passed (with --strict, every requirement)
+  1  the target does not conform (DOES NOT CONFORM): a gating requirement failed
   2  usage or configuration error, or the target could not be reached or prepared
+     (COULD NOT START); or no verdict: a gating requirement is inconclusive, a requirement the
+     filters selected was not run (INCOMPLETE), no spec ran (NOTHING JUDGED). The --report-dir
+     is written every time, saying which
 `)
 	return b.String()
 }
