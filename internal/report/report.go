@@ -619,7 +619,7 @@ func (c Conformance) Text() string {
 	for _, r := range c.Requirements {
 		fmt.Fprintf(&b, "%-9s %-6s %-12s %s\n", r.ID, r.Level, r.Outcome, r.Title)
 	}
-	if c.SuiteError != "" {
+	if c.SuiteError != "" && c.Verdict != VerdictCouldNotStart { // the cause of that is stated once, where it happened
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
 	}
 	verdict := c.Verdict
@@ -675,7 +675,7 @@ func (c Conformance) reasonLines() []string {
 			continue
 		}
 		key := string(r.Outcome)
-		if r.Reason != "" {
+		if r.Reason != "" && !(r.Outcome == NotRun && c.Verdict == VerdictCouldNotStart) { // every one for the run's one cause
 			key += " (" + strings.TrimPrefix(r.Reason, "not run: ") + ")"
 		}
 		if _, ok := byReason[key]; !ok {

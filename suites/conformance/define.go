@@ -125,7 +125,11 @@ func Define(opts Options) {
 			}
 			if c.Exit != 0 {
 				// Ginkgo's summary says so too: the suite fails exactly when the runner would.
-				Fail(redact(fmt.Sprintf("%s: %s (the runner exits %d)", c.Verdict, c.Why(), c.Exit)))
+				why := ": " + c.Why()
+				if c.Verdict == report.VerdictCouldNotStart {
+					why = "" // Ginkgo has shown the set-up's failure, the cause
+				}
+				Fail(redact(fmt.Sprintf("%s%s (the runner exits %d)", c.Verdict, why, c.Exit)))
 			}
 		})
 	}

@@ -21,3 +21,20 @@ func TestQuietPrintsTheVerdictAndTheFailuresOnly(t *testing.T) {
 		t.Errorf("-q printed:\n%s", r.stdout)
 	}
 }
+
+// TestCouldNotStartStatesItsCauseOnce: the cause of a run that could not start was printed three
+// times (on stderr, as "suite error:", and again for the requirements not run); it is stated once,
+// on stderr, and the verdict and the reports still name it.
+func TestCouldNotStartStatesItsCauseOnce(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, time.Minute, nil, "--base-url", "http://127.0.0.1:1", "--timeout", "2s", "--report-dir", dir)
+	if r.code != 2 || !strings.Contains(r.stdout, "verdict: COULD NOT START") {
+		t.Fatalf("want exit 2, COULD NOT START:\n%s", r)
+	}
+	if n := strings.Count(r.stdout+r.stderr, "connection refused"); n != 1 || !strings.Contains(r.stderr, "connection refused") {
+		t.Errorf("the cause is stated %d times:\n%s", n, r)
+	}
+	if c, _, md := readReports(t, dir); !strings.Contains(md, "connection refused") || !strings.Contains(strings.Join(c.NotRun, " "), "PATCH-01") {
+		t.Errorf("the reports lost the cause:\n%s", md)
+	}
+}
