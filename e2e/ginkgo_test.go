@@ -99,3 +99,12 @@ func TestGinkgoRunExitsAsTheRunnerDoes(t *testing.T) {
 		})
 	}
 }
+
+// TestGinkgoRunSuggestsAMistypedFlag: `go tool ginkgo run ./suites/conformance -- --base-ulr URL`
+// printed the test binary's whole usage without naming the flag meant; it says it in one line.
+func TestGinkgoRunSuggestsAMistypedFlag(t *testing.T) {
+	g := ginkgoRun(t, nil, nil, []string{"--base-ulr", "http://127.0.0.1:1"})
+	if g.code == 0 || !strings.Contains(g.stdout+g.stderr, "unknown flag --base-ulr; did you mean --base-url?") || strings.Contains(g.stdout+g.stderr, "-test.v") {
+		t.Errorf("want a failure naming --base-url, without the usage:\n%s", g)
+	}
+}

@@ -3,7 +3,11 @@ package conformance_test
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -11,6 +15,7 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/suggest"
 	"github.com/callconf/callconf/suites/conformance"
 )
 
@@ -18,6 +23,36 @@ import (
 // -- --base-url=URL` takes the same flags as the runner. Values are read in TestConformance,
 // after the testing package has parsed them.
 var flags = config.Bind(flag.CommandLine)
+
+// TestMain parses the command line itself, so that a mistyped harness flag after `--` (`go tool
+// ginkgo run ./suites/conformance -- --base-ulr URL`) is named with the flag meant, in one line,
+// as the runner does, instead of the test binary's hundred lines of usage.
+func TestMain(m *testing.M) {
+	flag.CommandLine.Init(os.Args[0], flag.ContinueOnError)
+	out := flag.CommandLine.Output()
+	flag.CommandLine.SetOutput(io.Discard)
+	err := flag.CommandLine.Parse(os.Args[1:])
+	flag.CommandLine.SetOutput(out)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		flag.CommandLine.Usage()
+		os.Exit(0)
+	case err != nil:
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			name = strings.TrimPrefix(name, "-")
+			msg = "unknown flag --" + name
+			var known []string
+			flag.CommandLine.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+			if s := suggest.Closest(name, known); s != "" {
+				msg += "; did you mean --" + s + "?"
+			}
+		}
+		fmt.Fprintf(os.Stderr, "%s: %s\n", filepath.Base(os.Args[0]), msg)
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
 
 // TestConformance runs the suite as `go tool ginkgo run ./suites/conformance` does, and exits
 // as the runner would: 0 exactly when the verdict conforms. A failing SHOULD (without --strict)
