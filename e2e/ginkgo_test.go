@@ -2,21 +2,49 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
 
-// ginkgoRun runs `go tool ginkgo run GINKGO-FLAGS ./suites/conformance -- HARNESS-FLAGS` from the
-// module root (the Ginkgo CLI go.mod pins), with env added to the test's environment less its
-// CALLCONF_* variables.
-func ginkgoRun(t *testing.T, env, ginkgoFlags, harnessFlags []string) result {
+// suitePackage is the suite as the README runs it.
+const suitePackage = "./suites/conformance"
+
+// compiledSuite is the suite's test binary, built once by `go tool ginkgo build` beside the
+// runner. `go tool ginkgo run BINARY` runs it exactly as `go tool ginkgo run ./suites/conformance`
+// runs the binary it compiles, without compiling it for every case.
+var compiledSuite = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(filepath.Dir(runnerBin), "conformance.test")
+	out, err := exec.Command("go", "-C", "..", "tool", "ginkgo", "build", "-o", bin, suitePackage).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go tool ginkgo build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// suiteBinary returns compiledSuite's binary, failing the test when it could not be built.
+func suiteBinary(t *testing.T) string {
 	t.Helper()
-	args := append(append([]string{"tool", "ginkgo", "run", "--no-color"}, ginkgoFlags...), "./suites/conformance")
+	bin, err := compiledSuite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// ginkgoRun runs `go tool ginkgo run GINKGO-FLAGS SUITE -- HARNESS-FLAGS` from the module root
+// (the Ginkgo CLI go.mod pins), SUITE being compiledSuite's binary, with env added to the test's
+// environment less its CALLCONF_* variables.
+func ginkgoRun(t *testing.T, suite string, env, ginkgoFlags, harnessFlags []string) result {
+	t.Helper()
+	args := append(append([]string{"tool", "ginkgo", "run", "--no-color"}, ginkgoFlags...), suite)
 	if len(harnessFlags) > 0 {
 		args = append(append(args, "--"), harnessFlags...)
 	}
@@ -44,6 +72,7 @@ func TestGinkgoRunExitsAsTheRunnerDoes(t *testing.T) {
 		})
 	})
 	noRequestID := serveMutant(t, "no-request-id", token) // fails HTTP-01 (a SHOULD) only
+	compiled := suiteBinary(t)
 	for _, tc := range []struct {
 		name         string
 		base         string
@@ -67,7 +96,7 @@ func TestGinkgoRunExitsAsTheRunnerDoes(t *testing.T) {
 				harness = append(harness, "--base-url", tc.base)
 			}
 			before := requests.Load()
-			g := ginkgoRun(t, env, tc.ginkgoFlags, harness)
+			g := ginkgoRun(t, compiled, env, tc.ginkgoFlags, harness)
 			if (g.code == 0) != tc.pass || !strings.Contains(g.stdout+g.stderr, tc.says) {
 				t.Errorf("go tool ginkgo run: want pass=%v and %q:\n%s", tc.pass, tc.says, g)
 			}
@@ -103,7 +132,7 @@ func TestGinkgoRunExitsAsTheRunnerDoes(t *testing.T) {
 // TestGinkgoRunSuggestsAMistypedFlag: `go tool ginkgo run ./suites/conformance -- --base-ulr URL`
 // printed the test binary's whole usage without naming the flag meant; it says it in one line.
 func TestGinkgoRunSuggestsAMistypedFlag(t *testing.T) {
-	g := ginkgoRun(t, nil, nil, []string{"--base-ulr", "http://127.0.0.1:1"})
+	g := ginkgoRun(t, suiteBinary(t), nil, nil, []string{"--base-ulr", "http://127.0.0.1:1"})
 	if g.code == 0 || !strings.Contains(g.stdout+g.stderr, "unknown flag --base-ulr; did you mean --base-url?") || strings.Contains(g.stdout+g.stderr, "-test.v") {
 		t.Errorf("want a failure naming --base-url, without the usage:\n%s", g)
 	}
