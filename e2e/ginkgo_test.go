@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -95,8 +96,13 @@ func TestGinkgoRunExitsAsTheRunnerDoes(t *testing.T) {
 				env = []string{"CALLCONF_TOKEN=" + token}
 				harness = append(harness, "--base-url", tc.base)
 			}
+			summary := filepath.Join(t.TempDir(), "summary.md")
 			before := requests.Load()
-			g := ginkgoRun(t, compiled, env, tc.ginkgoFlags, harness)
+			g := ginkgoRun(t, compiled, append([]string{"GITHUB_STEP_SUMMARY=" + summary}, env...), tc.ginkgoFlags, harness)
+			// The suite's verdict reaches GitHub's step summary as the runner's does.
+			if b, err := os.ReadFile(summary); tc.base != counted && (err != nil || !strings.Contains(string(b), "**Verdict: ")) {
+				t.Errorf("no verdict in the step summary (%v):\n%s", err, b)
+			}
 			if (g.code == 0) != tc.pass || !strings.Contains(g.stdout+g.stderr, tc.says) {
 				t.Errorf("go tool ginkgo run: want pass=%v and %q:\n%s", tc.pass, tc.says, g)
 			}

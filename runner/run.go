@@ -204,7 +204,7 @@ func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 }
 
 // conclude makes the run's verdict (report.Conclude), hands it to the CI system the run is in
-// (publish) and returns the exit status. quiet (-q) prints only the verdict line and what failed.
+// (report.Publish) and returns the exit status. quiet (-q) prints only the verdict line and what failed.
 func conclude(run types.Report, in report.Input, dir string, redact func(string) string, quiet bool, stdout, stderr io.Writer) int {
 	w := stdout
 	if quiet {
@@ -214,7 +214,7 @@ func conclude(run types.Report, in report.Input, dir string, redact func(string)
 	if quiet {
 		fmt.Fprint(stdout, redact(c.Brief()))
 	}
-	publish(c, redact, os.Getenv, stdout, stderr)
+	report.Publish(c, redact, os.Getenv, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitUsage
@@ -226,7 +226,7 @@ func conclude(run types.Report, in report.Input, dir string, redact func(string)
 // stderr: it writes the reports and publishes them, and prints only where the reports went.
 func concludeQuietly(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) {
 	c, err := report.Conclude(run, in, dir, redact, io.Discard)
-	publish(c, redact, os.Getenv, stdout, stderr)
+	report.Publish(c, redact, os.Getenv, stdout, stderr)
 	switch {
 	case err != nil:
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)

@@ -1,10 +1,44 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 )
+
+// The variables GitHub Actions sets in a job's steps that Publish reads.
+const (
+	EnvGitHubActions     = "GITHUB_ACTIONS"      // "true" in a GitHub Actions job
+	EnvGitHubStepSummary = "GITHUB_STEP_SUMMARY" // the file a step appends its Markdown summary to
+)
+
+// Publish hands the verdict to the CI system the run is in: when GITHUB_STEP_SUMMARY names a
+// file, conformance.md is appended to it (the job's summary page), and under GITHUB_ACTIONS=true
+// each gating failure (and a run without a verdict) is printed on stdout as an ::error
+// annotation. Everything passes through redact first. A summary that cannot be written is
+// warned about on stderr; it never changes the verdict.
+func Publish(c Conformance, redact func(string) string, getenv func(string) string, stdout, stderr io.Writer) {
+	if getenv(EnvGitHubActions) == "true" {
+		for _, a := range c.Annotations(redact) {
+			fmt.Fprintln(stdout, a)
+		}
+	}
+	path := getenv(EnvGitHubStepSummary)
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		_, err = io.WriteString(f, StepSummary(redact(c.Markdown()))+"\n")
+		err = cmp.Or(err, f.Close()) // Close runs either way
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "WARNING: %s: %v\n", EnvGitHubStepSummary, err)
+	}
+}
 
 // MaxStepSummary bounds what a run appends to GitHub's step summary: GitHub refuses a step's
 // summary past 1 MiB, so a longer conformance.md is cut there, with a pointer to the whole file.

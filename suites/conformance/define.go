@@ -117,6 +117,9 @@ func Define(opts Options) {
 				in.Target, in.Capabilities, redact = TargetName(s.session), ReportCapabilities(s.session), s.client.Redact
 			}
 			c, err := report.Conclude(r, in, opts.Config.ReportDir, redact, log)
+			// As the runner does. (Under -p Ginkgo replays this node's output indented, where
+			// GitHub no longer reads annotations; the step summary is a file, and is written.)
+			report.Publish(c, redact, os.Getenv, log, os.Stderr)
 			if opts.Concluded != nil {
 				opts.Concluded(c)
 			}
