@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,8 @@ import (
 	"time"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/callconf/callconf/internal/check"
 )
 
 // Why (issue 19): under GitHub Actions each gating failure becomes an ::error annotation; a
@@ -98,4 +102,38 @@ func TestPublishAppendsTheSummaryAndAnnotates(t *testing.T) {
 	if !strings.Contains(errb.String(), "WARNING: GITHUB_STEP_SUMMARY") || out.Len() != 0 {
 		t.Errorf("unwritable summary: stdout %q stderr %q", out.String(), errb.String())
 	}
+}
+
+// Why: a requirement's case in junit.xml stays readable however many specs broke it: at most
+// maxJUnitFailures specs, each with at most maxJUnitFindings findings, and counts of the rest.
+func TestJUnitRequirementCaseIsBounded(t *testing.T) {
+	r := allPassing()
+	r.SuiteDescription = "Update call conformance"
+	for i := range 15 {
+		var fs []check.Finding
+		for j := range 7 {
+			fs = append(fs, finding("PATCH-02", false, fmt.Sprintf("got-%d-%d", i, j)))
+		}
+		r.SpecReports = append(r.SpecReports, spec("PATCH-02", fmt.Sprintf("breaks %02d", i), types.SpecStateFailed, "", fs...))
+	}
+	b, err := Build(r, Input{Started: time.Now()}).JUnit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s junitSuites
+	if err := xml.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range s.Suites[0].Cases {
+		if !strings.HasPrefix(tc.Name, "PATCH-02 ") {
+			continue
+		}
+		out := tc.SystemOut
+		if tc.Failure == nil || strings.Count(out, "\nfailed: ") != maxJUnitFailures || !strings.Contains(out, "… and 5 more failed spec(s)") ||
+			strings.Count(out, "… and 2 more finding(s)") != maxJUnitFailures || !strings.Contains(tc.Failure.Message, "(and 14 more spec(s))") {
+			t.Errorf("PATCH-02's case:\n%s\nfailure %+v", out, tc.Failure)
+		}
+		return
+	}
+	t.Fatal("no PATCH-02 case")
 }

@@ -175,6 +175,9 @@ func (c Conformance) JUnit() ([]byte, error) {
 // are counted, and junit-specs.xml and conformance.json have them all.
 const maxJUnitFailures = 10
 
+// maxJUnitFindings bounds the findings listed for each of those specs.
+const maxJUnitFindings = 5
+
 // gateCase is requirement r's one case in junit.xml.
 func (c Conformance) gateCase(r Requirement) junitCase {
 	gates := c.gates(r)
@@ -262,7 +265,11 @@ func (c Conformance) failureSummary(r Requirement) string {
 			if f.Cause != "" {
 				fmt.Fprintf(&b, "  cause: %s\n", f.Cause)
 			}
-			for _, fd := range f.Findings {
+			for j, fd := range f.Findings {
+				if j == maxJUnitFindings {
+					fmt.Fprintf(&b, "  … and %d more finding(s)\n", len(f.Findings)-j)
+					break
+				}
 				fmt.Fprintf(&b, "  %s[%s] at %s: expected %s, got %s\n", exchangePrefix(fd.Exchange), fd.Requirement, check.ShowPointer(fd.Pointer), fd.Expected, fd.Got)
 			}
 			if len(f.Findings) == 0 && f.Cause == "" {
