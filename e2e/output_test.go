@@ -38,3 +38,18 @@ func TestCouldNotStartStatesItsCauseOnce(t *testing.T) {
 		t.Errorf("the reports lost the cause:\n%s", md)
 	}
 }
+
+// TestMistypedFlagStillWritesTheReports: a CI job whose command line has a mistyped flag exits 2
+// naming the flag meant, and its report directory says so (the artifact upload used to find
+// nothing).
+func TestMistypedFlagStillWritesTheReports(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, time.Minute, nil, "--report-dir", dir, "--base-ulr", "http://127.0.0.1:1")
+	if r.code != 2 || !strings.Contains(r.stderr, "did you mean --base-url?") {
+		t.Fatalf("want exit 2 naming --base-url:\n%s", r)
+	}
+	c, _, md := readReports(t, dir)
+	if c.Verdict != "COULD NOT START" || c.ExitCode != 2 || !strings.Contains(md, "unknown flag --base-ulr") {
+		t.Errorf("reports: verdict %s, exit %d:\n%s", c.Verdict, c.ExitCode, md)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -46,15 +47,25 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 // runSuite runs the conformance suite in this process and maps the verdict to the exit status:
 // 0 conforms, 1 does not, 2 for configuration errors or an unreachable target.
 func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("", stderr, usageText()+runUsage)
+	var flagErr bytes.Buffer // what a flag error printed, for the report
+	fs := newFlagSet("", io.MultiWriter(stderr, &flagErr), usageText()+runUsage)
 	flags := config.Bind(fs)
 	opts := bindRunOptions(fs)
 	help := fs.Usage
 	fs.Usage = func() { help(); fmt.Fprint(fs.Output(), runEpilogue()) }
-	if code, ok := parseFlags(fs, args); !ok {
-		return code
-	}
 	start := time.Now()
+	if code, ok := parseFlags(fs, args); !ok {
+		if code == exitOK { // -h
+			return code
+		}
+		// A mistyped flag in a CI job: its report directory (from the flags read so far or the
+		// environment) still says why nothing ran.
+		cfg, _ := flags.Load(os.LookupEnv)
+		sc, _ := opts.ginkgoConfig()
+		cause, _, _ := strings.Cut(flagErr.String(), "\n")
+		return notStarted(cfg, args, sc, start, cause, stdout, stderr)
+	}
+	fs.SetOutput(stderr)
 	sc, rc := opts.ginkgoConfig() // the could-not-start report records the filters and seed too
 	// Everything the user typed is checked before anything is sent: a bad filter found after
 	// discovery has already created and deleted a call on the target.
