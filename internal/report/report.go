@@ -1,6 +1,7 @@
 // Package report turns a Ginkgo report of the conformance suite into verdicts per requirement and
 // writes them for people and CI: a console summary, conformance.json, conformance.md, junit.xml
-// and Ginkgo's JSON report. Specs hand it their findings as typed data (SpecResult, in a report
+// (what gates), junit-specs.xml (per spec), Ginkgo's JSON report, and GitHub Actions' step
+// summary and annotations. Specs hand it their findings as typed data (SpecResult, in a report
 // entry); nothing here reads another package's text. Every file passes through a redaction
 // function before it is written. A report is evidence that stands alone: it records the command
 // line, the harness build, the target and its capabilities, the filters, the seed and the times
