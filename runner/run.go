@@ -183,7 +183,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	run := *raw
 	if !stream && !opts.quiet {
-		replay(redactWriter{stdout, redact}, rc, run)
+		replay(redactWriter{stdout, redact}, rc, condense(run, opts.verbose))
 	}
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess)}
