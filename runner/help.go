@@ -85,8 +85,10 @@ func runEpilogue() string {
 
 exit status:
   0  the target conforms: every MUST requirement passed (with --strict, every SHOULD and MAY too)
-  1  the target does not conform: a requirement failed
-  2  usage or configuration error, or the target could not be reached or prepared
+  1  the target does not conform: a requirement failed (a MUST; with --strict, any)
+  2  usage or configuration error, or no verdict: the target could not be reached or prepared
+     (COULD NOT START); a gating requirement was inconclusive (a check could not be made);
+     specs the filters selected never ran (INCOMPLETE); or no spec ran at all (NOTHING JUDGED)
 `)
 	return b.String()
 }
