@@ -35,7 +35,7 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 	fs.StringVar(&o.skip, "skip", "", "skip specs whose full name matches this regular expression (reported as disabled)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'level:MUST' or 'req:PATCH-04 || feature:state'")
 	fs.BoolVar(&o.verbose, "v", false, "print every setting at start, every spec and its report entries")
-	fs.BoolVar(&o.quiet, "q", false, "print only the verdict summary (and errors)")
+	fs.BoolVar(&o.quiet, "q", false, "print only the verdict line and the failures (and errors)")
 	fs.BoolVar(&o.randomize, "randomize-all", true, "randomize the order of all specs")
 	fs.Int64Var(&o.seed, "seed", 0, "random seed (0: from the clock; printed at start)")
 	return o
@@ -95,9 +95,9 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tgt, err := conformance.Prepare(pctx, cfg, tokens, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, redact(err.Error()))
-		if errors.Is(err, conformance.ErrUnreachable) && pctx.Err() == nil { // not when an interrupt or --deadline cut it
-			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
+		// The cause is stated once, in the summary (suite error); stderr only says what to try.
+		if hint := prepareHint(err, cfg.BaseURL); hint != "" && pctx.Err() == nil { // not when an interrupt or --deadline cut it
+			fmt.Fprintf(stderr, "%s: %s\n", progName, redact(hint))
 		}
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
@@ -106,23 +106,16 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
 			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
 		}
-		conclude(r, in, cfg.ReportDir, redact, stdout, stderr)
+		conclude(r, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
 	sess := tgt.Session
 
-	procs, warnings, err := chooseProcs(cfg, sess)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "WARNING: %s\n", w)
-	}
-
 	var raw *types.Report
-	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: procs})
+	// This process runs specs only in a serial run: as process 1 of 1 (a parallel run's children
+	// are told their number and the total).
+	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: 1})
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	rc.Verbose = opts.verbose
 	rc.NoColor = !isTerminal(stdout)
@@ -130,6 +123,14 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitUsage
+	}
+	procs, warnings, err := chooseProcs(cfg, sess, preview.PreRunStats.SpecsThatWillRun)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return exitUsage
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
 	// Verbose serial runs stream Ginkgo's output as it goes; every other run shows a progress
 	// line and prints Ginkgo's account of the run at its end.
@@ -176,7 +177,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer fcancel()
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
-	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
+	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 }
 
 // finishGrace bounds the end of the run on the target (conformance.Target.Finish).
@@ -206,12 +207,20 @@ func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 	return sc, rc
 }
 
-// conclude makes the run's verdict (report.Conclude) and returns the exit status.
-func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
-	c, err := report.Conclude(run, in, dir, redact, stdout)
+// conclude makes the run's verdict (report.Conclude) and returns the exit status; quiet (-q)
+// prints the verdict line and the failures only.
+func conclude(run types.Report, in report.Input, dir string, redact func(string) string, quiet bool, stdout, stderr io.Writer) int {
+	summary := stdout
+	if quiet {
+		summary = io.Discard
+	}
+	c, err := report.Conclude(run, in, dir, redact, summary)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitUsage
+	}
+	if quiet {
+		fmt.Fprint(stdout, redact(c.Brief()))
 	}
 	return c.Exit
 }

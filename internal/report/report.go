@@ -712,8 +712,11 @@ func (c Conformance) reasonLines() []string {
 			continue
 		}
 		key := string(r.Outcome)
-		if r.Reason != "" {
-			key += " (" + strings.TrimPrefix(r.Reason, "not run: ") + ")"
+		if why := strings.TrimPrefix(r.Reason, "not run: "); why != "" {
+			if c.Verdict == VerdictCouldNotStart && why == strings.TrimSpace(c.SuiteError) {
+				why = "see the suite error" // a could-not-start cause is stated once
+			}
+			key += " (" + why + ")"
 		}
 		if _, ok := byReason[key]; !ok {
 			order = append(order, key)
