@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/callconf/callconf/internal/reference"
 )
@@ -60,5 +61,32 @@ func TestQuietPrintsVerdictOnly(t *testing.T) {
 	code, stdout, stderr := runDispatch(t, "--base-url", referenceURL(t), "--label-filter", "req:PATCH-03", "--procs", "1", "-q")
 	if code != exitOK || !strings.HasPrefix(stdout, "verdict: CONFORMS") || strings.Count(stdout, "\n") != 1 {
 		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// TestHintsForSlips: `validate --kind reqest` gets "did you mean request?" and `--header 'K: V'`
+// (curl's form) gets "did you mean "K=V"?", each exit 2 before anything is sent.
+func TestHintsForSlips(t *testing.T) {
+	code, _, stderr := runDispatch(t, "validate", "--kind", "reqest", "x.json")
+	if code != exitUsage || !strings.Contains(stderr, "did you mean request?") {
+		t.Errorf("validate --kind reqest: exit %d:\n%s", code, stderr)
+	}
+	code, _, stderr = runDispatch(t, "--base-url", "http://127.0.0.1:9", "--header", "X-Trace: abc")
+	if code != exitUsage || !strings.Contains(stderr, `did you mean "X-Trace=abc"?`) {
+		t.Errorf("--header 'X-Trace: abc': exit %d:\n%s", code, stderr)
+	}
+}
+
+// TestServeBasePathWithoutSlash: `serve --base-path v1.0` prints the URL the calls are at (it
+// printed http://127.0.0.1:PORTv1.0/…), and the calls answer there.
+func TestServeBasePathWithoutSlash(t *testing.T) {
+	url, stderr, stop, _ := startServe(t, "--addr", "127.0.0.1:0", "--base-path", "v1.0/")
+	defer stop()
+	want := "serve: calls at " + url + "/v1.0/communications/calls "
+	if !stderr.WaitFor(want, 5*time.Second) {
+		t.Fatalf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if st, _, body := serveDo(t, "POST", url+"/v1.0/communications/calls", "", `{"subject":"x","callbackUri":"https://cb"}`); st != 201 {
+		t.Errorf("create at the printed URL: %d %s", st, body)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/suggest"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -93,6 +94,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		if *kindFlag == "" {
 			err = errors.New("--kind is required")
+		} else if s := suggest.Closest(*kindFlag, []string{string(schemas.KindRequest), string(schemas.KindResponse), string(schemas.KindError)}); s != "" {
+			err = fmt.Errorf("%w; did you mean %s?", err, s)
 		}
 		fmt.Fprintf(stderr, "validate: %v\n", err)
 		fs.Usage()
