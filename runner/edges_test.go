@@ -3,6 +3,8 @@ package main
 import (
 	"net"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +90,34 @@ func TestServeBasePathWithoutSlash(t *testing.T) {
 	}
 	if st, _, body := serveDo(t, "POST", url+"/v1.0/communications/calls", "", `{"subject":"x","callbackUri":"https://cb"}`); st != 201 {
 		t.Errorf("create at the printed URL: %d %s", st, body)
+	}
+}
+
+// TestValidateSaysDidYouMean: a misspelt property (subjcet, at the top and nested) and an enum
+// value in the wrong case (Established) get "did you mean", in the text and the JSON; a name
+// near nothing gets none.
+func TestValidateSaysDidYouMean(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	req := write("req.json", `{"subjcet":"x","zzzzzzzzz":1,"requestedModalities":["Audio"]}`)
+	resp := write("resp.json", `{"id":"1","state":"Established"}`)
+	_, stdout, _ := runDispatch(t, "validate", "--kind", "request", req)
+	for _, w := range []string{`property "subjcet" is not allowed here; did you mean "subject"?`, `did you mean "audio"?`} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("validate lacks %q:\n%s", w, stdout)
+		}
+	}
+	if strings.Count(stdout, "did you mean") != 2 {
+		t.Errorf("want exactly two suggestions (none for zzzzzzzzz):\n%s", stdout)
+	}
+	_, stdout, _ = runDispatch(t, "validate", "--kind", "response", "--json", resp)
+	if !strings.Contains(stdout, `did you mean \"established\"?`) {
+		t.Errorf("validate --json lacks the suggestion:\n%s", stdout)
 	}
 }

@@ -192,7 +192,7 @@ func validateOne(v *schemas.Validator, kind schemas.Kind, name string, stdin io.
 		return position{Line: line, Column: col}
 	}
 	for _, x := range res.Violations {
-		vj := violationJSON{Pointer: x.Pointer, Keyword: x.Keyword, Message: x.Message, Limit: x.Limit}
+		vj := violationJSON{Pointer: x.Pointer, Keyword: x.Keyword, Message: x.Message + didYouMean(x), Limit: x.Limit}
 		if x.Pos > 0 || x.Keyword != "json" {
 			vj.position = place(x.Pointer, x.Pos)
 			// The validator names the place of a syntax error in its message too; line and
