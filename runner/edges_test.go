@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -119,5 +122,56 @@ func TestValidateSaysDidYouMean(t *testing.T) {
 	_, stdout, _ = runDispatch(t, "validate", "--kind", "response", "--json", resp)
 	if !strings.Contains(stdout, `did you mean \"established\"?`) {
 		t.Errorf("validate --json lacks the suggestion:\n%s", stdout)
+	}
+}
+
+// TestProxyHeadlineSeparatesServiceAndClient: a correct service whose only findings are a
+// client's bad requests reads "service CONFORMS" with the client's failures on a line of their
+// own (it read "DOES NOT CONFORM" as if the service had failed); --fail-on still counts them.
+func TestProxyHeadlineSeparatesServiceAndClient(t *testing.T) {
+	dir := t.TempDir()
+	base := referenceURL(t)
+	r := startProxy(t, "--base-url", base, "--report-dir", dir)
+	do := func(method, path, body string) {
+		req, _ := http.NewRequest(method, r.url+"/v1.0/communications/calls"+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		r.next(t)
+	}
+	do(http.MethodPatch, "/00000000-0000-4000-8000-000000000001", `{"subject":"x"}`)                      // 404: no such call
+	do(http.MethodPatch, "/00000000-0000-4000-8000-000000000001", `{"requestedModalities":["hologram"]}`) // the client's fault
+	code, out := r.exit(t)
+	if code != exitFail {
+		t.Errorf("exit %d: --fail-on must counts a MUST the client broke", code)
+	}
+	if !strings.Contains(out, "verdict: service CONFORMS") || !strings.Contains(out, "clients: DOES NOT CONFORM (1 request broke PATCH-01;") {
+		t.Errorf("headline:\n%s", out)
+	}
+	var c struct {
+		Verdict string
+		Client  struct {
+			Verdict  string
+			Failed   []string
+			Requests int
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "conformance.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Verdict != "CONFORMS" || c.Client.Verdict != "DOES NOT CONFORM" || len(c.Client.Failed) != 1 || c.Client.Requests != 1 {
+		t.Errorf("conformance.json: %+v", c)
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "conformance.md"))
+	if !strings.Contains(string(md), "**Verdict: service CONFORMS**") || !strings.Contains(string(md), "clients: DOES NOT CONFORM") {
+		t.Errorf("conformance.md:\n%s", md)
 	}
 }

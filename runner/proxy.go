@@ -46,6 +46,7 @@ contract: the request of a PATCH (client findings) and every answer (service fin
 "listening on URL", then one line per exchange: number, method, path, status, milliseconds and
 findings. On SIGINT or SIGTERM it writes conformance.json, conformance.md and junit.xml into
 --report-dir and exits 1 when a requirement at the --fail-on level failed, else 0 (2: usage).
+The verdict is the service's (its answers); what the clients' requests broke is stated apart.
 
 The configured token ($CALLCONF_TOKEN, --token-file, or fetched with --token-command or the
 OAuth flags, and refreshed) and --header values are added only to requests that carry no such

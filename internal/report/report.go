@@ -193,9 +193,11 @@ type Conformance struct {
 	Strict       bool          `json:"strict"`
 	SuiteError   string        `json:"suiteError,omitempty"`
 	// NotRun names the requirements the filters selected that ran no spec.
-	NotRun       []string      `json:"notRun,omitempty"`
-	Requests     int           `json:"requests"`
-	Retries      int           `json:"retries"`
+	NotRun   []string `json:"notRun,omitempty"`
+	Requests int      `json:"requests"`
+	Retries  int      `json:"retries"`
+	// Client is, for the proxy, what the clients' requests broke; the verdict is the service's.
+	Client       *ClientSide   `json:"client,omitempty"`
 	Summary      Counts        `json:"summary"`
 	Requirements []Requirement `json:"requirements"`
 	Specs        []Spec        `json:"specs,omitempty"`
@@ -676,7 +678,13 @@ func (c Conformance) Text() string {
 		}
 		verdict += " (" + mode + " must pass)"
 	}
+	if c.Client != nil {
+		verdict = "service " + verdict
+	}
 	fmt.Fprintf(&b, "verdict: %s; wall time %.2fs, %d requests, %d throttled and retried\n", verdict, c.WallTime, c.Requests, c.Retries)
+	if c.Client != nil {
+		b.WriteString(c.Client.Text() + "\n")
+	}
 	for _, r := range c.Requirements {
 		for _, f := range r.Inconclusives {
 			fmt.Fprintf(&b, "inconclusive %s: %s\n", r.ID, strings.TrimPrefix(f.Spec+": "+f.Cause, ": "))
