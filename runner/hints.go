@@ -11,14 +11,13 @@ import (
 // HTTP; the error is not exported, so its text is matched.
 const plainHTTPAnswer = "server gave HTTP response to HTTPS client"
 
-// prepareHint is advice for a target that could not be prepared (err), or "": the cause itself
-// is stated once, in the summary, so this only says what to try.
+// prepareHint is what to try for a target that could not be prepared (err), or "".
 func prepareHint(err error, baseURL string) string {
 	switch {
 	case strings.Contains(err.Error(), plainHTTPAnswer) && strings.HasPrefix(baseURL, "https://"):
-		return "the target answered plain HTTP to HTTPS; did you mean --base-url http://" + strings.TrimPrefix(baseURL, "https://") + "?"
+		return "the target speaks plain HTTP: did you mean --base-url http://" + strings.TrimPrefix(baseURL, "https://") + "?"
 	case errors.Is(err, conformance.ErrUnreachable):
-		return "the target is unreachable (it gave no HTTP answer); check --base-url, TLS settings and --timeout"
+		return "the target gave no HTTP answer: check --base-url, TLS settings and --timeout"
 	}
 	return ""
 }

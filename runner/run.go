@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -95,10 +96,13 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tgt, err := conformance.Prepare(pctx, cfg, tokens, log)
 	if err != nil {
-		// The cause is stated once, in the summary (suite error); stderr only says what to try.
+		// The cause is stated once in the terminal: here, with what to try; the summary leaves
+		// it out (the reports keep it).
+		cause := err.Error()
 		if hint := prepareHint(err, cfg.BaseURL); hint != "" && pctx.Err() == nil { // not when an interrupt or --deadline cut it
-			fmt.Fprintf(stderr, "%s: %s\n", progName, redact(hint))
+			cause += "; " + hint
 		}
+		fmt.Fprintf(stderr, "%s: %s\n", progName, redact(cause))
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
 			SuiteConfig: sc}
@@ -106,7 +110,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
 			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
 		}
-		conclude(r, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
+		conclude(r, in, cfg.ReportDir, redact, opts.quiet, r.SpecialSuiteFailureReasons[0], stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
@@ -177,7 +181,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer fcancel()
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
-	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
+	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, "", stdout, stderr)
 }
 
 // finishGrace bounds the end of the run on the target (conformance.Target.Finish).
@@ -208,11 +212,15 @@ func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 }
 
 // conclude makes the run's verdict (report.Conclude) and returns the exit status; quiet (-q)
-// prints the verdict line and the failures only.
-func conclude(run types.Report, in report.Input, dir string, redact func(string) string, quiet bool, stdout, stderr io.Writer) int {
-	summary := stdout
-	if quiet {
+// prints the verdict line and the failures only. stated is the suite error the terminal
+// already shows (stderr), which the summary then leaves out; "" when none.
+func conclude(run types.Report, in report.Input, dir string, redact func(string) string, quiet bool, stated string, stdout, stderr io.Writer) int {
+	var summary io.Writer = stdout
+	switch {
+	case quiet:
 		summary = io.Discard
+	case stated != "":
+		summary = omitWriter{stdout, redact("suite error: " + stated + "\n")}
 	}
 	c, err := report.Conclude(run, in, dir, redact, summary)
 	if err != nil {
@@ -220,9 +228,26 @@ func conclude(run types.Report, in report.Input, dir string, redact func(string)
 		return exitUsage
 	}
 	if quiet {
+		if stated != "" {
+			c.SuiteError = ""
+		}
 		fmt.Fprint(stdout, redact(c.Brief()))
 	}
 	return c.Exit
+}
+
+// omitWriter writes what it is given without the first occurrence of omit in each write (the
+// summary is written at once).
+type omitWriter struct {
+	w    io.Writer
+	omit string
+}
+
+func (o omitWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(o.w, strings.Replace(string(p), o.omit, "", 1)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // redactWriter passes what it writes through redact.

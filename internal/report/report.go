@@ -722,7 +722,7 @@ func (c Conformance) reasonLines() []string {
 		key := string(r.Outcome)
 		if why := strings.TrimPrefix(r.Reason, "not run: "); why != "" {
 			if c.Verdict == VerdictCouldNotStart && why == strings.TrimSpace(c.SuiteError) {
-				why = "see the suite error" // a could-not-start cause is stated once
+				why = "the suite could not start" // its cause is stated once, not once more here
 			}
 			key += " (" + why + ")"
 		}
