@@ -1,6 +1,7 @@
 // Package report turns a Ginkgo report of the conformance suite into verdicts per requirement and
 // writes them for people and CI: a console summary, conformance.json, conformance.md, junit.xml
-// and Ginkgo's JSON report. Specs hand it their findings as typed data (SpecResult, in a report
+// (what gates), junit-specs.xml (per spec), Ginkgo's JSON report, and GitHub Actions' step
+// summary and annotations. Specs hand it their findings as typed data (SpecResult, in a report
 // entry); nothing here reads another package's text. Every file passes through a redaction
 // function before it is written. A report is evidence that stands alone: it records the command
 // line, the harness build, the target and its capabilities, the filters, the seed and the times
@@ -46,6 +47,9 @@ type SpecResult struct {
 	Requests    int        `json:"requests"`
 	Retries     int        `json:"retries,omitempty"`
 	Unsupported string     `json:"unsupported,omitempty"`
+	// Message is the account of findings that did not fail the spec in Ginkgo's eyes (another
+	// requirement's, or one that does not gate the run): the reports show it as a failure's.
+	Message string `json:"message,omitempty"`
 }
 
 // Exchange names one request and its answer in a failure: enough to find it in the transcript.
@@ -490,7 +494,7 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, location strin
 		// Ginkgo failed the spec for a reason of its own: a panic, an abort.
 		failing[own] = true
 	}
-	msg := spec.FailureMessage()
+	msg := cmp.Or(spec.FailureMessage(), res.Message)
 	if spec.State != types.SpecStateFailed && spec.State != types.SpecStatePassed {
 		msg = spec.State.String() + ": " + msg
 	}
@@ -660,7 +664,7 @@ func (c Conformance) Text() string {
 	for _, r := range c.Requirements {
 		fmt.Fprintf(&b, "%-9s %-6s %-12s %s\n", r.ID, r.Level, r.Outcome, r.Title)
 	}
-	if c.SuiteError != "" {
+	if c.SuiteError != "" && c.Verdict != VerdictCouldNotStart { // the cause of that is stated once, where it happened
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
 	}
 	verdict := c.Verdict
@@ -684,6 +688,9 @@ func (c Conformance) Text() string {
 	fmt.Fprintf(&b, "verdict: %s; wall time %.2fs, %d requests, %d throttled and retried\n", verdict, c.WallTime, c.Requests, c.Retries)
 	if c.Client != nil {
 		b.WriteString(c.Client.Text() + "\n")
+	}
+	for _, line := range c.failedLines() {
+		b.WriteString(line + "\n")
 	}
 	for _, r := range c.Requirements {
 		for _, f := range r.Inconclusives {
@@ -720,11 +727,8 @@ func (c Conformance) reasonLines() []string {
 			continue
 		}
 		key := string(r.Outcome)
-		if why := strings.TrimPrefix(r.Reason, "not run: "); why != "" {
-			if c.Verdict == VerdictCouldNotStart && why == strings.TrimSpace(c.SuiteError) {
-				why = "the suite could not start" // its cause is stated once, not once more here
-			}
-			key += " (" + why + ")"
+		if r.Reason != "" && !(r.Outcome == NotRun && c.Verdict == VerdictCouldNotStart) { // every one for the run's one cause
+			key += " (" + strings.TrimPrefix(r.Reason, "not run: ") + ")"
 		}
 		if _, ok := byReason[key]; !ok {
 			order = append(order, key)
