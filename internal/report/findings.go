@@ -50,13 +50,13 @@ type Tally struct {
 }
 
 type tallied struct {
-	tally   // exchanges that passed, failed or were inconclusive
-	applied int
-	// byService counts the failed exchanges whose answer broke the requirement: the others
-	// failed by their request alone (the client's fault, not the service's).
-	byService               int
+	tally                   // exchanges that passed, failed or were inconclusive
+	applied                 int
 	failures, inconclusives []Failure
 	notes                   map[string]bool
+	// byService counts the failed exchanges whose answer broke the requirement: the others
+	// failed by their request alone (the client's fault, not the service's).
+	byService int
 }
 
 // NewTally returns an empty tally.

@@ -197,16 +197,16 @@ type Conformance struct {
 	Strict       bool          `json:"strict"`
 	SuiteError   string        `json:"suiteError,omitempty"`
 	// NotRun names the requirements the filters selected that ran no spec.
-	NotRun   []string `json:"notRun,omitempty"`
-	Requests int      `json:"requests"`
-	Retries  int      `json:"retries"`
-	// Client is, for the proxy, what the clients' requests broke; the verdict is the service's.
-	Client       *ClientSide   `json:"client,omitempty"`
+	NotRun       []string      `json:"notRun,omitempty"`
+	Requests     int           `json:"requests"`
+	Retries      int           `json:"retries"`
 	Summary      Counts        `json:"summary"`
 	Requirements []Requirement `json:"requirements"`
 	Specs        []Spec        `json:"specs,omitempty"`
 	// Run is what the harness sent outside any spec and found there, and the calls' warnings.
 	Run RunSection `json:"run"`
+	// Client is, for the proxy, what the clients' requests broke; the verdict is then the service's.
+	Client *ClientSide `json:"client,omitempty"`
 }
 
 // Capabilities are the target's optional routes as the run used them.
