@@ -116,10 +116,12 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tgt, err := conformance.Prepare(pctx, cfg, tokens, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, redact(err.Error()))
-		if errors.Is(err, conformance.ErrUnreachable) && pctx.Err() == nil { // not when an interrupt or --deadline cut it
-			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
+		// The cause is stated once in the terminal: here, with what to try.
+		cause := err.Error()
+		if hint := prepareHint(err, cfg.BaseURL); hint != "" && pctx.Err() == nil { // not when an interrupt or --deadline cut it
+			cause += "; " + hint
 		}
+		fmt.Fprintf(stderr, "%s: %s\n", progName, redact(cause))
 		// CI keeps the reports as artifacts: say there why nothing ran.
 		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
 		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
@@ -131,17 +133,10 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer tgt.Close()
 	sess := tgt.Session
 
-	procs, warnings, err := chooseProcs(cfg, sess)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return notStartedNow("configuration error: " + err.Error())
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "WARNING: %s\n", w)
-	}
-
 	var raw *types.Report
-	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: procs})
+	// This process runs specs only in a serial run: as process 1 of 1 (a parallel run's children
+	// are told their number and the total).
+	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: 1})
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	rc.Verbose = opts.verbose
 	rc.NoColor = !isTerminal(stdout)
@@ -149,6 +144,14 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return notStartedNow(err.Error())
+	}
+	procs, warnings, err := chooseProcs(cfg, sess, preview.PreRunStats.SpecsThatWillRun)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return notStartedNow("configuration error: " + err.Error())
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
 	// Verbose serial runs stream Ginkgo's output as it goes; every other run shows a progress
 	// line and prints Ginkgo's account of the run at its end.

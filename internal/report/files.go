@@ -99,7 +99,13 @@ func (c Conformance) Markdown() string {
 	var b strings.Builder
 	verdict := c.Verdict
 	b.WriteString("# Update call conformance\n\n")
+	if c.Client != nil {
+		verdict = "service " + verdict
+	}
 	fmt.Fprintf(&b, "**Verdict: %s** (exit status %d)\n\n", verdict, c.Exit)
+	if c.Client != nil {
+		fmt.Fprintf(&b, "%s\n\n", c.Client.Text())
+	}
 	mode := "default (every applicable MUST gates)"
 	if c.Strict {
 		mode = "strict (every applicable requirement gates)"

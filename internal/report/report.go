@@ -205,6 +205,8 @@ type Conformance struct {
 	Specs        []Spec        `json:"specs,omitempty"`
 	// Run is what the harness sent outside any spec and found there, and the calls' warnings.
 	Run RunSection `json:"run"`
+	// Client is, for the proxy, what the clients' requests broke; the verdict is then the service's.
+	Client *ClientSide `json:"client,omitempty"`
 }
 
 // Capabilities are the target's optional routes as the run used them.
@@ -680,7 +682,13 @@ func (c Conformance) Text() string {
 		}
 		verdict += " (" + mode + " must pass)"
 	}
+	if c.Client != nil {
+		verdict = "service " + verdict
+	}
 	fmt.Fprintf(&b, "verdict: %s; wall time %.2fs, %d requests, %d throttled and retried\n", verdict, c.WallTime, c.Requests, c.Retries)
+	if c.Client != nil {
+		b.WriteString(c.Client.Text() + "\n")
+	}
 	for _, line := range c.failedLines() {
 		b.WriteString(line + "\n")
 	}
