@@ -238,6 +238,7 @@ func Read(r io.Reader, limit int64) (HAR, error) {
 			Version string             `json:"version"`
 			Entries *[]json.RawMessage `json:"entries"`
 			Creator Creator            `json:"creator"`
+			Comment string             `json:"comment"`
 		} `json:"log"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -249,7 +250,7 @@ func Read(r io.Reader, limit int64) (HAR, error) {
 	if raw.Log.Entries == nil {
 		return HAR{}, errors.New(`not a HAR file: the log has no "entries" array`)
 	}
-	h := HAR{Log: Log{Version: raw.Log.Version, Creator: raw.Log.Creator, Entries: make([]Entry, 0, len(*raw.Log.Entries))}}
+	h := HAR{Log: Log{Version: raw.Log.Version, Creator: raw.Log.Creator, Comment: raw.Log.Comment, Entries: make([]Entry, 0, len(*raw.Log.Entries))}}
 	for i, rm := range *raw.Log.Entries {
 		var e Entry
 		if err := json.Unmarshal(rm, &e); err != nil {
