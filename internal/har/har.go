@@ -205,12 +205,16 @@ func (s Sanitizer) Entry(ex Exchange) Entry {
 		Time:            ms,
 		Timings:         Timings{Blocked: -1, DNS: -1, Connect: -1, SSL: -1, Send: 0, Wait: ms, Receive: 0},
 	}
+	reqHeaders, reqCut := s.headers(ex.RequestHeader)
 	e.Request = Request{
 		Method: ex.Method, URL: s.redact(ex.URL), HTTPVersion: httpVersion,
-		Cookies: []NameValue{}, Headers: s.headers(ex.RequestHeader), QueryString: s.query(ex.URL),
-		HeadersSize: -1, BodySize: int64(len(ex.RequestBody)),
+		Cookies: []NameValue{}, Headers: reqHeaders, QueryString: s.query(ex.URL),
+		HeadersSize: -1, BodySize: int64(len(ex.RequestBody)), Comment: reqCut,
 	}
 	var comments []string
+	if reqCut != "" {
+		comments = append(comments, "request "+reqCut)
+	}
 	if len(ex.RequestBody) > 0 || ex.RequestCut {
 		text, enc, cut := s.body(ex.RequestBody)
 		e.Request.PostData = &PostData{MimeType: ex.RequestHeader.Get("Content-Type"), Text: text, Encoding: enc}
@@ -222,10 +226,14 @@ func (s Sanitizer) Entry(ex Exchange) Entry {
 			e.Request.BodySize = -1
 		}
 	}
+	respHeaders, respCut := s.headers(ex.Header)
 	e.Response = Response{
 		Status: ex.Status, StatusText: http.StatusText(ex.Status), HTTPVersion: httpVersion,
-		Cookies: []NameValue{}, Headers: s.headers(ex.Header),
-		HeadersSize: -1, BodySize: int64(len(ex.Body)),
+		Cookies: []NameValue{}, Headers: respHeaders,
+		HeadersSize: -1, BodySize: int64(len(ex.Body)), Comment: respCut,
+	}
+	if respCut != "" {
+		comments = append(comments, "response "+respCut)
 	}
 	if ex.Status >= 300 && ex.Status < 400 {
 		e.Response.RedirectURL = s.redact(ex.Header.Get("Location"))
@@ -249,7 +257,7 @@ func (s Sanitizer) Entry(ex Exchange) Entry {
 	}
 	if ex.Err != "" {
 		e.Error = s.redact(ex.Err)
-		e.Response.Comment = e.Error
+		e.Response.Comment = strings.TrimPrefix(e.Response.Comment+"; "+e.Error, "; ")
 	}
 	e.Comment = strings.Join(comments, "; ")
 	return e
@@ -263,9 +271,13 @@ func cutComment(n int, before bool) string {
 	return "truncated: the first " + strconv.Itoa(MaxBody) + " of " + strconv.Itoa(n) + " bytes"
 }
 
-// body is b as an entry's text: cut at MaxBody (at a rune boundary when it is text), redacted,
-// and in base64 when it is not UTF-8.
+// body is b as an entry's text: redacted, then cut at MaxBody (at a rune boundary when it is
+// text; redacting first, so no secret is cut in two and half kept), and in base64 when it is
+// not UTF-8. cut reports that the text is a prefix.
 func (s Sanitizer) body(b []byte) (text, encoding string, cut bool) {
+	if len(b) > 0 {
+		b = []byte(s.redact(string(b)))
+	}
 	if len(b) > MaxBody {
 		b, cut = b[:MaxBody], true
 		if utf8.Valid(b[:MaxBody-utf8.UTFMax]) {
@@ -275,25 +287,46 @@ func (s Sanitizer) body(b []byte) (text, encoding string, cut bool) {
 		}
 	}
 	if utf8.Valid(b) {
-		return s.redact(string(b)), "", cut
+		return string(b), "", cut
 	}
-	return base64.StdEncoding.EncodeToString([]byte(s.redact(string(b)))), "base64", cut
+	return base64.StdEncoding.EncodeToString(b), "base64", cut
 }
 
-// headers lists h sorted by name, each value sanitized.
-func (s Sanitizer) headers(h http.Header) []NameValue {
-	out := []NameValue{}
+// A hostile target may send up to the client's header limit (256 KiB) on every answer: an
+// entry lists at most MaxHeaders headers, each value cut at MaxHeaderValue bytes, so the HAR of
+// a long run stays bounded. The entry's comment says what was left out.
+const (
+	MaxHeaders     = 64
+	MaxHeaderValue = 1 << 10
+)
+
+// headers lists h sorted by name, each value sanitized and bounded; cut says what was left out
+// ("" when nothing was).
+func (s Sanitizer) headers(h http.Header) (out []NameValue, cut string) {
+	out = []NameValue{}
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
 	}
 	slices.Sort(names)
+	dropped, shortened := 0, 0
 	for _, k := range names {
 		for _, v := range h[k] {
-			out = append(out, NameValue{Name: k, Value: s.headerValue(k, v)})
+			if len(out) == MaxHeaders {
+				dropped++
+				continue
+			}
+			v = s.headerValue(k, v) // redacted before it is cut: no secret is cut in two
+			if len(v) > MaxHeaderValue {
+				v, shortened = strings.ToValidUTF8(v[:MaxHeaderValue], ""), shortened+1
+			}
+			out = append(out, NameValue{Name: s.redact(k), Value: v})
 		}
 	}
-	return out
+	if dropped > 0 || shortened > 0 {
+		cut = fmt.Sprintf("headers truncated: %d left out (at most %d listed), %d cut at %d bytes", dropped, MaxHeaders, shortened, MaxHeaderValue)
+	}
+	return out, cut
 }
 
 // query lists the query parameters of rawURL, redacted, in the order written.

@@ -181,3 +181,29 @@ func btoi(b bool) int64 {
 	}
 	return 0
 }
+
+// A hostile answer (thousands of headers, huge values, a token across the body's cut) gives a
+// bounded entry that says what it left out and keeps no part of the token.
+func TestEntryBoundsHostileAnswers(t *testing.T) {
+	h := http.Header{}
+	for i := range 500 {
+		h.Set("X-H-"+strings.Repeat("a", i%7)+string(rune('a'+i%26))+strings.Repeat("z", i/26), strings.Repeat("v", 8<<10))
+	}
+	body := strings.Repeat("x", MaxBody-5) + token
+	e := Sanitizer{Redact: redactToken}.Entry(Exchange{Method: "GET", URL: "http://x/", Status: 200, Header: h, Body: []byte(body)})
+	if len(e.Response.Headers) != MaxHeaders || !strings.Contains(e.Response.Comment, "headers truncated") || !strings.Contains(e.Comment, "response headers truncated") {
+		t.Errorf("%d headers, comments %q / %q", len(e.Response.Headers), e.Response.Comment, e.Comment)
+	}
+	for _, nv := range e.Response.Headers {
+		if len(nv.Value) > MaxHeaderValue {
+			t.Fatalf("%s: %d bytes", nv.Name, len(nv.Value))
+		}
+	}
+	if strings.Contains(e.Response.Content.Text, token[:5]) {
+		t.Errorf("the body's cut kept part of the token: …%s", e.Response.Content.Text[len(e.Response.Content.Text)-20:])
+	}
+	b, _ := Marshal(HAR{Log: Log{Entries: []Entry{e}}})
+	if len(b) > 2*MaxHeaders*MaxHeaderValue+2*MaxBody {
+		t.Errorf("entry of %d bytes", len(b))
+	}
+}
