@@ -112,6 +112,9 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer tgt.Close()
 	sess := tgt.Session
+	if sess.Exchanges != "" {
+		defer os.RemoveAll(sess.Exchanges) // the HAR's parts, when the run ends before collecting them
+	}
 
 	procs, warnings, err := chooseProcs(cfg, sess)
 	if err != nil {
