@@ -28,6 +28,7 @@ var commands = []command{
 	{"run", "[flags]", "run the conformance suite (the default command; default target: the embedded reference)"},
 	{"serve", "[flags]", "serve the reference implementation"},
 	{"proxy", "--base-url URL", "forward traffic to a target and judge every exchange"},
+	{"judge", "FILE.har", "judge recorded traffic (HAR) offline, as the proxy judges live traffic"},
 	{"validate", "--kind K FILE…", "validate request|response|error payloads ('-' reads stdin)"},
 	{"list", "[flags]", "print the requirement registry"},
 	{"selftest", "[flags]", "run the suite against the reference, allowed variants and mutants"},

@@ -6,6 +6,7 @@
 //	callconf [run] [flags]                  run the conformance suite ('callconf help' lists the flags)
 //	callconf serve --addr 127.0.0.1:8080    serve the reference implementation
 //	callconf proxy --base-url URL           forward to a target, judge every exchange
+//	callconf judge FILE.har                 judge recorded traffic (a HAR) as the proxy judges live traffic
 //	callconf validate --kind request FILE   validate payloads against the schemas
 //	callconf list                           print the requirement registry
 //	callconf selftest                       run the suite against reference, variants, mutants
@@ -56,6 +57,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, args[1:], stdout, stderr)
+	case "judge":
+		return runJudge(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return runValidate(args[1:], stdin, stdout, stderr)
 	case "list":

@@ -11,13 +11,16 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/har"
 	"github.com/callconf/callconf/internal/proxy"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/token"
+	"github.com/callconf/callconf/internal/version"
 )
 
 // proxyShutdownTimeout bounds how long `proxy` waits for exchanges in flight when asked to stop.
@@ -38,14 +41,15 @@ var proxyUsages = map[string]string{
 	"report-dir": "`dir`ectory to write conformance.json, conformance.md and junit.xml into when the proxy stops [env CALLCONF_REPORT_DIR]",
 }
 
-const proxyUsage = `usage: callconf proxy --base-url URL [--listen ADDR] [--report-dir DIR] [--fail-on must|should|never] [--findings-header] [flags]
+const proxyUsage = `usage: callconf proxy --base-url URL [--listen ADDR] [--report-dir DIR] [--har FILE] [--fail-on must|should|never] [--findings-header] [flags]
 
 Forwards every request to the target at --base-url unchanged (the path the client asks for is
 appended to the base URL's path) and judges each exchange on the calls routes against the
 contract: the request of a PATCH (client findings) and every answer (service findings). Prints
 "listening on URL", then one line per exchange: number, method, path, status, milliseconds and
 findings. On SIGINT or SIGTERM it writes conformance.json, conformance.md and junit.xml into
---report-dir and exits 1 when a requirement at the --fail-on level failed, else 0 (2: usage).
+--report-dir (with exchanges.har, every exchange in HAR 1.2, unless --har names another file)
+and exits 1 when a requirement at the --fail-on level failed, else 0 (2: usage).
 The verdict is the service's (its answers); what the clients' requests broke is stated apart.
 
 The configured token ($CALLCONF_TOKEN, --token-file, or fetched with --token-command or the
@@ -67,6 +71,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	})
 	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free one)")
 	failOnFlag := fs.String("fail-on", string(proxy.FailOnMust), "exit 1 when a requirement of this `level` failed: must, should (MUST or SHOULD) or never")
+	harFile := fs.String("har", "", "write every exchange to `FILE` (HAR 1.2, secrets redacted, bodies cut at 4 KiB) when the proxy stops; default: exchanges.har in --report-dir, if set")
 	findingsHeader := fs.Bool("findings-header", false, "add "+proxy.FindingsHeader+" (a summary of at most 1 KiB) to answers on the calls routes; buffers each such exchange to judge it first")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -97,7 +102,23 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "proxy: %v\n", err)
 		return exitUsage
 	}
-	p, err := proxy.New(proxy.Options{Config: cfg, Tokens: tokens, FindingsHeader: *findingsHeader, Log: stdout})
+	harPath := *harFile
+	if harPath == "" && cfg.ReportDir != "" {
+		harPath = filepath.Join(cfg.ReportDir, har.FileName)
+	}
+	var rec *har.Recorder
+	parts := ""
+	if harPath != "" {
+		if parts, err = har.NewPartsDir(); err == nil {
+			rec, err = har.NewRecorder(parts, har.Sanitizer{Redact: tokens.Redactor().String, Secret: cfg.IsSecretHeader})
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "proxy: --har: %v\n", err)
+			return exitUsage
+		}
+		defer os.RemoveAll(parts)
+	}
+	p, err := proxy.New(proxy.Options{Config: cfg, Tokens: tokens, FindingsHeader: *findingsHeader, Log: stdout, HAR: rec})
 	if err != nil {
 		fmt.Fprintf(stderr, "proxy: %v\n", err)
 		return exitUsage
@@ -136,6 +157,18 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "proxy: shutdown: %v\n", err)
 	}
 	p.Close()
+	if rec != nil {
+		err := rec.Close()
+		if err == nil {
+			_, err = har.Collect(parts, harPath, har.Creator{Name: "callconf proxy", Version: version.Read().String()}, p.Redact)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "proxy: writing %s: %v\n", harPath, err)
+			code = exitUsage
+		} else {
+			fmt.Fprintf(stdout, "exchanges written to %s\n", harPath)
+		}
+	}
 	c := p.Conformance(start, failOn == proxy.FailOnShould)
 	c.CommandLine = commandLine(append([]string{"proxy"}, args...))
 	if code == exitOK {

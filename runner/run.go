@@ -126,12 +126,16 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
 		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
 			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
+			collectExchanges(pe.Exchanges, cfg.ReportDir, redact, stderr)
 		}
 		conclude(notStartedReport(sc, "preparing the target: "+err.Error()), in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
 	sess := tgt.Session
+	if sess.Exchanges != "" {
+		defer os.RemoveAll(sess.Exchanges) // the HAR's parts, when the run ends before collecting them
+	}
 
 	var raw *types.Report
 	// This process runs specs only in a serial run: as process 1 of 1 (a parallel run's children
@@ -198,7 +202,16 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer fcancel()
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
+	collectExchanges(sess.Exchanges, cfg.ReportDir, redact, stderr)
 	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
+}
+
+// collectExchanges writes the run's exchanges.har (conformance.CollectExchanges); a failure
+// is said, and leaves the verdict as it is: the HAR is evidence, not the verdict.
+func collectExchanges(parts, reportDir string, redact func(string) string, stderr io.Writer) {
+	if err := conformance.CollectExchanges(parts, reportDir, redact); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+	}
 }
 
 // finishGrace bounds the end of the run on the target (conformance.Target.Finish).

@@ -20,6 +20,7 @@ type record struct {
 	start      time.Time
 	method     string
 	path       string // escaped, as the client wrote it
+	url        string // the whole URL, when it is not the target's base URL and path (a recorded exchange)
 	query      string
 	route      route
 	id         string      // the callId of an item route, unescaped

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -44,7 +45,7 @@ func (p *Proxy) judgeRecord(rec *record) report.Judged {
 
 	ex := &target.Exchange{
 		Method:        rec.method,
-		URL:           p.baseURL + rec.path,
+		URL:           cmp.Or(rec.url, p.baseURL+rec.path),
 		RequestHeader: rec.reqHeader,
 		Status:        rec.status,
 		Header:        rec.respHeader,

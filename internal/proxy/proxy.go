@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/har"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
@@ -80,6 +81,9 @@ type Options struct {
 	Workers int
 	// Queue bounds the exchanges waiting for a worker; 0 takes 256.
 	Queue int
+	// HAR, when set, records every exchange (--har): what the client sent and the target
+	// answered, secrets redacted (har.Sanitizer).
+	HAR *har.Recorder
 }
 
 // Proxy forwards requests to one target and judges the exchanges. Use it as an http.Handler;
@@ -335,6 +339,9 @@ func (p *Proxy) refuse(w http.ResponseWriter, status int, code string, err error
 // finish hands a completed exchange to the judge, or logs it when there is nothing to judge.
 func (p *Proxy) finish(rec *record) {
 	rec.duration = time.Since(rec.start)
+	if p.opts.HAR != nil {
+		p.opts.HAR.Record(p.harExchange(rec))
+	}
 	p.active.Add(-1) // before the line is logged, so that the last exchange's line leaves at once
 	switch {
 	case rec.route == routeNone:

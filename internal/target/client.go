@@ -90,6 +90,10 @@ type Exchange struct {
 	// Status and Header may be set alongside it when the failure came while reading the body.
 	Err      error
 	Duration time.Duration
+	// Started is when the request went out (after any wait for a rate limit); Proto is the
+	// answer's protocol ("HTTP/1.1", "HTTP/2.0"), "" without one. The HAR records both.
+	Started time.Time
+	Proto   string
 	// ConnReused reports that the request went on a connection an earlier request had used.
 	ConnReused bool
 
@@ -250,6 +254,7 @@ func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
 	}
 	defer release()
 	start := time.Now()
+	e.Started = start
 	defer func() {
 		if p := recover(); p != nil {
 			e.Err = fmt.Errorf("internal error in the HTTP client: %v", p)
@@ -330,7 +335,7 @@ func (c *Client) Do(ctx context.Context, r Request) (e *Exchange) {
 		return e
 	}
 	defer resp.Body.Close()
-	e.Status, e.Header = resp.StatusCode, resp.Header
+	e.Status, e.Header, e.Proto = resp.StatusCode, resp.Header, resp.Proto
 	e.Body, e.Truncated, err = readLimited(resp.Body, c.maxBody)
 	switch {
 	case e.Truncated:

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,6 +65,7 @@ func Define(opts Options) {
 	}
 
 	var prepared *Target // the target process 1 prepared itself, if it did
+	parts := ""          // the parts of the run's HAR, when process 1 prepared the target itself
 	SynchronizedBeforeSuite(func(ctx SpecContext) []byte {
 		switch {
 		case opts.Target != nil:
@@ -76,10 +78,14 @@ func Define(opts Options) {
 			if err == nil {
 				prepared, err = Prepare(ctx, opts.Config, tokens, log)
 			}
+			if pe := (*PrepareError)(nil); errors.As(err, &pe) {
+				parts = pe.Exchanges // what discovery sent goes into the HAR still
+			}
 			if err != nil {
 				Fail(fmt.Sprintf("preparing the target: %v", err))
 			}
 			DeferCleanup(prepared.Close)
+			parts = prepared.Session.Exchanges
 		}
 		return encodeSession(prepared.Session)
 	}, func(data []byte) {
@@ -99,6 +105,10 @@ func Define(opts Options) {
 		}
 		s.session, s.client, s.validator, s.judge = sess, client, v, judge.New(v)
 		s.run = newRunLog(client, opts.Config, s.judge)
+		if s.har, err = newRecorder(sess.Exchanges, client, opts.Config); err != nil {
+			Fail(err.Error())
+		}
+		s.run.har = s.har
 	})
 
 	// Every process settles the ledger of the calls it created and hands the reports what it
@@ -111,6 +121,7 @@ func Define(opts Options) {
 		stalled, _ := s.stalled()
 		s.run.settle(ctx, s.session.Has(requirements.Delete), s.session.Has(requirements.Read), !stalled)
 		AddReportEntry(report.EntryRun, s.run.record(), ReportEntryVisibilityNever)
+		_ = s.har.Close() // a lost write shows as a missing entry in the HAR, not as a failed run
 	}, func(ctx SpecContext) {
 		if prepared != nil && opts.Target == nil {
 			AddReportEntry(report.EntryRun, prepared.Finish(ctx), ReportEntryVisibilityNever)
@@ -142,6 +153,9 @@ func Define(opts Options) {
 			}
 			if err != nil {
 				Fail(fmt.Sprintf("writing reports: %v", err))
+			}
+			if err := CollectExchanges(parts, opts.Config.ReportDir, redact); err != nil {
+				Fail(err.Error())
 			}
 			if c.Exit != 0 {
 				// Ginkgo's summary says so too: the suite fails exactly when the runner would.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/har"
 	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
@@ -26,6 +27,7 @@ type runLog struct {
 	client *target.Client
 	cfg    config.Config
 	judge  *judge.Judge
+	har    *har.Recorder // the run's HAR part (nil: none)
 
 	mu    sync.Mutex
 	rec   report.RunRecord
@@ -53,6 +55,7 @@ func (l *runLog) seen(phase string, r target.Request) func(*target.Exchange) {
 		// The run log PATCHes only calls the user named (reads and restores): they exist, so a
 		// valid body there is held to PATCH-01 like any other of the run.
 		res := l.judge.ExchangeIn(ex, patchOf, judge.Context{Exists: patchOf != ""})
+		l.har.Record(harExchange(ex))
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.rec.Requests++

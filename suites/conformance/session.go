@@ -13,6 +13,7 @@ import (
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/har"
 	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/listen"
@@ -51,6 +52,9 @@ type Session struct {
 	// the others may hold a derived one (a parallel run's children get the token, not its
 	// file, and a share of the rate limits).
 	Rerun config.CommandLine `json:"rerun"`
+	// Exchanges is the directory each process appends its part of the run's exchanges.har to
+	// (har.go); "" when the run writes no reports.
+	Exchanges string `json:"exchanges,omitempty"`
 }
 
 // Has reports whether the target has capability c.
@@ -110,6 +114,8 @@ var ErrUnreachable = errors.New("target unreachable")
 type PrepareError struct {
 	Err    error
 	Record report.RunRecord
+	// Exchanges holds the parts of the HAR of what it sent (CollectExchanges); "" for none.
+	Exchanges string
 }
 
 func (e *PrepareError) Error() string { return e.Err.Error() }
@@ -125,6 +131,8 @@ type Target struct {
 	stop    func()
 	// log judges and keeps what the preparation and the end of the run send (Finish).
 	log *runLog
+	// har is the part of the run's HAR the preparation and the end of the run write to.
+	har *har.Recorder
 	// first holds each named call as the run first read it, by id (absent: it could not be read).
 	first map[string]map[string]any
 }
@@ -132,6 +140,7 @@ type Target struct {
 // Close shuts the embedded reference down, if Prepare started one, and releases the client's
 // idle connections.
 func (t *Target) Close() {
+	_ = t.har.Close() // a lost write shows as a missing entry, not as a failed run
 	t.Client.Close()
 	t.stop()
 }
@@ -173,9 +182,19 @@ func Prepare(ctx context.Context, cfg config.Config, tokens *token.Source, log i
 		return nil, fmt.Errorf("compiling schemas: %w", err)
 	}
 	t := &Target{Session: s, Client: client, stop: stop, log: newRunLog(client, cfg, judge.New(v))}
+	if cfg.ReportDir != "" {
+		if t.Session.Exchanges, err = har.NewPartsDir(); err == nil {
+			t.har, err = newRecorder(t.Session.Exchanges, client, cfg)
+		}
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		t.log.har = t.har
+	}
 	if err := t.Session.resolve(ctx, cfg, t.log); err != nil {
 		t.Close()
-		return nil, &PrepareError{Err: err, Record: t.log.record()}
+		return nil, &PrepareError{Err: err, Record: t.log.record(), Exchanges: t.Session.Exchanges}
 	}
 	t.readNamed(ctx)
 	if log != nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/har"
 	"github.com/callconf/callconf/internal/ids"
 	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/report"
@@ -39,6 +40,9 @@ type suite struct {
 	judge     *judge.Judge
 	// run judges and keeps this process's exchanges outside any spec, and its ledger of calls.
 	run *runLog
+	// har is this process's part of the run's HAR (nil: none); every exchange a spec records
+	// goes there.
+	har *har.Recorder
 
 	// stalledSpecs counts specs in a row, in this process, that ended on a transport failure
 	// (timeout, reset) or on throttling past the retry budget. Past stallLimit the target is
@@ -300,6 +304,7 @@ func (p *probe) record(ex *target.Exchange, res judge.Result) {
 	defer p.mu.Unlock()
 	p.sent++
 	p.exchanges = append(p.exchanges, ex)
+	p.s.har.Record(harExchange(ex))
 	for _, f := range res.Findings {
 		f.Exchange = len(p.exchanges)
 		p.findings = append(p.findings, f)
