@@ -46,6 +46,8 @@ type SpecResult struct {
 	Requests    int        `json:"requests"`
 	Retries     int        `json:"retries,omitempty"`
 	Unsupported string     `json:"unsupported,omitempty"`
+	// Generated counts the cases of a generated spec (nil for the others).
+	Generated *Generated `json:"generated,omitempty"`
 }
 
 // Exchange names one request and its answer in a failure: enough to find it in the transcript.
@@ -139,10 +141,12 @@ type Requirement struct {
 	Specs  int    `json:"specs"`
 	Passed int    `json:"passedSpecs"`
 	// Retries counts the throttled requests its specs waited out and retried.
-	Retries       int       `json:"retries"`
-	Failures      []Failure `json:"failures,omitempty"`
-	Inconclusives []Failure `json:"inconclusive,omitempty"`
-	Notes         []string  `json:"notes,omitempty"`
+	Retries int `json:"retries"`
+	// Generated counts the generated cases its specs tried, failed and shrunk.
+	Generated     *Generated `json:"generated,omitempty"`
+	Failures      []Failure  `json:"failures,omitempty"`
+	Inconclusives []Failure  `json:"inconclusive,omitempty"`
+	Notes         []string   `json:"notes,omitempty"`
 }
 
 // Spec is one spec of the run and its outcome for its own requirement.
@@ -346,6 +350,12 @@ func Build(r types.Report, in Input) Conformance {
 		c.Requests += res.Requests
 		c.Retries += res.Retries
 		req.Retries += res.Retries
+		if res.Generated != nil {
+			if req.Generated == nil {
+				req.Generated = &Generated{}
+			}
+			req.Generated.add(res.Generated)
+		}
 		req.Specs++
 		for _, n := range res.Notes {
 			if other, ok := byID[n.Requirement]; ok {
