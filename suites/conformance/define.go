@@ -123,6 +123,7 @@ func Define(opts Options) {
 		defineErrorSpecs(s)
 		defineProtocolSpecs(s)
 		defineStateSpecs(s)
+		defineGeneratedSpecs(s)
 	})
 }
 

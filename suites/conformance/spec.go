@@ -75,9 +75,9 @@ func (s *suite) stalled() (bool, string) {
 // requirement needs, and gives the body a probe that records exchanges, passes each through the
 // exchange judge and collects findings; the spec fails once, at its end, listing every finding,
 // and hands them to the reports as typed data.
-func (s *suite) Spec(id, text string, body func(p *probe)) {
+func (s *suite) Spec(id, text string, body func(p *probe), extraLabels ...string) {
 	req := requirements.MustGet(id) // unknown IDs stop tree construction: a programming error
-	labels := Label(req.Label(), "level:"+string(req.Level), "feature:"+req.Feature)
+	labels := Label(append([]string{req.Label(), "level:" + string(req.Level), "feature:" + req.Feature}, extraLabels...)...)
 	// Offset(1): the spec's location is the line that calls Spec, in the file that defines it.
 	It(id+" "+text, labels, Offset(1), SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
 		p := &probe{ctx: ctx, s: s, req: req, models: map[string]map[string]any{}}
@@ -122,7 +122,8 @@ type probe struct {
 	// stallCause is the last transport failure or exhausted retry budget ("" when none).
 	stallCause  string
 	unsupported string
-	concurrent  bool // the PATCHes sent now are concurrent ones (judgeContext)
+	concurrent  bool              // the PATCHes sent now are concurrent ones (judgeContext)
+	generated   *report.Generated // what a generated spec tried (nil for the others)
 }
 
 // result is the spec's typed outcome, for the reports.
@@ -137,7 +138,7 @@ func (p *probe) result() report.SpecResult {
 		}
 	}
 	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes, Exchanges: exchanges,
-		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported}
+		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported, Generated: p.generated}
 }
 
 // do sends r as the request under test. A transport error (timeout, reset) ends the spec as
