@@ -40,6 +40,9 @@ type Options struct {
 	// Process and Processes number this process among the runner's own processes (1-based),
 	// which share out the named calls; zero means Ginkgo's (GinkgoParallelProcess).
 	Process, Processes int
+	// ReplayDir is the report directory failing generated cases are saved under (in replay/);
+	// "" means Config.ReportDir. A process whose parent writes the reports has none of its own.
+	ReplayDir string
 }
 
 // CallsPerSpec is the most named calls one spec uses: against a target without create, each
@@ -49,7 +52,7 @@ const CallsPerSpec = 2
 // Define builds the conformance spec tree. Call it once per process before RunSpecs (or
 // PreviewSpecs).
 func Define(opts Options) {
-	s := &suite{cfg: opts.Config, proc: opts.Process, procs: opts.Processes}
+	s := &suite{cfg: opts.Config, proc: opts.Process, procs: opts.Processes, replayDir: cmp.Or(opts.ReplayDir, opts.Config.ReportDir)}
 	log := opts.Log
 	if log == nil {
 		log = os.Stdout

@@ -37,6 +37,7 @@ type suite struct {
 	client    *target.Client
 	validator *schemas.Validator
 	judge     *judge.Judge
+	replayDir string // where failing generated cases are saved ("" = nowhere)
 
 	// stalledSpecs counts specs in a row, in this process, that ended on a transport failure
 	// (timeout, reset) or on throttling past the retry budget. Past stallLimit the target is

@@ -100,13 +100,13 @@ func (p *probe) generatedCases(kind, text string) {
 			}
 		}
 		fmt.Fprintf(GinkgoWriter, "generated case %d of %d (seed %d) failed %v; shrunk %d time(s) to %d step(s)\n", i+1, cfg.Generate, seed, so.Requirements(), kept, len(small.Steps))
-		if cfg.ReportDir != "" {
-			path, err := r.Save(cfg.ReportDir)
+		if p.s.replayDir != "" {
+			path, err := r.Save(p.s.replayDir)
 			if err != nil {
 				fmt.Fprintf(GinkgoWriter, "saving the replay file: %v\n", err)
 			} else {
 				counts.Replays = append(counts.Replays, path)
-				fmt.Fprintf(GinkgoWriter, "replay it: go run ./runner replay %s\n", path)
+				fmt.Fprintf(GinkgoWriter, "replay it (exit 1 while it fails, 0 once fixed):\n  %s\n", commandLine(p.s.session.Rerun.Env, "go run ./runner replay", p.s.session.Rerun.Flags, target.ShellQuote(path)))
 			}
 		}
 		p.adopt(so)
