@@ -62,6 +62,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
+	cfg = seedGenerated(cfg, opts.seed)
 	if err := cfg.CheckTarget(); err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
 		return exitUsage
