@@ -110,6 +110,7 @@ type Config struct {
 	GenerateSeed          int           // seed of the generated cases; 0 = DefaultGenerateSeed
 	GenerateShrink        int           // extra requests one failing generated case may spend on shrinking
 	GenerateMaxString     int           // longest generated string, in characters
+	GenerateSeeds         int           // seeds in a row the generated cases are drawn with (each --generate cases)
 
 	sources map[string]string // setting key -> where its value came from
 }

@@ -18,6 +18,9 @@ const (
 	keyGenerateSeed          = "generate-seed"
 	keyGenerateShrink        = "generate-shrink"
 	keyGenerateMaxString     = "generate-max-string"
+	keyGenerateSeeds         = "generate-seeds"
+	// MaxGenerateSeeds bounds --generate-seeds.
+	MaxGenerateSeeds = 1000
 )
 
 // generateSettings are the settings of the generated phase.
@@ -35,6 +38,9 @@ func generateSettings() []setting {
 		{key: keyGenerateMaxString, env: "CALLCONF_GENERATE_MAX_STRING", file: "generateMaxString",
 			usage: "longest generated string, `n` characters",
 			field: fieldOf(func(c *Config) *int { return &c.GenerateMaxString }, integer(), DefaultGenerateMaxString, checkRange("the longest generated string", 1, MaxGenerateMaxString))},
+		{key: keyGenerateSeeds, env: "CALLCONF_GENERATE_SEEDS", file: "generateSeeds",
+			usage: "draw the generated cases with `k` seeds in a row, from the generation seed on (--generate cases each)",
+			field: fieldOf(func(c *Config) *int { return &c.GenerateSeeds }, integer(), 1, checkRange("generation seeds", 1, MaxGenerateSeeds))},
 	}
 }
 

@@ -58,6 +58,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyGenerateSeed:      {"99", "99"},
 		keyGenerateShrink:    {"12", "12"},
 		keyGenerateMaxString: {"64", "64"},
+		keyGenerateSeeds:     {"3", "3"},
 	}
 	// The settings valid only beside others, and those others as environment entries.
 	companions := map[string]map[string]string{

@@ -3,6 +3,8 @@ package conformance
 import (
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -16,6 +18,12 @@ import (
 
 // GeneratedLabel labels every generated spec (the contract, "Generated cases").
 const GeneratedLabel = "generated"
+
+// genWorkers is how many cases a generated spec runs at once, each on calls of its own, when the
+// target can create calls. One: the sequential requests of a case must follow each other on one
+// kept-alive connection, as a client's do, or a target that takes PATCHes of one call on two
+// connections moments apart as concurrent (an allowed choice, STATE-03) would answer 409.
+const genWorkers = 1
 
 // generatedSpecs are the generated specs: each draws --generate cases of its kind, judged by the
 // requirements the contract's "Generated cases" names, and registers under one of them.
@@ -63,43 +71,96 @@ func (p *probe) generatedCases(kind, text string) {
 		p.harnessError("the baseline body: %v", err)
 	}
 	start := g.ResetBody(base)
-	calls := []string{p.newCall()}
-	if kind == generate.KindSequence {
-		calls = append(calls, p.secondCall())
+	// Cases run on several calls at once when the target can create them (each worker its own
+	// calls, reset at the start of every case); on the named calls, one at a time.
+	workers := 1
+	if p.s.session.Has(requirements.Create) {
+		workers = genWorkers
 	}
-	try := func(c generate.Case) generate.Outcome {
-		use := calls
-		if hasDelete(c) { // a case that deletes a call gets calls of its own
-			use = nil
+	callsOf := make([][]string, workers)
+	for w := range workers {
+		callsOf[w] = []string{p.newCall()}
+		if kind == generate.KindSequence {
+			callsOf[w] = append(callsOf[w], p.secondCall())
+		}
+	}
+	created := &createdCalls{}
+	p.cleanUpCreated(created)
+	try := func(c generate.Case, calls []string) generate.Outcome {
+		// A case that deletes a call, or PATCHes one concurrently, gets calls of its own: no
+		// later case inherits a deleted call or the target's view of concurrent updates.
+		if p.s.session.Has(requirements.Create) && (hasDelete(c) || kind == generate.KindConcurrent) {
+			calls = nil
 			for range c.Calls {
-				use = append(use, p.newCall())
+				id, problem := p.createForCase(created)
+				if problem != "" {
+					return generate.Outcome{Inconclusive: problem}
+				}
+				calls = append(calls, id)
 			}
 		}
-		return generate.Execute(genDoer{p}, generate.Env{Calls: use, Read: sh.Read, Valid: g.Valid}, c)
+		return generate.Execute(genDoer{p}, generate.Env{Calls: calls, Read: sh.Read, Valid: g.Valid}, c)
 	}
-	for i := range cfg.Generate {
-		c := g.Case(kind, generate.Seed(seed, p.req.ID, i), start, sh, cfg.Concurrency)
-		o := try(c)
+	total := max(1, cfg.GenerateSeeds) * cfg.Generate
+	caseOf := func(n int) (generate.Case, int, int) {
+		i, sd := n%cfg.Generate, seed+n/cfg.Generate
+		return g.Case(kind, generate.Seed(sd, p.req.ID, i), start, sh, cfg.Concurrency), i, sd
+	}
+	outcomes := make([]*generate.Outcome, total)
+	var first atomic.Int64 // the lowest case number that failed or was inconclusive so far
+	first.Store(int64(total))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for n := range jobs {
+				if int64(n) > first.Load() {
+					continue // a case before it failed already: only the first failure is reported
+				}
+				c, _, _ := caseOf(n)
+				o := try(c, callsOf[w])
+				outcomes[n] = &o
+				if o.Failed() || o.Inconclusive != "" {
+					for cur := first.Load(); int64(n) < cur && !first.CompareAndSwap(cur, int64(n)); cur = first.Load() {
+					}
+				}
+			}
+		})
+	}
+	for n := range total {
+		if int64(n) > first.Load() {
+			break
+		}
+		jobs <- n
+	}
+	close(jobs)
+	wg.Wait()
+	for n := range total {
+		o := outcomes[n]
+		if o == nil {
+			break
+		}
 		counts.Tried++
 		if !o.Failed() {
 			if o.Inconclusive != "" {
-				p.inconclusive(lastOf(o), "generated case %d: %s", i+1, o.Inconclusive)
+				p.inconclusive(lastOf(*o), "generated case %d: %s", n%cfg.Generate+1, o.Inconclusive)
 			}
 			continue
 		}
+		c, i, sd := caseOf(n)
+		small, so, kept := g.Minimize(c, *o, cfg.GenerateShrink, func(c generate.Case) generate.Outcome { return try(c, callsOf[0]) })
 		counts.Failed++
-		small, so, kept := g.Minimize(c, o, cfg.GenerateShrink, try)
 		if kept > 0 {
 			counts.Shrunk++
 		}
 		r := generate.Replay{Version: generate.ReplayVersion, Requirement: p.req.ID, Spec: p.req.ID + " " + text, Kind: kind,
-			Seed: seed, Index: i + 1, Create: []byte(baselineCall), Case: small, Failed: so.Requirements()}
+			Seed: sd, Index: i + 1, Create: []byte(baselineCall), Case: small, Failed: so.Requirements()}
 		for _, f := range so.Findings {
 			if !f.Inconclusive {
 				r.Findings = append(r.Findings, p.s.client.Redact(f.String()))
 			}
 		}
-		fmt.Fprintf(GinkgoWriter, "generated case %d of %d (seed %d) failed %v; shrunk %d time(s) to %d step(s)\n", i+1, cfg.Generate, seed, so.Requirements(), kept, len(small.Steps))
+		fmt.Fprintf(GinkgoWriter, "generated case %d of %d (seed %d) failed %v; shrunk %d time(s) to %d step(s)\n", i+1, cfg.Generate, sd, so.Requirements(), kept, len(small.Steps))
 		if p.s.replayDir != "" {
 			path, err := r.Save(p.s.replayDir)
 			if err != nil {
@@ -127,6 +188,56 @@ func (p *probe) adopt(o generate.Outcome) {
 		}
 		p.findings = append(p.findings, f)
 	}
+}
+
+// createdCalls are the calls cases that delete made for themselves, deleted when the spec ends.
+type createdCalls struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+// cleanUpCreated deletes, when the spec ends, every call the cases created for themselves (those
+// they deleted already answer 404, which nobody judges).
+func (p *probe) cleanUpCreated(created *createdCalls) {
+	s := p.s
+	DeferCleanup(func(ctx SpecContext) {
+		if stalled, _ := s.stalled(); stalled {
+			return
+		}
+		created.mu.Lock()
+		defer created.mu.Unlock()
+		for _, id := range created.ids {
+			s.client.Do(ctx, target.Request{Method: http.MethodDelete, Path: itemPath(id)})
+		}
+	}, NodeTimeout(s.specTimeout()))
+}
+
+// createForCase creates a call for one case (from any goroutine: nothing here ends the spec) and
+// starts the harness's model of it; problem says why not.
+func (p *probe) createForCase(created *createdCalls) (string, string) {
+	ex, _, problem := genDoer{p}.Do(createCall(), false)
+	if problem != "" {
+		return "", problem
+	}
+	obj, err := check.DecodeObject(ex.Body)
+	id, _ := obj["id"].(string)
+	if ex.Status != http.StatusCreated || err != nil || id == "" {
+		return "", fmt.Sprintf("creating a call for the case answered %d, not 201 with an id", ex.Status)
+	}
+	created.mu.Lock()
+	created.ids = append(created.ids, id)
+	created.mu.Unlock()
+	base, _ := check.DecodeObject([]byte(baselineCall))
+	model := map[string]any{}
+	for _, k := range updatable {
+		if v, ok := base[k]; ok {
+			model[k] = v
+		}
+	}
+	p.mu.Lock()
+	p.models[id] = model
+	p.mu.Unlock()
+	return id, ""
 }
 
 func hasDelete(c generate.Case) bool {
