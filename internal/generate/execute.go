@@ -3,6 +3,7 @@ package generate
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -195,7 +196,7 @@ func (r *run) patch(i int, body []byte) bool {
 		return true
 	}
 	var vs []check.Mismatch
-	for _, k := range slices.Sorted(mapsKeys(r.models[i])) {
+	for _, k := range slices.Sorted(maps.Keys(r.models[i])) {
 		if _, set := sent[k]; set {
 			continue
 		}
@@ -228,7 +229,7 @@ func (r *run) read(i int, avoid map[string]any) (map[string]any, bool, bool) {
 		got, err := decodeObject(ex.Body)
 		return got, err == nil, true
 	}
-	for _, k := range slices.Sorted(mapsKeys(r.models[i])) {
+	for _, k := range slices.Sorted(maps.Keys(r.models[i])) {
 		if _, named := avoid[k]; named || r.models[i][k] == nil {
 			continue
 		}
@@ -364,7 +365,7 @@ func (r *run) concurrent(i int, bodies []json.RawMessage) bool {
 // intact checks that got shows every property of model with the value the case set.
 func intact(model, got map[string]any) []check.Mismatch {
 	var vs []check.Mismatch
-	for _, k := range slices.Sorted(mapsKeys(model)) {
+	for _, k := range slices.Sorted(maps.Keys(model)) {
 		w, present := got[k]
 		vs = append(vs, check.ContainsAt(model[k], w, present || model[k] == nil, check.Pointer("", k))...)
 	}
@@ -382,13 +383,3 @@ func updatableOf(body map[string]any) map[string]any {
 }
 
 func decodeObject(b []byte) (map[string]any, error) { return check.DecodeObject(b) }
-
-func mapsKeys(m map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}

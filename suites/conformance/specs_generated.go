@@ -121,8 +121,7 @@ func (p *probe) generatedCases(kind, text string) {
 				o := try(c, callsOf[w])
 				outcomes[n] = &o
 				if o.Failed() || o.Inconclusive != "" {
-					for cur := first.Load(); int64(n) < cur && !first.CompareAndSwap(cur, int64(n)); cur = first.Load() {
-					}
+					lower(&first, int64(n))
 				}
 			}
 		})
@@ -187,6 +186,12 @@ func (p *probe) adopt(o generate.Outcome) {
 			f.Exchange += off
 		}
 		p.findings = append(p.findings, f)
+	}
+}
+
+// lower sets v to n unless it holds a smaller number already.
+func lower(v *atomic.Int64, n int64) {
+	for cur := v.Load(); n < cur && !v.CompareAndSwap(cur, n); cur = v.Load() {
 	}
 }
 
