@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 
@@ -71,8 +72,8 @@ func (p *probe) generatedCases(kind, text string) {
 		p.harnessError("the baseline body: %v", err)
 	}
 	start := g.ResetBody(base)
-	// Cases run on several calls at once when the target can create them (each worker its own
-	// calls, reset at the start of every case); on the named calls, one at a time.
+	// Each worker runs its cases on calls of its own, reset at the start of every case; on the
+	// named calls there is one worker (genWorkers says why there is one anyway).
 	workers := 1
 	if p.s.session.Has(requirements.Create) {
 		workers = genWorkers
@@ -126,8 +127,17 @@ func (p *probe) generatedCases(kind, text string) {
 			}
 		})
 	}
+	// The spec's own clock: new cases stop while a third of its time is left (for shrinking and
+	// clean-up), so a large --generate against a slow target ends with fewer cases, noted, not
+	// cut by the timeout.
+	deadline, bounded := p.ctx.Deadline()
+	margin := p.s.specTimeout() / 3
 	for n := range total {
 		if int64(n) > first.Load() {
+			break
+		}
+		if bounded && time.Until(deadline) < margin {
+			p.note("generated cases stopped after %d of %d: the spec's time ran short (raise --timeout or lower --generate)", n, total)
 			break
 		}
 		jobs <- n
