@@ -55,6 +55,7 @@ func defineGeneratedSpecs(s *suite) {
 // --generate-shrink budget, saved for `callconf replay` and becomes the spec's failure, with its
 // exchanges and curl lines.
 func (p *probe) generatedCases(kind, text string) {
+	started := time.Now() // the spec's own timeout runs from about now (Spec set it)
 	cfg := p.s.cfg
 	g, err := generate.New(p.s.validator, generate.Options{MaxString: cfg.GenerateMaxString})
 	if err != nil {
@@ -130,13 +131,13 @@ func (p *probe) generatedCases(kind, text string) {
 	// The spec's own clock: new cases stop while a third of its time is left (for shrinking and
 	// clean-up), so a large --generate against a slow target ends with fewer cases, noted, not
 	// cut by the timeout.
-	deadline, bounded := p.ctx.Deadline()
+	deadline := started.Add(p.s.specTimeout())
 	margin := p.s.specTimeout() / 3
 	for n := range total {
 		if int64(n) > first.Load() {
 			break
 		}
-		if bounded && time.Until(deadline) < margin {
+		if time.Until(deadline) < margin {
 			p.note("generated cases stopped after %d of %d: the spec's time ran short (raise --timeout or lower --generate)", n, total)
 			break
 		}
