@@ -355,3 +355,42 @@ func TestItemOf(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkValidPatch200 is the judge's cost of a 200 to a valid PATCH of every updatable
+// property: the request is validated and decoded (PATCH-01, PATCH-04) besides the answer.
+func BenchmarkValidPatch200(b *testing.B) {
+	v, err := schemas.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	j := New(v)
+	all, err := fixtures.All()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var body []byte
+	for _, f := range all {
+		if f.Kind == schemas.KindRequest && f.Valid && len(f.Body) > len(body) && f.Property == "" && !f.Abstract {
+			body = f.Body
+		}
+	}
+	ex := patchEx("application/json", string(body), 200, `{"id": "c-1"}`)
+	ex.Body = []byte(strings.Replace(string(body), "{", `{"id": "c-1", `, 1))
+	if fs := j.ExchangeIn(ex, "c-1", Context{Exists: true}).Findings; len(fs) != 0 {
+		b.Fatalf("findings on a conforming exchange: %v", fs)
+	}
+	b.Run("request judged", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			j.ExchangeIn(ex, "c-1", Context{Exists: true})
+		}
+	})
+	answerOnly := *ex
+	answerOnly.RequestBody = nil
+	b.Run("answer only", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			j.ExchangeIn(&answerOnly, "c-1", Context{Exists: true})
+		}
+	})
+}

@@ -79,7 +79,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("enum-outside-set", `calls in state "establishing" are shown in the undocumented state "preEstablishing"`,
-			reqs("PATCH-02"),
+			reqs("PATCH-02 STATE-01"), // STATE-01: every GET of a call is held to the schema too
 			answers(func(_ *http.Request, a *answer) {
 				if o, ok := a.call(); ok && o["state"] == "establishing" {
 					o["state"] = "preEstablishing"
@@ -87,7 +87,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("wrong-odata-type", `calls are answered with "@odata.type": "#microsoft.graph.callRecord"`,
-			reqs("PATCH-02"), // the call's own @odata.type is no updatable property: PATCH-04 does not judge it
+			reqs("PATCH-02 STATE-01"), // the call's own @odata.type is no updatable property: PATCH-04 does not judge it; every GET of a call is held to the schema (STATE-01)
 			answers(func(_ *http.Request, a *answer) {
 				if o, ok := a.call(); ok {
 					o["@odata.type"] = "#microsoft.graph.callRecord"
@@ -117,13 +117,13 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("drops-callbackUri", "a PATCH silently ignores callbackUri",
-			reqs("PATCH-04 PATCH-05 STATE-01"),
+			reqs("PATCH-04 PATCH-05 STATE-01 STATE-03"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				delete(o, "callbackUri")
 				return o
 			})),
 		mutant("arrays-appended", "a PATCH appends the targets sent to the stored ones instead of replacing them",
-			reqs("PATCH-04 PATCH-05 STATE-01 STATE-02"),
+			reqs("PATCH-04 PATCH-05 STATE-01 STATE-02 STATE-03"),
 			func(srv *reference.Server, _ string) http.Handler {
 				return rewritePatch(srv, func(id string, o map[string]any) map[string]any {
 					sent, ok := o["targets"].([]any)
@@ -161,7 +161,7 @@ func mutants() []Impl {
 				}
 			})),
 		mutant("non-ascii-mangled", "strings are stored as Latin-1 gone wrong: every non-ASCII character becomes '?'",
-			reqs("PATCH-04 PATCH-05 STATE-01 STATE-05"),
+			reqs("PATCH-04 PATCH-05 STATE-01 STATE-03 STATE-05"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				return mapStrings(o, func(s string) string {
 					return strings.Map(func(c rune) rune {
@@ -254,7 +254,7 @@ func mutants() []Impl {
 			}),
 		mutant("body-id-taken", "a PATCH whose body names another id renames the call (200, and GET shows the new id)",
 			// Every later 200 to a PATCH of the call answers the new id: PATCH-03.
-			reqs("PATCH-03 PATCH-07"),
+			reqs("PATCH-03 PATCH-07 STATE-01"), // STATE-01: a GET answers the new id
 			func(srv *reference.Server, tok string) http.Handler {
 				var mu sync.Mutex
 				alias := map[string]string{}
@@ -549,7 +549,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("non-idempotent", `a PATCH identical to the previous one of the same call stores its strings with " (again)" appended`,
-			reqs("STATE-02"),
+			reqs("PATCH-04 STATE-02"), // PATCH-04: the second answer shows the subject altered
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				last := map[string]string{}
@@ -627,7 +627,7 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("null-ignored", "a PATCH ignores top-level properties set to null",
-			reqs("STATE-06"),
+			reqs("PATCH-04 STATE-06"), // PATCH-04: the answer to a null shows the value still
 			patches(func(_ string, o map[string]any) map[string]any {
 				for k, v := range o {
 					if v == nil {

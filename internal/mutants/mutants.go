@@ -89,6 +89,7 @@ func All() []Impl {
 		Build:       func(tok string) (*Instance, error) { return plain(reference.Options{Token: tok}, tok) }})
 	out = append(out, variants()...)
 	out = append(out, mutants()...)
+	out = append(out, contentMutants()...)
 	out = append(out, generatedMutants()...)
 	out = append(out, hostiles()...)
 	return out

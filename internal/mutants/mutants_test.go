@@ -248,6 +248,32 @@ func battery(t *testing.T, im Impl) string {
 		do("get second", http.MethodGet, collection+"/"+m[1], "", "")
 	}
 
+	// Contract v3's content checks: white space, a subject over 64 KiB, an invalid member a
+	// server might merge, a foreign top-level @odata.type, and four PATCHes of different
+	// properties at once (none may be lost).
+	do("patch padded", http.MethodPatch, item, json, "{\"subject\": \"  padded\\t\", \"tenantId\": \"\\u00a0t3\"}")
+	do("patch over 64 KiB", http.MethodPatch, item, json, `{"subject": "`+strings.Repeat("y", 66000)+`"}`)
+	do("invalid mediaState", http.MethodPatch, item, json, `{"mediaState": {"audio": "loud"}}`)
+	do("get after invalid mediaState", http.MethodGet, item, "", "")
+	do("foreign type", http.MethodPatch, item, json, `{"@odata.type": "#microsoft.graph.participant", "subject": "foreign"}`)
+	var props sync.WaitGroup
+	for _, body := range []string{`{"subject": "p1"}`, `{"callbackUri": "https://bot.example.com/p2"}`, `{"tenantId": "p3"}`, `{"requestedModalities": ["video", "audio"]}`} {
+		props.Add(1)
+		go func() {
+			defer props.Done()
+			req, _ := http.NewRequest(http.MethodPatch, srv.URL+item, strings.NewReader(body))
+			req.Header.Set("Content-Type", json)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		}()
+	}
+	props.Wait()
+	do("get after concurrent properties", http.MethodGet, item, "", "")
+
 	// Eight PATCHes at once, on connections of their own; only the sorted statuses are kept.
 	statuses := make([]int, 8)
 	var wg sync.WaitGroup

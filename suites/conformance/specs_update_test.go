@@ -12,13 +12,16 @@ import (
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/config"
+	"github.com/callconf/callconf/internal/judge"
 	"github.com/callconf/callconf/internal/proxy"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/requirements"
 	"github.com/callconf/callconf/internal/target"
+	"github.com/callconf/callconf/schemas"
 )
 
-// TestPatch04AgreesWithTheProxy: the suite's PATCH-04 (containsSent) and the proxy's judge the
+// TestPatch04AgreesWithTheProxy: the suite's PATCH-04 (the exchange judge, on every 200 to a
+// valid PATCH the suite sends) and the proxy's judge the
 // same 200 answer to the same PATCH alike, finding for finding: an answer that shows the value
 // sent passes both; one with junk after the object, or with a subject that is not UTF-8, fails
 // both (neither reads what it cannot decode as a pass, nor decodes it leniently).
@@ -48,16 +51,22 @@ func TestPatch04AgreesWithTheProxy(t *testing.T) {
 	}
 }
 
-// suitePatch04 is what the suite's PATCH-04 spec finds in answer to sent.
+// suitePatch04 is what the suite finds of PATCH-04 in answer to sent: the exchange judge holds
+// every 200 to a valid PATCH the suite sends to it.
 func suitePatch04(t *testing.T, sent, answer string) []string {
 	t.Helper()
-	p := &probe{s: &suite{}, req: requirements.Requirement{ID: "PATCH-04"}}
-	ex := &target.Exchange{Method: http.MethodPatch, Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(answer)}
-	p.exchanges = append(p.exchanges, ex)
-	p.containsSent(ex, sent, updatable)
+	v, err := schemas.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex := &target.Exchange{Method: http.MethodPatch, URL: "http://127.0.0.1:1" + requirements.CollectionPath + "/c1",
+		RequestHeader: http.Header{"Content-Type": {"application/json"}}, RequestBody: []byte(sent),
+		Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(answer)}
 	var out []string
-	for _, f := range p.findings {
-		out = append(out, mismatchText(f.Requirement, f.Pointer, f.Expected, f.Actual, f.Message))
+	for _, f := range judge.New(v).Exchange(ex, "c1").Findings {
+		if f.Requirement == "PATCH-04" {
+			out = append(out, mismatchText(f.Requirement, f.Pointer, f.Expected, f.Actual, f.Message))
+		}
 	}
 	return out
 }

@@ -3,10 +3,7 @@ package conformance
 import (
 	"bytes"
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
-	"strings"
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
@@ -27,8 +24,8 @@ func (p *probe) rejectable(id string, r target.Request) *target.Exchange {
 // of call id, server-generated ones included, is as before (the call as read right before the
 // PATCH). With read the call is read back with GET; without, it is seen in the answer to an
 // accepted PATCH that sets, to the value the harness last set, a property the rejected request
-// does not name (so the read cannot hide what that request changed), and that property and the
-// annotations an accepted PATCH may renew (an etag) are left out of the comparison. A live call's
+// does not name (so the read cannot hide what that request changed), and that property is left
+// out of the comparison. Only the properties the contract defines are compared. A live call's
 // state moves on its own: a state that changed to another value than the one the rejected body
 // sent is a note, not a failure.
 func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[string]any) {
@@ -37,25 +34,17 @@ func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[
 	}
 	var ex *target.Exchange
 	var after map[string]any
-	skip := func(string) bool { return false }
+	set := "" // the property the read back set itself, without read
 	if p.s.session.Has(requirements.Read) {
 		ex, after = p.readBack(id)
 	} else {
-		var set string
 		ex, after, set = p.readAvoiding(id, rejected.RequestBody)
-		skip = func(k string) bool { return k == set || strings.Contains(k, "@") && k != "@odata.type" }
 	}
 	sent, _ := check.DecodeObject(rejected.RequestBody) // nil when the body is no JSON object
-	keys := slices.Sorted(maps.Keys(before))
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			keys = append(keys, k)
-		}
-	}
-	for _, k := range keys {
+	for _, k := range callProperties {
 		was, had := before[k]
 		now, has := after[k]
-		if skip(k) || check.Equal(was, now) && (had == has || was == nil) { // null or absent alike
+		if k == set || check.Equal(was, now) && (had == has || was == nil) { // null or absent alike
 			continue
 		}
 		if v, set := sent[k]; k == "state" && !(set && has && check.Equal(v, now)) {
@@ -67,20 +56,37 @@ func (p *probe) unchangedSince(rejected *target.Exchange, id string, before map[
 	}
 }
 
+// callProperties are the properties of a call the contract defines (the call schema's): STATE-07
+// compares each of them. Properties a target adds and annotations (an etag, a last-modified
+// time) are its own business: they may be renewed on every answer.
+var callProperties = append(append([]string{"@odata.type", "id"}, updatable...), serverGeneratedNames...)
+
 // readAvoiding shows call id, without read, in the answer to an accepted PATCH that sets a
 // property the raw request body does not name to the value the harness last set; it returns
 // the property it set.
 func (p *probe) readAvoiding(id string, raw []byte) (*target.Exchange, map[string]any, string) {
 	model := p.model(id)
-	set := ""
+	set, fallback := "", ""
 	for _, k := range append([]string{"tenantId", "subject", "callbackUri"}, updatable...) {
-		if v, ok := model[k]; ok && v != nil && !bytes.Contains(raw, []byte(`"`+k+`"`)) {
+		v, ok := model[k]
+		switch {
+		case !ok || v == nil:
+		case !bytes.Contains(raw, []byte(`"`+k+`"`)):
 			set = k
+		case fallback == "":
+			fallback = k
+		}
+		if set != "" {
 			break
 		}
 	}
 	if set == "" {
-		p.inconclusive(nil, "no property to read the call back with that the rejected request does not name")
+		// The request names every property the harness holds a value for (a PUT of a whole
+		// call): one of them must serve, and what the request did to it goes unseen.
+		if set = fallback; set == "" {
+			p.inconclusive(nil, "the harness holds no value of the call to read it back with")
+		}
+		p.note("without read, the call was read back with a PATCH of %s, which the rejected request also names: a change of it there cannot be seen", set)
 	}
 	ex := p.setup(target.Request{Method: http.MethodPatch, Path: itemPath(id), Header: jsonHeader(), Body: []byte(`{"` + set + `": ` + quote(model[set]) + `}`)})
 	if ex.Status != http.StatusOK {
