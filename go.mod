@@ -8,6 +8,7 @@ require (
 	github.com/xeipuuv/gojsonschema v1.2.0
 	go.yaml.in/yaml/v3 v3.0.5
 	golang.org/x/oauth2 v0.38.0
+	pgregory.net/rapid v1.3.0
 )
 
 require (

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,7 +92,14 @@ func TestExpiringTokens(t *testing.T) {
 func searchArtifacts(t *testing.T, r result, dir string, secrets ...string) {
 	t.Helper()
 	outputs := map[string]string{"stdout": r.stdout, "stderr": r.stderr}
-	files, err := filepath.Glob(filepath.Join(dir, "*"))
+	// Every file under the report directory, those in replay/ (failing generated cases) too.
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
 	if err != nil || len(files) < 4 {
 		t.Fatalf("report files: %v %v", files, err)
 	}
@@ -100,7 +108,8 @@ func searchArtifacts(t *testing.T, r result, dir string, secrets ...string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		outputs[filepath.Base(f)] = string(b)
+		rel, _ := filepath.Rel(dir, f)
+		outputs[rel] = string(b)
 	}
 	for name, text := range outputs {
 		for _, s := range secrets {

@@ -33,6 +33,7 @@ var commands = []command{
 	{"list", "[flags]", "print the requirement registry"},
 	{"selftest", "[flags]", "run the suite against the reference, allowed variants and mutants"},
 	{"token", "[flags]", "print the bearer token a run would send (for curl lines)"},
+	{"replay", "[flags] FILE", "send a failing generated case saved under replay/ again and judge it"},
 	{"version", "", "print the harness's version and VCS revision"},
 	{"help", "[COMMAND]", "print this help, or a command's flags"},
 }

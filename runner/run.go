@@ -79,6 +79,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%s: configuration errors:\n%v\n", progName, err)
 		return notStarted(cfg, args, sc, start, "configuration errors: "+strings.ReplaceAll(err.Error(), "\n", "; "), stdout, stderr)
 	}
+	cfg = seedGenerated(cfg, opts.seed)
 	if err := cfg.CheckTarget(); err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
 		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)

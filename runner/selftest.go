@@ -42,6 +42,7 @@ func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.BoolVar(&keep, "keep", false, "keep the work directory even when everything passed (it is always kept, and printed, when not)")
 	fs.BoolVar(&list, "list", false, "print the catalogue (name, kind, what each is declared to fail or spare) and exit without running")
 	fs.DurationVar(&o.ChildTimeout, "child-timeout", 4*time.Minute, "bound on one child run (hostile targets have their own, shorter bound)")
+	fs.IntVar(&o.Seeds, "seeds", selftest.DefaultSeeds, "also run the generated specs against the reference and every allowed variant with this many generation seeds (0: not)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}

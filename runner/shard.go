@@ -42,7 +42,8 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	cfg.ReportDir = "" // the parent writes the reports
+	replayDir := cfg.ReportDir // failing generated cases are saved by the process that found them
+	cfg.ReportDir = ""         // the parent writes the reports
 	cfg.RateLimit, cfg.MaxInFlight = plan.RateLimit, plan.MaxInFlight
 
 	_, rc := ginkgo.GinkgoConfiguration()
@@ -53,7 +54,7 @@ func runShard(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	rc.NoColor = true
 	var raw *types.Report
-	conformance.Define(conformance.Options{Config: cfg, Session: &plan.Session, Log: io.Discard, Started: plan.Started, Process: plan.Shard, Processes: plan.Shards})
+	conformance.Define(conformance.Options{Config: cfg, Session: &plan.Session, Log: io.Discard, Started: plan.Started, Process: plan.Shard, Processes: plan.Shards, ReplayDir: replayDir})
 	hookReports(func(s progress.Spec) { _ = progress.Encode(stderr, s) }, func(r types.Report) { raw = &r })
 	ginkgo.RunSpecs(&suiteT{}, conformance.SuiteName, sc, rc)
 	if raw == nil {

@@ -121,6 +121,11 @@ type Config struct {
 	Procs                 int           // processes the suite runs in; 0 = auto (see AutoRemoteProcs)
 	RateLimit             float64       // requests per second across all processes; 0 = unlimited
 	MaxInFlight           int           // requests in flight at once across all processes; 0 = unlimited
+	Generate              int           // generated cases per requirement; 0 = no generated phase
+	GenerateSeed          int           // seed of the generated cases; 0 = DefaultGenerateSeed
+	GenerateShrink        int           // extra requests one failing generated case may spend on shrinking
+	GenerateMaxString     int           // longest generated string, in characters
+	GenerateSeeds         int           // seeds in a row the generated cases are drawn with (each --generate cases)
 
 	sources map[string]string // setting key -> where its value came from
 }

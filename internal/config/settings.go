@@ -83,7 +83,7 @@ type secretOf struct {
 // settings is the single table of every setting, in the order String prints them. The config
 // file comes first because it is read before every other setting.
 func settings() []setting {
-	return []setting{
+	return append([]setting{
 		{key: keyConfig, env: "CALLCONF_CONFIG", resolved: true,
 			usage: "config `file`, JSON or YAML (unknown keys are rejected)",
 			field: fieldOf(func(c *Config) *string { return &c.ConfigFile }, text("(none)"), "", nil)},
@@ -178,7 +178,7 @@ func settings() []setting {
 		{key: keyMaxInFlight, env: "CALLCONF_MAX_IN_FLIGHT", file: "maxInFlight",
 			usage: "keep at most `n` requests in flight at once, across all processes (0 = unlimited)",
 			field: fieldOf(func(c *Config) *int { return &c.MaxInFlight }, counted("unlimited"), 0, checkMaxInFlight)},
-	}
+	}, generateSettings()...)
 }
 
 func lookupSetting(key string) setting {

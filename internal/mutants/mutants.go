@@ -92,6 +92,7 @@ func All() []Impl {
 	out = append(out, mutants()...)
 	out = append(out, ledgerMutants()...)
 	out = append(out, contentMutants()...)
+	out = append(out, generatedMutants()...)
 	out = append(out, hostiles()...)
 	out = append(out, ledgerHostiles()...)
 	return out

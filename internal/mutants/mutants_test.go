@@ -223,6 +223,9 @@ func battery(t *testing.T, im Impl) string {
 	do("patch server-generated", http.MethodPatch, item, json, `{"state": "established", "toneInfo": {"sequenceId": 9223372036854775807, "tone": "pound"}, "resultInfo": {"code": 2147483647, "subcode": 0, "message": "m"}}`)
 	do("patch other id", http.MethodPatch, item, json, `{"id": "callconf-other-id", "subject": "other"}`)
 	do("patch null", http.MethodPatch, item, json, `{"subject": null}`)
+	// What only generated cases send: trailing whitespace and a long string in nested members, and
+	// tenantId beside requestedModalities.
+	do("patch generated", http.MethodPatch, item, json, `{"requestedModalities": ["audio"], "tenantId": "tenant-3", "chatInfo": {"threadId": "thread \t", "messageId": "`+strings.Repeat("m", 600)+`"}}`)
 	do("get", http.MethodGet, item, "", "")
 	do("patch twice 1", http.MethodPatch, item, json, `{"tenantId": "tenant-2"}`)
 	do("patch twice 2", http.MethodPatch, item, json, `{"tenantId": "tenant-2"}`)

@@ -50,6 +50,8 @@ type SpecResult struct {
 	// Message is the account of findings that did not fail the spec in Ginkgo's eyes (another
 	// requirement's, or one that does not gate the run): the reports show it as a failure's.
 	Message string `json:"message,omitempty"`
+	// Generated counts the cases of a generated spec (nil for the others).
+	Generated *Generated `json:"generated,omitempty"`
 }
 
 // Exchange names one request and its answer in a failure: enough to find it in the transcript.
@@ -145,10 +147,12 @@ type Requirement struct {
 	Specs  int    `json:"specs"`
 	Passed int    `json:"passedSpecs"`
 	// Retries counts the throttled requests its specs waited out and retried.
-	Retries       int       `json:"retries"`
-	Failures      []Failure `json:"failures,omitempty"`
-	Inconclusives []Failure `json:"inconclusive,omitempty"`
-	Notes         []string  `json:"notes,omitempty"`
+	Retries int `json:"retries"`
+	// Generated counts the generated cases its specs tried, failed and shrunk.
+	Generated     *Generated `json:"generated,omitempty"`
+	Failures      []Failure  `json:"failures,omitempty"`
+	Inconclusives []Failure  `json:"inconclusive,omitempty"`
+	Notes         []string   `json:"notes,omitempty"`
 }
 
 // Spec is one spec of the run and its outcome for its own requirement.
@@ -359,6 +363,12 @@ func Build(r types.Report, in Input) Conformance {
 		c.Requests += res.Requests
 		c.Retries += res.Retries
 		req.Retries += res.Retries
+		if res.Generated != nil {
+			if req.Generated == nil {
+				req.Generated = &Generated{}
+			}
+			req.Generated.add(res.Generated)
+		}
 		req.Specs++
 		for _, n := range res.Notes {
 			if other, ok := byID[n.Requirement]; ok {

@@ -56,6 +56,10 @@ type Options struct {
 	// that a child sees only the flags it is given.
 	Env      []string
 	TokenVar string
+	// Seeds, when above 0, adds to the reference and every allowed variant (but a sharded, slow
+	// one) a child that runs only the generated specs with that many generation seeds: a false
+	// alarm on some generated case fails the selftest.
+	Seeds int
 }
 
 // Target is one implementation of the catalogue, served on loopback and run by its children.
@@ -99,7 +103,7 @@ func Run(ctx context.Context, impls []mutants.Impl, o Options) ([]*Target, error
 	if o.TokenVar == "" {
 		return nil, errors.New("selftest: TokenVar must name the variable that carries the token")
 	}
-	targets, err := serve(impls, o.WorkDir)
+	targets, err := serve(impls, o.WorkDir, o.Seeds)
 	defer stop(targets)
 	if err != nil {
 		return nil, err
@@ -109,7 +113,7 @@ func Run(ctx context.Context, impls []mutants.Impl, o Options) ([]*Target, error
 }
 
 // serve builds and serves every implementation and plans its children.
-func serve(impls []mutants.Impl, work string) ([]*Target, error) {
+func serve(impls []mutants.Impl, work string, seeds int) ([]*Target, error) {
 	var targets []*Target
 	for _, im := range impls {
 		inst, err := im.Build(ids.Token("selftest-"))
@@ -135,6 +139,9 @@ func serve(impls []mutants.Impl, work string) ([]*Target, error) {
 				c.Label = fmt.Sprintf("%s (%s)", im.Name, filepath.Base(c.Dir))
 			}
 			c.Args = childArgs(inst, srv.URL(), c.Dir, f, childProcs(&im, inst, len(shards)))
+			t.Children = append(t.Children, c)
+		}
+		if c := seedsChild(t, inst, srv.URL(), seeds); c != nil {
 			t.Children = append(t.Children, c)
 		}
 		targets = append(targets, t)

@@ -45,6 +45,9 @@ type Options struct {
 	// verdict once the suite ends, in the process that makes it (Ginkgo's process 1): the suite
 	// binary exits as the runner would, by the verdict, not by Ginkgo's count of failed specs.
 	Concluded func(report.Conformance)
+	// ReplayDir is the report directory failing generated cases are saved under (in replay/);
+	// "" means Config.ReportDir. A process whose parent writes the reports has none of its own.
+	ReplayDir string
 }
 
 // CallsPerSpec is the most named calls one spec uses: against a target without create, each
@@ -54,7 +57,7 @@ const CallsPerSpec = 2
 // Define builds the conformance spec tree. Call it once per process before RunSpecs (or
 // PreviewSpecs).
 func Define(opts Options) {
-	s := &suite{cfg: opts.Config, proc: opts.Process, procs: opts.Processes}
+	s := &suite{cfg: opts.Config, proc: opts.Process, procs: opts.Processes, replayDir: cmp.Or(opts.ReplayDir, opts.Config.ReportDir)}
 	log := opts.Log
 	if log == nil {
 		log = os.Stdout
@@ -173,6 +176,7 @@ func Define(opts Options) {
 		defineErrorSpecs(s)
 		defineProtocolSpecs(s)
 		defineStateSpecs(s)
+		defineGeneratedSpecs(s)
 	})
 }
 

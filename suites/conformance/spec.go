@@ -42,7 +42,8 @@ type suite struct {
 	run *runLog
 	// har is this process's part of the run's HAR (nil: none); every exchange a spec records
 	// goes there.
-	har *har.Recorder
+	har       *har.Recorder
+	replayDir string // where failing generated cases are saved ("" = nowhere)
 
 	// stalledSpecs counts specs in a row, in this process, that ended on a transport failure
 	// (timeout, reset) or on throttling past the retry budget. Past stallLimit the target is
@@ -81,9 +82,9 @@ func (s *suite) stalled() (bool, string) {
 // requirement needs, and gives the body a probe that records exchanges, passes each through the
 // exchange judge and collects findings; the spec fails once, at its end, listing every finding,
 // and hands them to the reports as typed data.
-func (s *suite) Spec(id, text string, body func(p *probe)) {
+func (s *suite) Spec(id, text string, body func(p *probe), extraLabels ...string) {
 	req := requirements.MustGet(id) // unknown IDs stop tree construction: a programming error
-	labels := Label(req.Label(), "level:"+string(req.Level), "feature:"+req.Feature)
+	labels := Label(append([]string{req.Label(), "level:" + string(req.Level), "feature:" + req.Feature}, extraLabels...)...)
 	// Offset(1): the spec's location is the line that calls Spec, in the file that defines it.
 	It(id+" "+text, labels, Offset(1), SpecTimeout(s.specTimeout()), func(ctx SpecContext) {
 		p := &probe{ctx: ctx, s: s, req: req, models: map[string]map[string]any{}}
@@ -156,7 +157,8 @@ type probe struct {
 	// client of one connection, for ERR-04).
 	via *target.Client
 	// message is the failure message of findings that did not fail the spec (see finish).
-	message string
+	message   string
+	generated *report.Generated // what a generated spec tried (nil for the others)
 }
 
 // client is the client the spec's requests go through.
@@ -193,7 +195,7 @@ func (p *probe) result() report.SpecResult {
 		exchanges = append(exchanges, e)
 	}
 	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes, Exchanges: exchanges,
-		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported, Message: p.message}
+		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported, Message: p.message, Generated: p.generated}
 }
 
 // do sends r as the request under test. A transport error (timeout, reset) ends the spec as
