@@ -179,13 +179,13 @@ func edgeHostiles() []Impl {
 		spares(stormTarget("retry-storm-past-date", "answers every PATCH of the first call a spec PATCHes with 503 and Retry-After an HTTP-date an hour in the past (a server whose clock is behind), forever",
 			func() string { return time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat) }, firstCallOnly), all...),
 		spares(Impl{Name: "deadline-cut", Kind: KindHostile,
-			Description: "the reference answering after 200 ms, run with --deadline 8s: the harness's clock cuts the run (INCOMPLETE, exit 2), and nothing it cut is failed",
+			Description: "the reference answering after 100 ms, run with --deadline 8s: the harness's clock cuts the run (INCOMPLETE, exit 2), and nothing it cut is failed",
 			Build: func(tok string) (*Instance, error) {
-				in, err := plain(reference.Options{Token: tok, Latency: 200 * time.Millisecond}, tok)
+				in, err := plain(reference.Options{Token: tok, Latency: 100 * time.Millisecond}, tok)
 				if err != nil {
 					return nil, err
 				}
-				in.Args = []string{"--deadline", "8s"}
+				in.Args = []string{"--timeout", "2s", "--deadline", "8s"}
 				in.Limit = hostileLimit
 				in.Expect = `cut by the deadline`
 				return in, nil
