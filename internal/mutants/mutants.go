@@ -89,12 +89,15 @@ func All() []Impl {
 		Build:       func(tok string) (*Instance, error) { return plain(reference.Options{Token: tok}, tok) }})
 	out = append(out, variants()...)
 	out = append(out, ledgerVariants()...)
+	out = append(out, edgeVariants()...)
 	out = append(out, mutants()...)
 	out = append(out, ledgerMutants()...)
 	out = append(out, contentMutants()...)
 	out = append(out, generatedMutants()...)
+	out = append(out, edgeMutants()...)
 	out = append(out, hostiles()...)
 	out = append(out, ledgerHostiles()...)
+	out = append(out, edgeHostiles()...)
 	return out
 }
 

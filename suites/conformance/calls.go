@@ -120,8 +120,22 @@ func (p *probe) keepAsFound(id string) {
 				Text: fmt.Sprintf("named call %s was not put back as %q found it: the target stopped answering (%s)", id, spec, last)})
 			return
 		}
-		s.run.restore(ctx, id, found, read, spec)
-	}, NodeTimeout(s.specTimeout()))
+		s.restoreNamed(ctx, id, found, read, spec)
+	}, NodeTimeout(restoreGrace(s.cfg)+time.Second), GracePeriod(restoreGrace(s.cfg)))
+}
+
+// restoreGrace bounds the restore of one named call: a reading, a PATCH of what differs (one
+// per member if the target refuses the lot), a clear-and-set of merged objects, and the
+// readings after them, each within cleanupGrace.
+func restoreGrace(cfg config.Config) time.Duration { return 4 * cleanupGrace(cfg) }
+
+// restoreNamed puts a named call back as found (runLog.restore). Like deleteCreated it runs
+// even when the harness's clock cut the spec: with a context of its own, bounded by
+// restoreGrace, as the spec's may be cancelled already.
+func (s *suite) restoreNamed(ctx context.Context, id string, found map[string]any, read bool, spec string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreGrace(s.cfg))
+	defer cancel()
+	s.run.restore(ctx, id, found, read, spec)
 }
 
 // notNullable lists the updatable properties the request schema does not let a PATCH set to

@@ -153,6 +153,9 @@ type probe struct {
 	// neither judged nor held against it (cutExchanges).
 	cut          string
 	cutExchanges map[*target.Exchange]bool
+	// notUndone, when set, says why a probe a named call accepted could not be undone: the
+	// spec sends nothing more (undoAccepted).
+	notUndone string
 	// via, when set, is the client the spec's requests go through instead of the suite's (a
 	// client of one connection, for ERR-04).
 	via *target.Client
@@ -209,6 +212,12 @@ func (p *probe) setup(r target.Request) *target.Exchange { return p.send(r, true
 func (p *probe) send(r target.Request, setup bool) *target.Exchange {
 	if stalled, last := p.s.stalled(); stalled {
 		p.inconclusive(nil, "not sent: the target stopped answering (%d specs in a row ended on a transport failure or throttling, the last: %s)", stallLimit, last)
+	}
+	p.mu.Lock()
+	notUndone := p.notUndone
+	p.mu.Unlock()
+	if notUndone != "" {
+		p.inconclusive(nil, "not sent: %s", notUndone)
 	}
 	ex, problem := p.attempt(r)
 	if problem != "" {

@@ -54,9 +54,8 @@ func defineErrorSpecs(s *suite) {
 		// a target that takes any credentials.
 		s.Spec("ERR-04", "answers 401 to "+c.name+" on a call that exists", func(p *probe) {
 			id := p.newCall()
-			ex := p.do(unauthenticated(id, c.raw))
+			ex := p.rejectable(id, unauthenticated(id, c.raw))
 			p.refused(ex)
-			p.unchangedAfter(ex, id, nil)
 		})
 	}
 	// A server that checks credentials once per connection, or caches them with it, lets a
@@ -67,6 +66,9 @@ func defineErrorSpecs(s *suite) {
 	} {
 		s.Spec("ERR-04", "answers 401 to "+c.name+" on a connection that has just carried an accepted token", func(p *probe) {
 			id := p.newCall()
+			// Read before the connection carries anything: the accepted request must come
+			// right before the one under test.
+			before, model := p.snapshot(id), p.model(id)
 			one, err := p.s.client.OneConnection()
 			if err != nil {
 				p.harnessError("a client of one connection: %v", err)
@@ -90,7 +92,8 @@ func defineErrorSpecs(s *suite) {
 				p.note("the target closed the connection after the accepted request: the request without a valid token went on a new one")
 			}
 			p.refused(ex)
-			p.unchangedAfter(ex, id, nil)
+			p.unchangedSince(ex, id, before)
+			p.undoAccepted(ex, id, before, model)
 		})
 	}
 
@@ -140,7 +143,8 @@ func defineErrorSpecs(s *suite) {
 	// WWW-Authenticate is judged on every 401 of every spec (package judge); this spec makes
 	// sure one is provoked.
 	s.Spec("ERR-10", "names the Bearer scheme in WWW-Authenticate on a 401 to a request without a token", func(p *probe) {
-		ex := p.do(unauthenticated(p.newCall(), ""))
+		id := p.newCall()
+		ex := p.rejectable(id, unauthenticated(id, ""))
 		if ex.Status != http.StatusUnauthorized {
 			// The status is ERR-04's business; every other 401 is judged.
 			p.note("not exercised by this spec: a PATCH without Authorization was answered %d, not 401", ex.Status)

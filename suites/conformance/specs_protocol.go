@@ -9,15 +9,17 @@ func defineProtocolSpecs(s *suite) {
 	cases := append([]request{{"a valid PATCH", patchWith("application/json", `{"subject": "callconf HTTP-01"}`)}}, provocations()...)
 	for _, c := range cases {
 		s.Spec("HTTP-01", "carries a request-id header: "+c.name, func(p *probe) {
-			p.do(c.build(p.newCall(), p.missingID()))
+			id := p.newCall()
+			p.rejectable(id, c.build(id, p.missingID()))
 		})
 	}
 
 	for _, c := range cases[:3] {
 		s.Spec("HTTP-02", "echoes client-request-id: "+c.name, func(p *probe) {
-			r := c.build(p.newCall(), p.missingID())
+			id := p.newCall()
+			r := c.build(id, p.missingID())
 			r.Header.Set("client-request-id", "callconf-"+ids.GUID())
-			p.do(r)
+			p.rejectable(id, r)
 		})
 	}
 

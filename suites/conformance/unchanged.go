@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/callconf/callconf/internal/check"
 	"github.com/callconf/callconf/internal/requirements"
@@ -13,11 +15,40 @@ import (
 // rejectable sends r, a request a target may reject, with STATE-07's bracket around it: call id
 // is read right before it (snapshot) and, when r is answered with a 4xx, read again and compared
 // with that reading, property by property (unchangedSince).
+//
+// With named calls only (no create) a request the target accepted (2xx) is undone at once
+// (undoAccepted): no probe outlives the request that sent it.
 func (p *probe) rejectable(id string, r target.Request) *target.Exchange {
 	before := p.snapshot(id)
+	model := p.model(id)
 	ex := p.do(r)
 	p.unchangedSince(ex, id, before)
+	p.undoAccepted(ex, id, before, model)
 	return ex
+}
+
+// undoAccepted puts a named call back as it was read right before a request a target may
+// wrongly accept, when the target accepted it (2xx), and reads it again: the contract's "with
+// named calls only, an accepted probe is undone at once and checked undone before the next
+// request". The harness's model of the call goes back to model, its state before the request.
+// A call the harness could not put back ends the spec inconclusive at its next request
+// (p.send), after the spec has judged the answer; keepAsFound's restore at the spec's end tries
+// again and warns of what stays. Calls the spec created take probes freely: it deletes them.
+func (p *probe) undoAccepted(ex *target.Exchange, id string, before, model map[string]any) {
+	if p.s.session.Has(requirements.Create) || ex.Status < 200 || ex.Status >= 300 {
+		return
+	}
+	left, why := p.s.run.putBack(p.ctx, id, before, p.s.session.Has(requirements.Read))
+	left = slices.DeleteFunc(left, func(k string) bool { return k == "id" }) // no PATCH sets it; PATCH-07 judges it
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.models[id] = model
+	switch {
+	case why != "":
+		p.notUndone = fmt.Sprintf("the accepted %s of the named call %q could not be undone: %s", ex.Method, id, why)
+	case len(left) > 0:
+		p.notUndone = fmt.Sprintf("the accepted %s of the named call %q could not be undone: %s still differ", ex.Method, id, strings.Join(left, ", "))
+	}
 }
 
 // unchangedSince checks STATE-07 after rejected, when it was answered with a 4xx: every property
