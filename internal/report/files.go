@@ -161,26 +161,50 @@ func (c Conformance) Markdown() string {
 		for _, n := range r.Notes {
 			fmt.Fprintf(&b, "- note: %s\n", n)
 		}
-		for _, f := range r.Inconclusives {
+		for i, f := range r.Inconclusives {
+			if i == mdMaxListed {
+				fmt.Fprintf(&b, "- … and %d more inconclusive spec(s): conformance.json lists them all\n", len(r.Inconclusives)-i)
+				break
+			}
 			fmt.Fprintf(&b, "- inconclusive: %s: %s\n", f.Spec, f.Cause)
 		}
-		for _, f := range r.Failures {
+		for i, f := range r.Failures {
+			if i == mdMaxListed {
+				fmt.Fprintf(&b, "\n… and %d more failed spec(s) of %s: conformance.json and junit-specs.xml have them all, exchanges.har every exchange\n", len(r.Failures)-i, r.ID)
+				break
+			}
 			fmt.Fprintf(&b, "\n### %s\n\n", f.Spec)
 			if f.Location != "" {
 				fmt.Fprintf(&b, "spec: `%s`\n\n", mdCode(f.Location))
 			}
 			if len(f.Findings) > 0 {
 				b.WriteString("| exchange | pointer | expected | got |\n|---|---|---|---|\n")
-				for _, fd := range f.Findings {
+				for j, fd := range f.Findings {
+					if j == mdMaxFindings {
+						fmt.Fprintf(&b, "| … | | %d more finding(s) | |\n", len(f.Findings)-j)
+						break
+					}
 					fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(fd.Exchange.String()), mdCell(check.ShowPointer(fd.Pointer)), mdCell(fd.Expected), mdCell(fd.Got))
 				}
 				b.WriteString("\n")
 			}
-			fmt.Fprintf(&b, "```\n%s\n```\n", fence(f.Message))
+			if i < mdMaxTranscripts {
+				fmt.Fprintf(&b, "```\n%s\n```\n", fence(f.Message))
+			}
 		}
 	}
 	return b.String()
 }
+
+// conformance.md stays readable whatever the number of findings: per requirement it details
+// the first mdMaxListed specs (the first mdMaxTranscripts with their transcript, each with at
+// most mdMaxFindings findings) and counts the rest, which conformance.json, junit-specs.xml and
+// exchanges.har hold in full.
+const (
+	mdMaxListed      = 20
+	mdMaxTranscripts = 3
+	mdMaxFindings    = 10
+)
 
 // String renders the filters as the flags that set them, or says none did.
 func (f Filters) String() string {

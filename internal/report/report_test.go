@@ -287,3 +287,38 @@ func TestConcludeWritesAndPrintsOnce(t *testing.T) {
 		t.Errorf("a report dir that cannot be made: err %v, printed %q", err, out.String())
 	}
 }
+
+// TestMarkdownIsBoundedWhateverTheFindings: a MUST broken by a thousand specs, each with many
+// findings and a long transcript, gives a conformance.md that details a few and counts the rest
+// (the step summary of a CI job holds 1 MiB); conformance.json keeps every one.
+func TestMarkdownIsBoundedWhateverTheFindings(t *testing.T) {
+	r := allPassing()
+	transcript := strings.Repeat("--- exchange ---\n> PATCH …\n< 200 OK\n", 200)
+	var fs []check.Finding
+	for i := 0; i < 50; i++ {
+		fs = append(fs, finding("PATCH-03", false, "CALL"))
+	}
+	for i := 0; i < 1000; i++ {
+		r.SpecReports = append(r.SpecReports, spec("PATCH-03", "fails "+strings.Repeat("x", i%7)+string(rune('a'+i%26))+time.Duration(i).String(), types.SpecStateFailed, transcript, fs...))
+	}
+	c := Build(r, Input{Target: "t", Started: time.Now()})
+	md := c.Markdown()
+	if len(md) > 256<<10 {
+		t.Errorf("conformance.md is %d bytes for one broken requirement, want at most 256 KiB", len(md))
+	}
+	for _, want := range []string{"… and 980 more failed spec(s) of PATCH-03", "40 more finding(s)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("conformance.md lacks %q", want)
+		}
+	}
+	if n := strings.Count(md, "--- exchange ---\n> PATCH"); n != mdMaxTranscripts*200 {
+		t.Errorf("conformance.md holds %d transcript lines, want those of %d specs", n, mdMaxTranscripts)
+	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(js), `"spec":"PATCH-03 fails`); n < 1000 {
+		t.Errorf("conformance.json lists %d failed specs, want all 1000", n)
+	}
+}
