@@ -66,6 +66,13 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
 		return exitUsage
 	}
+	shard, err := checkShard(cfg, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return exitUsage
+	}
+	named := len(cfg.CallIDs)
+	cfg.CallIDs = shard.callIDs(cfg.CallIDs) // the preparation and every process use the shard's share
 	switch {
 	case opts.verbose:
 		fmt.Fprint(stdout, "effective configuration:\n"+cfg.String())
@@ -106,11 +113,16 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
 			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
 		}
+		in.Shard = shard.info(in.Run)
 		conclude(r, in, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
 	sess := tgt.Session
+	if err := shard.checkCalls(sess, named); err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return exitUsage
+	}
 
 	procs, warnings, err := chooseProcs(cfg, sess)
 	if err != nil {
@@ -126,6 +138,10 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	rc.Verbose = opts.verbose
 	rc.NoColor = !isTerminal(stdout)
+	user, owner := sc, map[string]int(nil)
+	if shard.on() {
+		sc, owner = shard.suite(sc, rc)
+	}
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
 	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
@@ -139,7 +155,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !stream {
 		prog.Start()
 	}
-	fmt.Fprintf(log, "running %d specs in %d process(es)\n", preview.PreRunStats.SpecsThatWillRun, procs)
+	fmt.Fprintf(log, "running %d specs in %d process(es)%s\n", preview.PreRunStats.SpecsThatWillRun, procs, shard.label())
 	if procs == 1 {
 		if !stream {
 			formatter.ColorableStdOut = io.Discard
@@ -167,6 +183,9 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	run := *raw
+	if shard.on() {
+		run = shard.own(run, owner, user)
+	}
 	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, run)
 	}
@@ -176,6 +195,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer fcancel()
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
+	in.Shard = shard.info(in.Run)
 	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
 }
 

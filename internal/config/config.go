@@ -121,6 +121,7 @@ type Config struct {
 	Procs                 int           // processes the suite runs in; 0 = auto (see AutoRemoteProcs)
 	RateLimit             float64       // requests per second across all processes; 0 = unlimited
 	MaxInFlight           int           // requests in flight at once across all processes; 0 = unlimited
+	Shard                 string        // --shard I/N: this run's share of the specs; "" = all
 
 	sources map[string]string // setting key -> where its value came from
 }
