@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -223,5 +224,44 @@ func TestShardFlagIsCheckedBeforeAnythingIsSent(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stdout, "running ") {
 			t.Errorf("%v %v: want exit 2 before any spec, saying %q:\n%s", tc.env, tc.args, tc.want, r)
 		}
+	}
+}
+
+// TestReadmeIndexedJobShardsFromZero plays the README's Kubernetes Indexed Job: its command, run
+// by sh for JOB_COMPLETION_INDEX 0, 1 and 2 (the embedded reference standing in for staging),
+// makes shards 1/3 to 3/3, and the README's merge of them conforms. It also checks the Actions
+// matrix passes --shard with --seed.
+func TestReadmeIndexedJobShardsFromZero(t *testing.T) {
+	job := readmeBlock(t, "yaml", "completionMode: Indexed")
+	m := regexp.MustCompile(`(?s)- >-\n(.*?)\n\s*env:`).FindStringSubmatch(job)
+	if m == nil {
+		t.Fatalf("no folded command in the README's Indexed Job:\n%s", job)
+	}
+	line := strings.Join(strings.Fields(m[1]), " ")
+	if !strings.Contains(line, "$((JOB_COMPLETION_INDEX + 1))/3") {
+		t.Fatalf("the Indexed Job's command does not add 1 to JOB_COMPLETION_INDEX: %s", line)
+	}
+	root := t.TempDir()
+	line = strings.ReplaceAll(strings.Replace(line, "exec callconf", "exec "+runnerBin, 1), "/reports/", root+"/")
+	for i := range 3 {
+		r := execute(t, 2*time.Minute, "sh", []string{fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i)}, func(ctx context.Context) *exec.Cmd {
+			return exec.CommandContext(ctx, "/bin/sh", "-c", line)
+		})
+		if r.code != 0 {
+			t.Fatalf("JOB_COMPLETION_INDEX=%d: %s\n%s", i, line, r)
+		}
+		if v := readShardView(t, filepath.Join(root, fmt.Sprintf("shard-%d", i+1))); v.Shard == nil || v.Shard.Index != i+1 {
+			t.Errorf("JOB_COMPLETION_INDEX=%d made shard %+v", i, v.Shard)
+		}
+	}
+	r := execute(t, time.Minute, "sh", nil, func(ctx context.Context) *exec.Cmd {
+		return exec.CommandContext(ctx, "/bin/sh", "-c", runnerBin+" merge --report-dir "+root+"/merged "+root+"/shard-*")
+	})
+	if v := readShardView(t, filepath.Join(root, "merged")); r.code != 0 || v.Verdict != "CONFORMS" || v.Merged != 3 {
+		t.Errorf("the README's merge: %s (%+v)", r, v.Verdict)
+	}
+	matrix := readmeBlock(t, "yaml", "matrix:")
+	if !strings.Contains(matrix, "--shard ${{ matrix.shard }}/3 --seed ") || !strings.Contains(matrix, "callconf merge --report-dir") {
+		t.Errorf("the README's Actions matrix does not shard with a seed and merge:\n%s", matrix)
 	}
 }

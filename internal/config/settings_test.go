@@ -50,6 +50,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyProcs:            {"4", "4"},
 		keyRateLimit:        {"2.5", "2.5"},
 		keyMaxInFlight:      {"6", "6"},
+		keyShard:            {"2/3", "2/3"},
 		keyTokenCommand:     {"echo tok", "echo tok"},
 		keyTokenRefresh:     {"5m0s", "5m0s"},
 		keyOAuthTokenURL:    {"https://login.example/t2", "https://login.example/t2"},
