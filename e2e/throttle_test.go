@@ -67,7 +67,7 @@ func TestThrottlingNeverStorms(t *testing.T) {
 		url, throttled := throttling(t, func(r *http.Request) bool { return r.Method == http.MethodPost })
 		dir := t.TempDir()
 		r := run(t, time.Minute, []string{"CALLCONF_TOKEN=" + stormToken}, "--base-url", url, "--capabilities", "create,read,delete",
-			"--procs", "1", "--strict", "--focus", "HTTP-03|STATE-03 answers concurrent", "--report-dir", dir, "-q")
+			"--procs", "1", "--strict", "--focus", "HTTP-03|STATE-03 answers concurrent PATCHes 200", "--report-dir", dir, "-q")
 		var c struct {
 			Requirements []struct {
 				ID, Outcome   string
@@ -110,8 +110,10 @@ func TestThrottlingNeverStorms(t *testing.T) {
 		if ran != 2 {
 			t.Errorf("%d specs ran, want HTTP-03's and STATE-03's", ran)
 		}
-		if n := throttled.Load(); n > 5+5*8+2 {
-			t.Errorf("the target got %d throttled requests, want at most %d", n, 5+5*8+2)
+		// Outside the specs, each spec's clean-up DELETE is sent at most 5 times, and once more at
+		// most 5 times at the end of the run (the ledger's last try): 2 specs × 2 × 5.
+		if max := 5 + 5*8 + 2*2*5; throttled.Load() > int64(max) {
+			t.Errorf("the target got %d throttled requests, want at most %d", throttled.Load(), max)
 		}
 		t.Logf("every request but creates throttled: %d throttled requests in %s", throttled.Load(), r.elapsed.Round(time.Millisecond))
 	})

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// ownGroup runs a child of a parallel run in a process group of its own. A Ctrl-C in a terminal
+// signals the whole foreground group; the parent forwards the interrupt too, and Ginkgo takes a
+// second interrupt as "skip the clean-up", which would leave the calls the child created. Out of
+// the parent's group, a child would outlive a parent that was killed outright (SIGKILL, a test
+// binary's timeout): the kernel interrupts it then, so it cleans up and ends instead of running
+// on as an orphan.
+func ownGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGINT}
+}
