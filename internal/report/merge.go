@@ -147,6 +147,9 @@ func readShard(dir string) (shardDir, error) {
 		return s, fmt.Errorf("%s holds the report of a run that could not start (%s) and names no shard", dir, strings.TrimSpace(s.head.SuiteError))
 	case s.head.Shard == nil:
 		return s, fmt.Errorf("%s holds the report of a whole run, not of a shard: run each shard with --shard I/N", dir)
+	case s.head.Shard.Index < 1 || s.head.Shard.Index > s.head.Shard.Total:
+		// Reports are redacted as text: a secret as short as a word of the format mangles it.
+		return s, fmt.Errorf("%s: conformance.json records shard %d/%d, which no run makes (was it edited, or a very short secret redacted out of it?)", dir, s.head.Shard.Index, s.head.Shard.Total)
 	}
 	b, err = os.ReadFile(filepath.Join(dir, GinkgoJSONFile))
 	if err != nil {
