@@ -35,8 +35,8 @@ func TestQuietStart(t *testing.T) {
 	}
 
 	r = run(t, 2*time.Minute, nil, append(filter, "-q")...)
-	if r.code != 0 || !strings.Contains(r.stdout, "verdict: CONFORMS") {
-		t.Fatalf("-q: want the verdict:\n%s", r)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "verdict: CONFORMS") || strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("-q: want the verdict line alone (no failures to list):\n%s", r)
 	}
 	for _, noise := range []string{"configuration", "running ", "capabilities", "Ran "} {
 		if strings.Contains(r.stdout, noise) {

@@ -74,14 +74,15 @@ func run(t *testing.T, limit time.Duration, env []string, args ...string) result
 	})
 }
 
-// execute runs the command cmd makes, with the test's environment less its CALLCONF_*
-// variables plus env, bounded by limit; a command that outlives it or panics fails the test.
+// execute runs the command cmd makes, with the test's environment less its CALLCONF_* and
+// GitHub Actions variables (a run of these tests in a job must not write the job's summary)
+// plus env, bounded by limit; a command that outlives it or panics fails the test.
 func execute(t *testing.T, limit time.Duration, what string, env []string, cmd func(context.Context) *exec.Cmd) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	c := cmd(ctx)
-	c.Env = append(config.WithoutEnv(os.Environ()), env...)
+	c.Env = append(withoutGitHub(config.WithoutEnv(os.Environ())), env...)
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
 	start := time.Now()
@@ -94,4 +95,15 @@ func execute(t *testing.T, limit time.Duration, what string, env []string, cmd f
 		t.Fatalf("%s panicked:\n%s", what, r)
 	}
 	return r
+}
+
+// withoutGitHub is env less GITHUB_ACTIONS and GITHUB_STEP_SUMMARY.
+func withoutGitHub(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "GITHUB_ACTIONS=") && !strings.HasPrefix(kv, "GITHUB_STEP_SUMMARY=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }

@@ -99,7 +99,18 @@ func readReports(t *testing.T, dir string) (report, junitDoc, string) {
 	if err := json.Unmarshal(doc, &c); err != nil {
 		t.Fatal(err)
 	}
-	x, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	j := readJUnit(t, dir, "junit.xml")
+	md, err := os.ReadFile(filepath.Join(dir, "conformance.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, j, string(md)
+}
+
+// readJUnit reads a JUnit file of dir (junit.xml or junit-specs.xml).
+func readJUnit(t *testing.T, dir, name string) junitDoc {
+	t.Helper()
+	x, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,11 +118,7 @@ func readReports(t *testing.T, dir string) (report, junitDoc, string) {
 	if err := xml.Unmarshal(x, &j); err != nil {
 		t.Fatal(err)
 	}
-	md, err := os.ReadFile(filepath.Join(dir, "conformance.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, j, string(md)
+	return j
 }
 
 func mustAbs(t *testing.T, p string) string {
@@ -126,6 +133,8 @@ func mustAbs(t *testing.T, p string) string {
 // specFile is where a spec's own location must point: the suite's files, relative to the module.
 var specFile = regexp.MustCompile(`^suites/conformance/specs_[a-z]+\.go$`)
 
+// TestReportsRecordTheRunAndOneJUnitCasePerSpec: junit-specs.xml has a case per spec at the
+// spec's own source line; junit.xml has a case per requirement.
 func TestReportsRecordTheRunAndOneJUnitCasePerSpec(t *testing.T) {
 	dir := t.TempDir()
 	r := run(t, 2*time.Minute, nil, "--label-filter", "req:PATCH-03 || feature:state", "--seed", "7", "--report-dir", dir)
@@ -152,8 +161,12 @@ func TestReportsRecordTheRunAndOneJUnitCasePerSpec(t *testing.T) {
 			t.Errorf("conformance.md lacks %q:\n%s", want, md)
 		}
 	}
+	if len(j.Suites) != 1 || len(j.Suites[0].Cases) != len(c.Requirements) || j.Failures+j.Errors != 0 {
+		t.Errorf("junit.xml: %d suites, failures=%d errors=%d; want one case per requirement (%d), none red", len(j.Suites), j.Failures, j.Errors, len(c.Requirements))
+	}
+	specs := readJUnit(t, dir, "junit-specs.xml")
 	cases, classes := 0, map[string]bool{}
-	for _, s := range j.Suites[1:] {
+	for _, s := range specs.Suites[1:] {
 		for _, tc := range s.Cases {
 			cases++
 			classes[tc.Classname] = true
@@ -169,7 +182,7 @@ func TestReportsRecordTheRunAndOneJUnitCasePerSpec(t *testing.T) {
 		t.Errorf("classnames %v, want one per requirement group", classes)
 	}
 	if specs := len(regexp.MustCompile(`"name": "Update call `).FindAllString(readFile(t, dir, "conformance.json"), -1)); cases != specs || cases < 100 {
-		t.Errorf("%d junit cases for %d specs", cases, specs)
+		t.Errorf("%d junit-specs.xml cases for %d specs", cases, specs)
 	}
 }
 
@@ -206,10 +219,19 @@ func TestMutantFailuresAreStructuredInReports(t *testing.T) {
 	if !strings.Contains(md, "| exchange | pointer | expected | got |") || strings.Contains(md+readFile(t, dir, "conformance.json")+readFile(t, dir, "junit.xml"), token) {
 		t.Errorf("conformance.md lacks the findings table, or a report holds the token:\n%s", md)
 	}
-	if j.Failures < 2 { // the verdict and at least one PATCH-01 spec
-		t.Errorf("junit.xml: %d failures", j.Failures)
+	if j.Failures != 1 || j.Errors != 0 { // PATCH-01's case, nothing else
+		t.Errorf("junit.xml: %d failures, %d errors", j.Failures, j.Errors)
 	}
-	for _, s := range j.Suites {
+	for _, tc := range j.Suites[0].Cases {
+		if (tc.Failure != nil) != strings.HasPrefix(tc.Name, "PATCH-01 ") {
+			t.Errorf("junit.xml case %s: failure %+v", tc.Name, tc.Failure)
+		}
+	}
+	specs := readJUnit(t, dir, "junit-specs.xml")
+	if specs.Failures < 2 { // the verdict and at least one PATCH-01 spec
+		t.Errorf("junit-specs.xml: %d failures", specs.Failures)
+	}
+	for _, s := range specs.Suites {
 		for _, tc := range s.Cases {
 			if tc.Failure != nil && tc.Name != "verdict" && (!specFile.MatchString(tc.File) || tc.Classname != "callconf.PATCH") {
 				t.Errorf("failed case %s at %s in class %s", tc.Name, tc.File, tc.Classname)

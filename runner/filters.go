@@ -4,14 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
-
-	"github.com/callconf/callconf/internal/suggest"
 
 	"github.com/onsi/ginkgo/v2/types"
 
-	"github.com/callconf/callconf/internal/requirements"
+	"github.com/callconf/callconf/suites/conformance"
 )
 
 // check validates the run's filters before anything is sent: a regular expression that does not
@@ -54,40 +51,7 @@ func plainError(err error) string {
 	return strings.Join(strings.Fields(ansi.ReplaceAllString(msg, "")), " ")
 }
 
-// labelToken splits a label filter into its words: labels, set operations, braces' contents.
-var labelToken = regexp.MustCompile(`/[^/]*/|[^\s&|!,(){}]+`)
-
 // checkLabels reports a req:, level: or feature: label of filter that no spec carries, with the
-// closest that exists: `req:PATCH-4` would run nothing and conform.
-func checkLabels(filter string) error {
-	known := map[string][]string{"req": nil, "level": nil, "feature": nil}
-	for _, r := range requirements.All() {
-		known["req"] = append(known["req"], r.ID)
-		if !slices.Contains(known["feature"], r.Feature) {
-			known["feature"] = append(known["feature"], r.Feature)
-		}
-	}
-	for _, l := range []requirements.Level{requirements.Must, requirements.Should, requirements.May} {
-		known["level"] = append(known["level"], string(l))
-	}
-	nouns := map[string]string{"req": "requirement", "level": "requirement level", "feature": "feature"}
-	for _, tok := range labelToken.FindAllString(filter, -1) {
-		key, value, ok := strings.Cut(tok, ":")
-		key = strings.ToLower(key)
-		if !ok || value == "" || strings.HasPrefix(tok, "/") || known[key] == nil {
-			continue // not a label of the registry's kinds, a regular expression, or a set operation's key
-		}
-		// Ginkgo matches labels without regard to case.
-		if slices.ContainsFunc(known[key], func(k string) bool { return strings.EqualFold(k, value) }) {
-			continue
-		}
-		msg := fmt.Sprintf("--label-filter: no %s %s", nouns[key], value)
-		if s := suggest.Closest(value, known[key]); s != "" {
-			msg += fmt.Sprintf("; did you mean %s:%s?", key, s)
-		} else {
-			msg += fmt.Sprintf(" ('%s list' prints them)", progName)
-		}
-		return errors.New(msg)
-	}
-	return nil
-}
+// closest that exists: `req:PATCH-4` would run nothing and conform. The suite's test binary
+// makes the same check (conformance.CheckLabelFilter), so `go tool ginkgo run` refuses it too.
+func checkLabels(filter string) error { return conformance.CheckLabelFilter(filter) }

@@ -85,9 +85,12 @@ func runEpilogue() string {
   a target (a token, call ids, capabilities, headers, TLS and OAuth settings) are errors too.
 
 exit status:
-  0  the target conforms: every MUST requirement passed (with --strict, every SHOULD and MAY too)
-  1  the target does not conform: a requirement failed
+  0  the target conforms (CONFORMS): every applicable MUST passed (with --strict, every requirement)
+  1  the target does not conform (DOES NOT CONFORM): a gating requirement failed
   2  usage or configuration error, or the target could not be reached or prepared
+     (COULD NOT START); or no verdict: a gating requirement is inconclusive, a requirement the
+     filters selected was not run (INCOMPLETE), no spec ran (NOTHING JUDGED). The --report-dir
+     is written every time, saying which
 `)
 	return b.String()
 }
@@ -221,11 +224,17 @@ func isCommand(name string) bool { return slices.Contains(commandNames(), name) 
 // reports them on stderr under "name: configuration errors:" and returns false. CALLCONF_*
 // variables that are not settings are errors too.
 func loadConfig(flags *config.Flags, stderr io.Writer, name string) (config.Config, bool) {
-	cfg, err := flags.Load(os.LookupEnv)
-	err = errors.Join(err, config.CheckEnviron(os.Environ()))
+	cfg, err := readConfig(flags)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: configuration errors:\n%v\n", name, err)
 		return cfg, false
 	}
 	return cfg, true
+}
+
+// readConfig loads the configuration of flags and the environment, and refuses CALLCONF_*
+// variables that name no setting. On error the configuration holds what could be read.
+func readConfig(flags *config.Flags) (config.Config, error) {
+	cfg, err := flags.Load(os.LookupEnv)
+	return cfg, errors.Join(err, config.CheckEnviron(os.Environ()))
 }

@@ -63,8 +63,9 @@ type shardPlan struct {
 // needs a slot of its own). Against a target without create each process needs CallsPerSpec
 // named calls of its own: auto lowers the count with a warning, an explicit --procs that asks
 // for more is a configuration error, because two processes writing the same call would change
-// the verdicts.
-func chooseProcs(cfg config.Config, sess conformance.Session) (int, []string, error) {
+// the verdicts. Never more processes run than the specs selected (specs): a process without a
+// spec only costs its start (a re-run line for one spec started 16).
+func chooseProcs(cfg config.Config, sess conformance.Session, specs int) (int, []string, error) {
 	procs, auto := cfg.Procs, cfg.Procs == 0
 	if auto {
 		procs = 1
@@ -72,6 +73,7 @@ func chooseProcs(cfg config.Config, sess conformance.Session) (int, []string, er
 			procs = config.AutoRemoteProcs
 		}
 	}
+	procs = max(1, min(procs, specs))
 	var warnings []string
 	if cfg.MaxInFlight > 0 && procs > cfg.MaxInFlight {
 		warnings = append(warnings, fmt.Sprintf("running %d processes instead of %d: --max-in-flight %d leaves no request slot for more", cfg.MaxInFlight, procs, cfg.MaxInFlight))

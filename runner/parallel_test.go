@@ -37,12 +37,34 @@ func TestChooseProcs(t *testing.T) {
 		{"explicit, too few named calls", 3, 0, named, 0, false, true},
 	} {
 		cfg.Procs, cfg.MaxInFlight = c.procs, c.inFlight
-		got, warnings, err := chooseProcs(cfg, c.sess)
+		got, warnings, err := chooseProcs(cfg, c.sess, 300)
 		if got != c.want || (len(warnings) > 0) != c.warn || (err != nil) != c.err {
 			t.Errorf("%s: %d procs, warnings %q, error %v", c.name, got, warnings, err)
 		}
 		if err != nil && !strings.Contains(err.Error(), "--call-id") {
 			t.Errorf("%s: the error does not say what to do: %v", c.name, err)
+		}
+	}
+}
+
+// TestProcsNeverMoreThanSpecs: a run of few specs (a re-run line names one) starts no more
+// processes than it has specs, automatic or not; a run of none still runs one (to report).
+func TestProcsNeverMoreThanSpecs(t *testing.T) {
+	remote := conformance.Session{BaseURL: "https://x.example", Capabilities: map[requirements.Capability]bool{requirements.Create: true}}
+	named := conformance.Session{BaseURL: "https://x.example", CallIDs: []string{"a", "b"}}
+	cfg := config.Default()
+	for _, c := range []struct {
+		procs, specs, want int
+		sess               conformance.Session
+	}{
+		{0, 1, 1, remote}, {0, 5, 5, remote}, {0, 0, 1, remote}, {0, 300, config.AutoRemoteProcs, remote},
+		{8, 3, 3, remote},
+		{4, 1, 1, named}, // one spec needs the two calls one process holds: no error
+	} {
+		cfg.Procs = c.procs
+		got, warnings, err := chooseProcs(cfg, c.sess, c.specs)
+		if got != c.want || err != nil || len(warnings) > 0 {
+			t.Errorf("--procs %d, %d specs: %d processes, warnings %q, error %v; want %d", c.procs, c.specs, got, warnings, err, c.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -26,7 +27,15 @@ const proxyShutdownTimeout = 10 * time.Second
 var proxyIgnores = map[string]bool{
 	"call-id": true, "capabilities": true, "deadline": true, "retry-max-wait": true,
 	"retry-budget": true, "retry-max-attempts": true, "strict": true, "concurrency": true, "procs": true, "rate-limit": true,
-	"max-in-flight": true,
+	"max-in-flight": true, "disposable-calls": true,
+}
+
+// proxyUsages replace the usage of settings whose meaning differs in the proxy: the target is
+// required (there is no embedded reference to fall back to), and the proxy writes no Ginkgo
+// report.
+var proxyUsages = map[string]string{
+	"base-url":   "base `URL` of the target to forward to (http or https; required) [env " + "CALLCONF_BASE_URL]",
+	"report-dir": "`dir`ectory to write conformance.json, conformance.md and junit.xml into when the proxy stops [env CALLCONF_REPORT_DIR]",
 }
 
 const proxyUsage = `usage: callconf proxy --base-url URL [--listen ADDR] [--report-dir DIR] [--fail-on must|should|never] [--findings-header] [flags]
@@ -37,6 +46,7 @@ contract: the request of a PATCH (client findings) and every answer (service fin
 "listening on URL", then one line per exchange: number, method, path, status, milliseconds and
 findings. On SIGINT or SIGTERM it writes conformance.json, conformance.md and junit.xml into
 --report-dir and exits 1 when a requirement at the --fail-on level failed, else 0 (2: usage).
+The verdict is the service's (its answers); what the clients' requests broke is stated apart.
 
 The configured token ($CALLCONF_TOKEN, --token-file, or fetched with --token-command or the
 OAuth flags, and refreshed) and --header values are added only to requests that carry no such
@@ -52,7 +62,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	flags := config.Bind(all)
 	all.VisitAll(func(f *flag.Flag) {
 		if !proxyIgnores[f.Name] {
-			fs.Var(f.Value, f.Name, f.Usage)
+			fs.Var(f.Value, f.Name, cmp.Or(proxyUsages[f.Name], f.Usage))
 		}
 	})
 	listen := fs.String("listen", "127.0.0.1:8081", "`host:port` to listen on (port 0 picks a free one)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/callconf/callconf/internal/config"
 	"github.com/callconf/callconf/internal/progress"
+	"github.com/callconf/callconf/internal/redact"
 	"github.com/callconf/callconf/internal/report"
 	"github.com/callconf/callconf/internal/token"
 	"github.com/callconf/callconf/suites/conformance"
@@ -35,7 +38,7 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 	fs.StringVar(&o.skip, "skip", "", "skip specs whose full name matches this regular expression (reported as disabled)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "Ginkgo label filter, e.g. 'level:MUST' or 'req:PATCH-04 || feature:state'")
 	fs.BoolVar(&o.verbose, "v", false, "print every setting at start, every spec and its report entries")
-	fs.BoolVar(&o.quiet, "q", false, "print only the verdict summary (and errors)")
+	fs.BoolVar(&o.quiet, "q", false, "print only the verdict line and one line per failed requirement (and errors)")
 	fs.BoolVar(&o.randomize, "randomize-all", true, "randomize the order of all specs")
 	fs.Int64Var(&o.seed, "seed", 0, "random seed (0: from the clock; printed at start)")
 	return o
@@ -44,32 +47,46 @@ func bindRunOptions(fs *flag.FlagSet) *runOptions {
 // runSuite runs the conformance suite in this process and maps the verdict to the exit status:
 // 0 conforms, 1 does not, 2 for configuration errors or an unreachable target.
 func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("", stderr, usageText()+runUsage)
+	var flagErr bytes.Buffer // what a flag error printed, for the report
+	fs := newFlagSet("", io.MultiWriter(stderr, &flagErr), usageText()+runUsage)
 	flags := config.Bind(fs)
 	opts := bindRunOptions(fs)
 	help := fs.Usage
 	fs.Usage = func() { help(); fmt.Fprint(fs.Output(), runEpilogue()) }
+	start := time.Now()
 	if code, ok := parseFlags(fs, args); !ok {
-		return code
+		if code == exitOK { // -h
+			return code
+		}
+		// A mistyped flag in a CI job: its report directory (from the flags read so far or the
+		// environment) still says why nothing ran.
+		cfg, _ := flags.Load(os.LookupEnv)
+		sc, _ := opts.ginkgoConfig()
+		cause, _, _ := strings.Cut(flagErr.String(), "\n")
+		return notStarted(cfg, args, sc, start, cause, stdout, stderr)
 	}
+	fs.SetOutput(stderr)
+	sc, rc := opts.ginkgoConfig() // the could-not-start report records the filters and seed too
 	// Everything the user typed is checked before anything is sent: a bad filter found after
 	// discovery has already created and deleted a call on the target.
 	if err := opts.check(); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return exitUsage
+		cfg, _ := flags.Load(os.LookupEnv) // for the report directory, if it was given
+		return notStarted(cfg, args, sc, start, err.Error(), stdout, stderr)
 	}
-	cfg, ok := loadConfig(flags, stderr, progName)
-	if !ok {
-		return exitUsage
+	cfg, err := readConfig(flags)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration errors:\n%v\n", progName, err)
+		return notStarted(cfg, args, sc, start, "configuration errors: "+strings.ReplaceAll(err.Error(), "\n", "; "), stdout, stderr)
 	}
 	if err := cfg.CheckTarget(); err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
+		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
 	}
 	shard, err := checkShard(cfg, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
+		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
 	}
 	named := len(cfg.CallIDs)
 	cfg.CallIDs = shard.callIDs(cfg.CallIDs) // the preparation and every process use the shard's share
@@ -88,11 +105,15 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
+		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
 	}
 	redact := tokens.Redactor().String // the run's one redactor: every secret, every token
-	start := time.Now()
-	sc, rc := opts.ginkgoConfig() // the could-not-start report records the filters and seed too
+	// notStartedNow ends a run that cannot start after the target was prepared.
+	notStartedNow := func(cause string) int {
+		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args), Shard: shard.info(nil)}
+		concludeQuietly(notStartedReport(sc, cause), in, cfg.ReportDir, redact, stdout, stderr)
+		return exitUsage
+	}
 
 	pctx, cancel := context.WithTimeout(ctx, cfg.Deadline)
 	defer cancel()
@@ -102,39 +123,32 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tgt, err := conformance.Prepare(pctx, cfg, tokens, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, redact(err.Error()))
-		if errors.Is(err, conformance.ErrUnreachable) && pctx.Err() == nil { // not when an interrupt or --deadline cut it
-			fmt.Fprintf(stderr, "%s: the target gave no HTTP answer; check --base-url, TLS settings and --timeout\n", progName)
+		// The cause is stated once in the terminal: here, with what to try.
+		cause := err.Error()
+		if hint := prepareHint(err, cfg.BaseURL); hint != "" && pctx.Err() == nil { // not when an interrupt or --deadline cut it
+			cause += "; " + hint
 		}
+		fmt.Fprintf(stderr, "%s: %s\n", progName, redact(cause))
 		// CI keeps the reports as artifacts: say there why nothing ran.
-		r := types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{"preparing the target: " + err.Error()},
-			SuiteConfig: sc}
 		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
 		if pe := (*conformance.PrepareError)(nil); errors.As(err, &pe) {
 			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
 		}
 		in.Shard = shard.info(in.Run)
-		conclude(r, in, cfg.ReportDir, redact, stdout, stderr)
+		conclude(notStartedReport(sc, "preparing the target: "+err.Error()), in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 		return exitUsage
 	}
 	defer tgt.Close()
 	sess := tgt.Session
 	if err := shard.checkCalls(sess, named); err != nil {
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
-	}
-
-	procs, warnings, err := chooseProcs(cfg, sess)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
-		return exitUsage
-	}
-	for _, w := range warnings {
-		fmt.Fprintf(stderr, "WARNING: %s\n", w)
+		return notStartedNow("configuration error: " + err.Error())
 	}
 
 	var raw *types.Report
-	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: procs})
+	// This process runs specs only in a serial run: as process 1 of 1 (a parallel run's children
+	// are told their number and the total).
+	conformance.Define(conformance.Options{Config: cfg, Target: tgt, Log: io.Discard, Started: start, Process: 1, Processes: 1})
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	rc.Verbose = opts.verbose
 	rc.NoColor = !isTerminal(stdout)
@@ -145,7 +159,15 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
 	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return exitUsage
+		return notStartedNow(err.Error())
+	}
+	procs, warnings, err := chooseProcs(cfg, sess, preview.PreRunStats.SpecsThatWillRun)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return notStartedNow("configuration error: " + err.Error())
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
 	// Verbose serial runs stream Ginkgo's output as it goes; every other run shows a progress
 	// line and prints Ginkgo's account of the run at its end.
@@ -166,28 +188,28 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			prog.Stop()
 			fmt.Fprintf(stderr, "%s: cannot find this executable to run it in %d processes: %v (use --procs 1)\n", progName, procs, err)
-			return exitUsage
+			return notStartedNow(fmt.Sprintf("cannot find this executable to run it in %d processes: %v", procs, err))
 		}
 		pr := parallelRun{cfg: cfg, sess: sess, started: start, procs: procs, sc: sc, preview: preview, progress: prog, stderr: stderr, exe: exe}
 		merged, err := pr.run(ctx)
 		if err != nil {
 			prog.Stop()
 			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return exitUsage
+			return notStartedNow(err.Error())
 		}
 		raw = &merged
 	}
 	prog.Stop()
 	if raw == nil {
 		fmt.Fprintf(stderr, "%s: the suite ended without a report\n", progName)
-		return exitUsage
+		return notStartedNow("the suite ended without a report")
 	}
 	run := *raw
 	if shard.on() {
 		run = shard.own(run, owner, user)
 	}
 	if !stream && !opts.quiet {
-		replay(redactWriter{stdout, redact}, rc, run)
+		replay(redactWriter{stdout, redact}, rc, condense(run, opts.verbose))
 	}
 	// The end of the run on the target: the preparation's calls deleted, the named calls read
 	// again. It runs after an interrupt too, within a bounded grace.
@@ -196,7 +218,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
 	in.Shard = shard.info(in.Run)
-	return conclude(run, in, cfg.ReportDir, redact, stdout, stderr)
+	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 }
 
 // finishGrace bounds the end of the run on the target (conformance.Target.Finish).
@@ -226,14 +248,51 @@ func (o *runOptions) ginkgoConfig() (types.SuiteConfig, types.ReporterConfig) {
 	return sc, rc
 }
 
-// conclude makes the run's verdict (report.Conclude) and returns the exit status.
-func conclude(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) int {
-	c, err := report.Conclude(run, in, dir, redact, stdout)
+// conclude makes the run's verdict (report.Conclude), hands it to the CI system the run is in
+// (report.Publish) and returns the exit status. quiet (-q) prints only the verdict line and what failed.
+func conclude(run types.Report, in report.Input, dir string, redact func(string) string, quiet bool, stdout, stderr io.Writer) int {
+	w := stdout
+	if quiet {
+		w = io.Discard
+	}
+	c, err := report.Conclude(run, in, dir, redact, w)
+	if quiet {
+		fmt.Fprint(stdout, redact(c.Brief()))
+	}
+	report.Publish(c, redact, os.Getenv, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 		return exitUsage
 	}
 	return c.Exit
+}
+
+// concludeQuietly is conclude for a run that ended before any spec ran, its cause already on
+// stderr: it writes the reports and publishes them, and prints only where the reports went.
+func concludeQuietly(run types.Report, in report.Input, dir string, redact func(string) string, stdout, stderr io.Writer) {
+	c, err := report.Conclude(run, in, dir, redact, io.Discard)
+	report.Publish(c, redact, os.Getenv, stdout, stderr)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+	case dir != "":
+		fmt.Fprintf(stdout, "%s: verdict %s; reports written to %s\n", progName, c.Verdict, dir)
+	}
+}
+
+// notStartedReport is the Ginkgo report of a run that ended, for cause, before any spec ran.
+func notStartedReport(sc types.SuiteConfig, cause string) types.Report {
+	return types.Report{SuiteDescription: conformance.SuiteName, SpecialSuiteFailureReasons: []string{cause}, SuiteConfig: sc}
+}
+
+// notStarted ends a run refused before its target was prepared (a configuration error): CI
+// keeps the report directory as an artifact, so it is written all the same, with the verdict
+// COULD NOT START and the cause (cfg may be partly loaded: its report directory is used when it
+// was read). Secrets the configuration named are redacted. It returns exit 2.
+func notStarted(cfg config.Config, args []string, sc types.SuiteConfig, start time.Time, cause string, stdout, stderr io.Writer) int {
+	in := report.Input{Target: redact.Userinfo(conformance.ConfiguredTargetName(cfg)), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
+	concludeQuietly(notStartedReport(sc, cause), in, cfg.ReportDir, redact.New(cfg.Secrets()...).String, stdout, stderr)
+	return exitUsage
 }
 
 // redactWriter passes what it writes through redact.

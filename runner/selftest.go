@@ -28,7 +28,7 @@ func runSelftest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 // runner binary they built.
 func runSelftestWith(ctx context.Context, args []string, stdout, stderr io.Writer, child selftest.Command) int {
 	fs := newFlagSet("selftest", stderr, selftestUsage)
-	o := selftest.Options{Command: child, Progress: stdout, Env: config.WithoutEnv(os.Environ()), TokenVar: config.EnvToken}
+	o := selftest.Options{Command: child, Progress: stdout, Env: withoutCI(config.WithoutEnv(os.Environ())), TokenVar: config.EnvToken}
 	var only []string
 	var reportDir string
 	var keep, list bool

@@ -111,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		auth = "bearer token required"
 	}
 	fmt.Fprintf(stdout, "listening on %s\n", run.URL())
-	fmt.Fprintf(stderr, "serve: calls at %s%s/communications/calls (%s); stop with Ctrl-C\n", run.URL(), strings.TrimRight(*basePath, "/"), auth)
+	fmt.Fprintf(stderr, "serve: calls at %s%s/communications/calls (%s); stop with Ctrl-C\n", run.URL(), urlPath(*basePath), auth)
 	if iss != nil {
 		fmt.Fprintf(stderr, "serve: token endpoint at %s%s for client %q; tokens live %s\n", run.URL(), issuerPath, iss.clientID, iss.lifetime)
 	}
@@ -345,3 +345,13 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// urlPath is --base-path as the reference serves it (reference.New): with one leading slash and
+// none trailing, so that `--base-path v1.0` prints a URL that works.
+func urlPath(p string) string {
+	p = strings.TrimRight(p, "/")
+	if p != "" && !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return p
+}

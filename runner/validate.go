@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/callconf/callconf/internal/check"
+	"github.com/callconf/callconf/internal/suggest"
 	"github.com/callconf/callconf/schemas"
 )
 
@@ -93,6 +94,8 @@ func runValidate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		if *kindFlag == "" {
 			err = errors.New("--kind is required")
+		} else if s := suggest.Closest(*kindFlag, []string{string(schemas.KindRequest), string(schemas.KindResponse), string(schemas.KindError)}); s != "" {
+			err = fmt.Errorf("%w; did you mean %s?", err, s)
 		}
 		fmt.Fprintf(stderr, "validate: %v\n", err)
 		fs.Usage()
@@ -189,7 +192,7 @@ func validateOne(v *schemas.Validator, kind schemas.Kind, name string, stdin io.
 		return position{Line: line, Column: col}
 	}
 	for _, x := range res.Violations {
-		vj := violationJSON{Pointer: x.Pointer, Keyword: x.Keyword, Message: x.Message, Limit: x.Limit}
+		vj := violationJSON{Pointer: x.Pointer, Keyword: x.Keyword, Message: x.Message + didYouMean(x), Limit: x.Limit}
 		if x.Pos > 0 || x.Keyword != "json" {
 			vj.position = place(x.Pointer, x.Pos)
 			// The validator names the place of a syntax error in its message too; line and

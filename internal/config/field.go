@@ -462,6 +462,11 @@ func readHeaders(r raw, report reportFunc) []Header {
 	kv := func(s string) {
 		name, value, ok := strings.Cut(s, "=")
 		if !ok {
+			// "K: V" is how headers are written elsewhere (curl -H): say what this one wants.
+			if k, v, colon := strings.Cut(s, ":"); colon && strings.TrimSpace(k) != "" && !strings.ContainsAny(strings.TrimSpace(k), " \t") {
+				report("%q is not K=V; did you mean %q?", s, strings.TrimSpace(k)+"="+strings.TrimSpace(v))
+				return
+			}
 			report("%q is not K=V", s)
 			return
 		}

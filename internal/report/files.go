@@ -19,6 +19,7 @@ import (
 // File names written into the report directory; CI jobs depend on them.
 const (
 	JUnitFile           = "junit.xml"
+	JUnitSpecsFile      = "junit-specs.xml" // one case per spec: the detail behind junit.xml
 	GinkgoJSONFile      = "ginkgo-report.json"
 	ConformanceJSON     = "conformance.json"
 	ConformanceMarkdown = "conformance.md"
@@ -60,8 +61,9 @@ func WriteFiles(dir string, r types.Report, c Conformance, redact func(string) s
 	return WriteConformance(dir, c, redact)
 }
 
-// WriteConformance writes conformance.json, conformance.md and junit.xml for c into dir (created
-// if needed), each through redact: the reports of a run without a Ginkgo report.
+// WriteConformance writes conformance.json, conformance.md, junit.xml and junit-specs.xml for c
+// into dir (created if needed), each through redact: the reports of a run without a Ginkgo
+// report.
 func WriteConformance(dir string, c Conformance, redact func(string) string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report dir: %w", err)
@@ -70,12 +72,17 @@ func WriteConformance(dir string, c Conformance, redact func(string) string) err
 	if err != nil {
 		return fmt.Errorf("junit report: %w", err)
 	}
+	junitSpecs, err := c.JUnitSpecs()
+	if err != nil {
+		return fmt.Errorf("junit report of the specs: %w", err)
+	}
 	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("conformance json: %w", err)
 	}
 	for _, f := range []struct{ name, text string }{
 		{JUnitFile, string(junit)},
+		{JUnitSpecsFile, string(junitSpecs)},
 		{ConformanceJSON, string(js) + "\n"},
 		{ConformanceMarkdown, c.Markdown()},
 	} {
@@ -92,7 +99,13 @@ func (c Conformance) Markdown() string {
 	var b strings.Builder
 	verdict := c.Verdict
 	b.WriteString("# Update call conformance\n\n")
+	if c.Client != nil {
+		verdict = "service " + verdict
+	}
 	fmt.Fprintf(&b, "**Verdict: %s** (exit status %d)\n\n", verdict, c.Exit)
+	if c.Client != nil {
+		fmt.Fprintf(&b, "%s\n\n", c.Client.Text())
+	}
 	mode := "default (every applicable MUST gates)"
 	if c.Strict {
 		mode = "strict (every applicable requirement gates)"

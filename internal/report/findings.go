@@ -54,6 +54,9 @@ type tallied struct {
 	applied                 int
 	failures, inconclusives []Failure
 	notes                   map[string]bool
+	// byService counts the failed exchanges whose answer broke the requirement: the others
+	// failed by their request alone (the client's fault, not the service's).
+	byService int
 }
 
 // NewTally returns an empty tally.
@@ -115,6 +118,9 @@ func (t *Tally) Add(j Judged) {
 		switch {
 		case len(failing[id]) > 0:
 			r.failed++
+			if slices.ContainsFunc(found[id], func(f Finding) bool { return !f.Inconclusive && f.Side != SideClient }) {
+				r.byService++
+			}
 			if len(r.failures) < MaxListed {
 				r.failures = append(r.failures, Failure{Spec: j.Label, Message: strings.Join(failing[id], "\n"), Findings: onlyConclusive(found[id], false)})
 			}
@@ -165,5 +171,51 @@ func (t *Tally) Conformance(in Input) Conformance {
 		c.Requirements = append(c.Requirements, out)
 	}
 	c.finish(false)
+	t.separateClients(&c)
 	return c
+}
+
+// ClientSide is, for exchanges judged by the proxy, what the clients' requests broke: the
+// verdict of a run is the service's (its answers), so that a correct service is not reported
+// as failing because a client sent bad requests.
+type ClientSide struct {
+	Verdict string `json:"verdict"` // VerdictFails: the field is there only when a request broke the contract
+	// Failed names the requirements the clients' requests broke; Requests counts those requests.
+	Failed   []string `json:"failed,omitempty"`
+	Requests int      `json:"requests"`
+}
+
+// separateClients makes c's verdict the service's: a requirement that failed only by the
+// requests of clients counts for the verdict as passed (or disabled, when no exchange passed
+// it), and c.Client says what the clients broke. It changes nothing when no request broke
+// the contract.
+func (t *Tally) separateClients(c *Conformance) {
+	svc := *c
+	svc.Requirements = slices.Clone(c.Requirements)
+	client := &ClientSide{Verdict: VerdictConforms}
+	for i, r := range svc.Requirements {
+		tr := t.byID[r.ID]
+		if clients := tr.failed - tr.byService; clients > 0 {
+			client.Verdict = VerdictFails
+			client.Failed = append(client.Failed, r.ID)
+			client.Requests += clients
+		}
+		if r.Outcome == Failed && tr.byService == 0 {
+			svc.Requirements[i].Outcome = Passed
+			if tr.passed == 0 {
+				svc.Requirements[i].Outcome = Disabled
+			}
+		}
+	}
+	if client.Requests == 0 {
+		return // every failure was the service's: the verdict stands as it is
+	}
+	svc.finish(false)
+	c.Verdict, c.Conforms, c.Exit, c.Client = svc.Verdict, svc.Conforms, svc.Exit, client
+}
+
+// Text is the clients' line under the service's verdict.
+func (cs ClientSide) Text() string {
+	return fmt.Sprintf("clients: %s (%d %s broke %s; this is the clients' fault, not the service's)",
+		cs.Verdict, cs.Requests, map[bool]string{true: "request", false: "requests"}[cs.Requests == 1], strings.Join(cs.Failed, " "))
 }

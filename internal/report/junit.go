@@ -10,15 +10,24 @@ import (
 	"github.com/callconf/callconf/internal/check"
 )
 
-// The JUnit XML shape CI systems read (the Ant/Surefire dialect). The first test suite, "callconf
-// run", holds the run's description as properties and one "verdict" case: a <failure> when a
-// gating requirement failed, an <error> when the run gives no verdict (it could not start, a
-// requirement was not run, a gating one is inconclusive, nothing was judged). Then one test
-// suite per requirement, its verdict in its properties, with one case per spec (classname
-// "callconf.PATCH" and so on, from the requirement's ID): a failed spec is a <failure>, an
-// inconclusive or not-run one an <error>, an unsupported or filtered-out one <skipped>. A spec
-// whose exchanges broke another requirement is listed under that requirement too, so its
-// suite is red when its verdict is. A run without specs (the proxy's) has one case per
+// The JUnit XML shapes CI systems read (the Ant/Surefire dialect).
+//
+// junit.xml (JUnit) is the gate: one test suite, "callconf run", with the run's description as
+// properties and one test case per requirement (classname "callconf.PATCH" and so on, from the
+// requirement's ID). A case is a <failure> only when its requirement failed and gates this run
+// (every MUST; with --strict every requirement); an <error> when it gates and is inconclusive,
+// or was selected and not run; <skipped> when unsupported or filtered out. A requirement that
+// failed or is inconclusive without gating is none of these: its case says so in its properties
+// ("outcome", "gates") and its system-out. When the run gives no verdict for a reason no
+// requirement carries (it could not start, it judged nothing, the suite itself failed), one
+// more case, "verdict", is that <error>. So failures+errors is 0 exactly when the run exits 0,
+// and failures counts the gating requirements that failed.
+//
+// junit-specs.xml (JUnitSpecs) is the detail: the same run suite with one "verdict" case, then
+// one suite per requirement, its verdict in its properties, with one case per spec: a failed
+// spec of a gating requirement is a <failure>, an inconclusive or not-run one an <error>, an
+// unsupported or filtered-out one <skipped>. A spec whose exchanges broke another requirement
+// is listed under that requirement too. A run without specs (the proxy's) has one case per
 // requirement instead.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -49,15 +58,16 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	File      string        `xml:"file,attr,omitempty"`
-	Line      int           `xml:"line,attr,omitempty"`
-	Time      float64       `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitSkipped `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	Name       string          `xml:"name,attr"`
+	Classname  string          `xml:"classname,attr"`
+	File       string          `xml:"file,attr,omitempty"`
+	Line       int             `xml:"line,attr,omitempty"`
+	Time       float64         `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Failure    *junitProblem   `xml:"failure,omitempty"`
+	Error      *junitProblem   `xml:"error,omitempty"`
+	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
+	SystemOut  string          `xml:"system-out,omitempty"`
 }
 
 type junitProblem struct {
@@ -85,10 +95,15 @@ func (s *junitSuite) add(tc junitCase) {
 	s.Cases = append(s.Cases, tc)
 }
 
-// JUnit renders the verdict as JUnit XML.
-func (c Conformance) JUnit() ([]byte, error) {
+// JUnitSpecs renders the verdict as JUnit XML with one case per spec (junit-specs.xml).
+func (c Conformance) JUnitSpecs() ([]byte, error) {
 	out := junitSuites{Name: "Update call conformance", Time: c.WallTime}
-	out.Suites = append(out.Suites, c.junitRun())
+	run := c.junitRun()
+	run.add(c.verdictCase())
+	for _, rc := range c.junitRunCases() {
+		run.add(rc)
+	}
+	out.Suites = append(out.Suites, run)
 	owned := map[string][]Spec{}
 	owner := map[string]string{}
 	for _, s := range c.Specs {
@@ -106,17 +121,24 @@ func (c Conformance) JUnit() ([]byte, error) {
 			s.Properties = append(s.Properties, junitProperty{"note", n})
 		}
 		if len(c.Specs) == 0 {
-			s.add(c.requirementCase(r))
+			tc := c.requirementCase(r)
+			c.ungate(r, &tc)
+			s.add(tc)
 		} else {
 			for _, spec := range owned[r.ID] {
 				s.add(c.specCase(r, spec))
 			}
-			for _, tc := range crossCases(r, owner) {
+			for _, tc := range c.crossCases(r, owner) {
 				s.add(tc)
 			}
 		}
 		out.Suites = append(out.Suites, s)
 	}
+	return out.marshal()
+}
+
+// marshal totals the suites' counts and renders the document.
+func (out junitSuites) marshal() ([]byte, error) {
 	for _, s := range out.Suites {
 		out.Tests += s.Tests
 		out.Failures += s.Failures
@@ -130,7 +152,153 @@ func (c Conformance) JUnit() ([]byte, error) {
 	return append([]byte(xml.Header), append(b, '\n')...), nil
 }
 
-// junitRun is the suite that describes the run and holds its verdict.
+// JUnit renders the verdict as JUnit XML with one case per requirement (junit.xml): what gates
+// the run is a <failure> or an <error>, and nothing else is.
+func (c Conformance) JUnit() ([]byte, error) {
+	out := junitSuites{Name: "Update call conformance", Time: c.WallTime}
+	run := c.junitRun()
+	var cases []junitCase
+	carried := false // a requirement's case carries the run's error
+	for _, r := range c.Requirements {
+		tc := c.gateCase(r)
+		carried = carried || tc.Error != nil
+		cases = append(cases, tc)
+	}
+	if c.Exit == 2 && !carried { // exit 1 always has a failed case
+		run.add(c.verdictCase())
+	}
+	for _, tc := range cases {
+		run.add(tc)
+	}
+	for _, rc := range c.junitRunCases() {
+		// A gating finding outside any spec is already its requirement's <failure>: here only
+		// what informs (the calls' warnings, non-gating findings) is added.
+		if rc.Failure == nil {
+			run.add(rc)
+		}
+	}
+	out.Suites = append(out.Suites, run)
+	return out.marshal()
+}
+
+// maxJUnitFailures bounds the failed specs a requirement's case of junit.xml details; the rest
+// are counted, and junit-specs.xml and conformance.json have them all.
+const maxJUnitFailures = 10
+
+// maxJUnitFindings bounds the findings listed for each of those specs.
+const maxJUnitFindings = 5
+
+// gateCase is requirement r's one case in junit.xml.
+func (c Conformance) gateCase(r Requirement) junitCase {
+	gates := c.gates(r)
+	tc := junitCase{Name: fmt.Sprintf("%s (%s) %s", r.ID, r.Level, r.Title), Classname: group(r.ID),
+		Properties: []junitProperty{{"requirement", r.ID}, {"level", string(r.Level)}, {"outcome", string(r.Outcome)},
+			{"gates", strconv.FormatBool(gates)}}}
+	for _, s := range c.Specs {
+		if s.Requirement == r.ID {
+			tc.Time += s.Seconds
+		}
+	}
+	if r.Reason != "" {
+		tc.Properties = append(tc.Properties, junitProperty{"reason", r.Reason})
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "%s: %s", r.ID, r.Outcome)
+	if r.Specs > 0 {
+		fmt.Fprintf(&out, " (%d of %d specs passed)", r.Passed, r.Specs)
+	}
+	if (r.Outcome == Failed || r.Outcome == Inconclusive) && !gates {
+		fmt.Fprintf(&out, "; a %s does not gate this run (--strict makes it)", r.Level)
+	}
+	out.WriteString("\n")
+	if r.Reason != "" {
+		fmt.Fprintf(&out, "why: %s\n", r.Reason)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&out, "note: %s\n", n)
+	}
+	details := c.failureSummary(r)
+	out.WriteString(details)
+	switch r.Outcome {
+	case Failed:
+		if gates {
+			tc.Failure = &junitProblem{Message: requirementHeadline(c.ownFirst(r.Failures, r.ID)), Type: "failed", Text: details}
+		}
+	case Inconclusive:
+		if gates {
+			tc.Error = &junitProblem{Message: "inconclusive: " + requirementHeadline(c.ownFirst(r.Inconclusives, r.ID)), Type: "inconclusive", Text: details}
+		}
+	case NotRun:
+		if c.Verdict == VerdictCouldNotStart { // the verdict case carries the error, once
+			tc.Skipped = &junitSkipped{Message: r.Reason}
+		} else {
+			tc.Error = &junitProblem{Message: r.Reason, Type: "not run", Text: "the filters selected this requirement, but none of its specs ran: " + r.Reason}
+		}
+	case Unsupported, Disabled:
+		tc.Skipped = &junitSkipped{Message: strings.TrimSuffix(string(r.Outcome)+": "+r.Reason, ": ")}
+	}
+	tc.SystemOut = out.String()
+	return tc
+}
+
+// requirementHeadline is the first of fs on one line, and how many more there are.
+func requirementHeadline(fs []Failure) string {
+	if len(fs) == 0 {
+		return "no spec recorded why"
+	}
+	f := fs[0]
+	s := f.Spec + ": " + cmp.Or(f.Cause, headline(f))
+	if len(fs) > 1 {
+		s += fmt.Sprintf(" (and %d more spec(s))", len(fs)-1)
+	}
+	return s
+}
+
+// failureSummary lists r's failed and inconclusive specs, its own specs first, each with its
+// source and findings (at most maxJUnitFailures of each); the full messages are in
+// junit-specs.xml.
+func (c Conformance) failureSummary(r Requirement) string {
+	var b strings.Builder
+	for _, l := range []struct {
+		what string
+		fs   []Failure
+	}{{"failed", c.ownFirst(r.Failures, r.ID)}, {"inconclusive", c.ownFirst(r.Inconclusives, r.ID)}} {
+		for i, f := range l.fs {
+			if i == maxJUnitFailures {
+				fmt.Fprintf(&b, "… and %d more %s spec(s): see junit-specs.xml or conformance.json\n", len(l.fs)-i, l.what)
+				break
+			}
+			fmt.Fprintf(&b, "%s: %s\n", l.what, f.Spec)
+			if f.Location != "" {
+				fmt.Fprintf(&b, "  spec: %s\n", f.Location)
+			}
+			if f.Cause != "" {
+				fmt.Fprintf(&b, "  cause: %s\n", f.Cause)
+			}
+			for j, fd := range f.Findings {
+				if j == maxJUnitFindings {
+					fmt.Fprintf(&b, "  … and %d more finding(s)\n", len(f.Findings)-j)
+					break
+				}
+				fmt.Fprintf(&b, "  %s[%s] at %s: expected %s, got %s\n", exchangePrefix(fd.Exchange), fd.Requirement, check.ShowPointer(fd.Pointer), fd.Expected, fd.Got)
+			}
+			if len(f.Findings) == 0 && f.Cause == "" {
+				fmt.Fprintf(&b, "  %s\n", cmp.Or(firstLine(f.Message), "failed"))
+			}
+		}
+	}
+	return b.String()
+}
+
+// exchangePrefix names a finding's exchange before it ("#2 PATCH … → 200: "), "" for none.
+func exchangePrefix(e *Exchange) string {
+	if e == nil {
+		return ""
+	}
+	return e.String() + ": "
+}
+
+// junitRun is the suite that describes the run.
 func (c Conformance) junitRun() junitSuite {
 	verdict := c.Verdict
 	caps := ""
@@ -147,23 +315,32 @@ func (c Conformance) junitRun() junitSuite {
 	if c.SuiteError != "" {
 		s.Properties = append(s.Properties, junitProperty{"suiteError", c.SuiteError})
 	}
+	return s
+}
+
+// verdictCase is the run's verdict as a case: a <failure> when a gating requirement failed
+// (exit 1), an <error> when the run gives no verdict (exit 2).
+func (c Conformance) verdictCase() junitCase {
 	tc := junitCase{Name: "verdict", Classname: "callconf.RUN", Time: c.WallTime}
 	why := c.verdictWhy()
 	switch {
 	case c.Exit == 1:
-		tc.Failure = &junitProblem{Message: verdict + ": " + why, Type: "does not conform", Text: c.Text()}
+		tc.Failure = &junitProblem{Message: c.Verdict + ": " + why, Type: "does not conform", Text: c.Text()}
 	case c.Exit != 0:
-		tc.Error = &junitProblem{Message: verdict + ": " + why, Type: strings.ToLower(verdict), Text: c.Text()}
+		tc.Error = &junitProblem{Message: c.Verdict + ": " + why, Type: strings.ToLower(c.Verdict), Text: c.Text()}
 	}
-	s.add(tc)
-	for _, rc := range c.junitRunCases() {
-		s.add(rc)
-	}
-	return s
+	return tc
 }
 
-// verdictWhy says in one line what decided the verdict.
+// Why says in one line what decided the verdict ("failed: PATCH-01; selected but not run: ERR-03").
+func (c Conformance) Why() string { return c.verdictWhy() }
+
+// verdictWhy says in one line what decided the verdict: for a run that could not start, only
+// why (every requirement was left unrun by it).
 func (c Conformance) verdictWhy() string {
+	if c.Verdict == VerdictCouldNotStart && c.SuiteError != "" {
+		return firstLine(c.SuiteError)
+	}
 	var failed, inconclusive []string
 	for _, r := range c.Requirements {
 		switch {
@@ -210,9 +387,11 @@ func (c Conformance) specCase(r Requirement, s Spec) junitCase {
 	case Failed:
 		f, _ := find(r.Failures, s.Name)
 		tc.Failure = &junitProblem{Message: headline(f), Type: "failed", Text: problemText(f)}
+		c.ungate(r, &tc)
 	case Inconclusive:
 		f, _ := find(r.Inconclusives, s.Name)
 		tc.Error = &junitProblem{Message: "inconclusive: " + cmp.Or(f.Cause, headline(f)), Type: "inconclusive", Text: problemText(f)}
+		c.ungate(r, &tc)
 	case Unsupported:
 		tc.Skipped = &junitSkipped{Message: "unsupported: " + s.Reason}
 	case Disabled:
@@ -227,15 +406,31 @@ func (c Conformance) specCase(r Requirement, s Spec) junitCase {
 	return tc
 }
 
+// ungate turns tc's failure or error into its system-out and properties when r does not gate
+// the run: a SHOULD that failed without --strict is reported, never red.
+func (c Conformance) ungate(r Requirement, tc *junitCase) {
+	if c.gates(r) {
+		return
+	}
+	p := cmp.Or(tc.Failure, tc.Error)
+	if p == nil {
+		return
+	}
+	tc.Properties = append(tc.Properties, junitProperty{"outcome", p.Type}, junitProperty{"gates", "false"})
+	tc.SystemOut = fmt.Sprintf("%s (a %s does not gate this run; --strict makes it): %s\n%s", p.Type, r.Level, p.Message, p.Text)
+	tc.Failure, tc.Error = nil, nil
+}
+
 // crossCases are the specs of other requirements whose exchanges failed r or left it
 // inconclusive.
-func crossCases(r Requirement, owner map[string]string) []junitCase {
+func (c Conformance) crossCases(r Requirement, owner map[string]string) []junitCase {
 	var out []junitCase
 	for _, f := range r.Failures {
 		if owner[f.Spec] != r.ID {
 			tc := junitCase{Name: f.Spec + " (its exchanges break " + r.ID + ")", Classname: group(r.ID)}
 			tc.File, tc.Line = splitLocation(f.Location)
 			tc.Failure = &junitProblem{Message: headline(f), Type: "failed", Text: problemText(f)}
+			c.ungate(r, &tc)
 			out = append(out, tc)
 		}
 	}
@@ -244,6 +439,7 @@ func crossCases(r Requirement, owner map[string]string) []junitCase {
 			tc := junitCase{Name: f.Spec + " (its exchanges leave " + r.ID + " inconclusive)", Classname: group(r.ID)}
 			tc.File, tc.Line = splitLocation(f.Location)
 			tc.Error = &junitProblem{Message: "inconclusive: " + cmp.Or(f.Cause, headline(f)), Type: "inconclusive", Text: problemText(f)}
+			c.ungate(r, &tc)
 			out = append(out, tc)
 		}
 	}

@@ -1,6 +1,7 @@
 // Package report turns a Ginkgo report of the conformance suite into verdicts per requirement and
 // writes them for people and CI: a console summary, conformance.json, conformance.md, junit.xml
-// and Ginkgo's JSON report. Specs hand it their findings as typed data (SpecResult, in a report
+// (what gates), junit-specs.xml (per spec), Ginkgo's JSON report, and GitHub Actions' step
+// summary and annotations. Specs hand it their findings as typed data (SpecResult, in a report
 // entry); nothing here reads another package's text. Every file passes through a redaction
 // function before it is written. A report is evidence that stands alone: it records the command
 // line, the harness build, the target and its capabilities, the filters, the seed and the times
@@ -46,6 +47,9 @@ type SpecResult struct {
 	Requests    int        `json:"requests"`
 	Retries     int        `json:"retries,omitempty"`
 	Unsupported string     `json:"unsupported,omitempty"`
+	// Message is the account of findings that did not fail the spec in Ginkgo's eyes (another
+	// requirement's, or one that does not gate the run): the reports show it as a failure's.
+	Message string `json:"message,omitempty"`
 }
 
 // Exchange names one request and its answer in a failure: enough to find it in the transcript.
@@ -201,6 +205,8 @@ type Conformance struct {
 	Specs        []Spec        `json:"specs,omitempty"`
 	// Run is what the harness sent outside any spec and found there, and the calls' warnings.
 	Run RunSection `json:"run"`
+	// Client is, for the proxy, what the clients' requests broke; the verdict is then the service's.
+	Client *ClientSide `json:"client,omitempty"`
 	// Shard is, for a run of one share of the specs (--shard I/N), which share; absent otherwise.
 	Shard *ShardInfo `json:"shard,omitempty"`
 	// MergedShards is, for the verdict `callconf merge` made of N shards' reports, N.
@@ -500,7 +506,7 @@ func judgeSpec(spec types.SpecReport, res SpecResult, typed bool, location strin
 		// Ginkgo failed the spec for a reason of its own: a panic, an abort.
 		failing[own] = true
 	}
-	msg := spec.FailureMessage()
+	msg := cmp.Or(spec.FailureMessage(), res.Message)
 	if spec.State != types.SpecStateFailed && spec.State != types.SpecStatePassed {
 		msg = spec.State.String() + ": " + msg
 	}
@@ -670,7 +676,7 @@ func (c Conformance) Text() string {
 	for _, r := range c.Requirements {
 		fmt.Fprintf(&b, "%-9s %-6s %-12s %s\n", r.ID, r.Level, r.Outcome, r.Title)
 	}
-	if c.SuiteError != "" {
+	if c.SuiteError != "" && c.Verdict != VerdictCouldNotStart { // the cause of that is stated once, where it happened
 		fmt.Fprintf(&b, "suite error: %s", c.SuiteError)
 	}
 	verdict := c.Verdict
@@ -688,7 +694,16 @@ func (c Conformance) Text() string {
 		}
 		verdict += " (" + mode + " must pass)"
 	}
+	if c.Client != nil {
+		verdict = "service " + verdict
+	}
 	fmt.Fprintf(&b, "verdict: %s; wall time %.2fs, %d requests, %d throttled and retried\n", verdict, c.WallTime, c.Requests, c.Retries)
+	if c.Client != nil {
+		b.WriteString(c.Client.Text() + "\n")
+	}
+	for _, line := range c.failedLines() {
+		b.WriteString(line + "\n")
+	}
 	for _, r := range c.Requirements {
 		for _, f := range r.Inconclusives {
 			fmt.Fprintf(&b, "inconclusive %s: %s\n", r.ID, strings.TrimPrefix(f.Spec+": "+f.Cause, ": "))
@@ -724,7 +739,7 @@ func (c Conformance) reasonLines() []string {
 			continue
 		}
 		key := string(r.Outcome)
-		if r.Reason != "" {
+		if r.Reason != "" && !(r.Outcome == NotRun && c.Verdict == VerdictCouldNotStart) { // every one for the run's one cause
 			key += " (" + strings.TrimPrefix(r.Reason, "not run: ") + ")"
 		}
 		if _, ok := byReason[key]; !ok {

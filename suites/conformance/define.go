@@ -40,6 +40,10 @@ type Options struct {
 	// Process and Processes number this process among the runner's own processes (1-based),
 	// which share out the named calls; zero means Ginkgo's (GinkgoParallelProcess).
 	Process, Processes int
+	// Concluded, when Define prepares the target itself (`go tool ginkgo`), receives the run's
+	// verdict once the suite ends, in the process that makes it (Ginkgo's process 1): the suite
+	// binary exits as the runner would, by the verdict, not by Ginkgo's count of failed specs.
+	Concluded func(report.Conformance)
 }
 
 // CallsPerSpec is the most named calls one spec uses: against a target without create, each
@@ -133,8 +137,23 @@ func Define(opts Options) {
 			if s.client != nil { // the set-up resolved the target
 				in.Target, in.Capabilities, redact = TargetName(s.session), ReportCapabilities(s.session), s.client.Redact
 			}
-			if _, err := report.Conclude(r, in, opts.Config.ReportDir, redact, log); err != nil {
+			c, err := report.Conclude(r, in, opts.Config.ReportDir, redact, log)
+			// As the runner does. (Under -p Ginkgo replays this node's output indented, where
+			// GitHub no longer reads annotations; the step summary is a file, and is written.)
+			report.Publish(c, redact, os.Getenv, log, os.Stderr)
+			if opts.Concluded != nil {
+				opts.Concluded(c)
+			}
+			if err != nil {
 				Fail(fmt.Sprintf("writing reports: %v", err))
+			}
+			if c.Exit != 0 {
+				// Ginkgo's summary says so too: the suite fails exactly when the runner would.
+				why := ": " + c.Why()
+				if c.Verdict == report.VerdictCouldNotStart {
+					why = "" // Ginkgo has shown the set-up's failure, the cause
+				}
+				Fail(redact(fmt.Sprintf("%s%s (the runner exits %d)", c.Verdict, why, c.Exit)))
 			}
 		})
 	}

@@ -93,9 +93,25 @@ func (s *suite) Spec(id, text string, body func(p *probe)) {
 				Skip("unsupported: " + p.unsupported)
 			}
 		}
-		body(p)
-		p.finish()
+		p.run(body)
 	})
+}
+
+// ended is the panic with which finish ends a spec that has findings but none that fails it in
+// Ginkgo's eyes; run recovers it, and the findings reach the reports through the SpecResult.
+type ended struct{}
+
+// run runs body and then finish, ending quietly where finish ends the spec without failing it.
+func (p *probe) run(body func(p *probe)) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(ended); !ok {
+				panic(r) // Ginkgo's Fail, or a harness bug: the stack is still the one that panicked
+			}
+		}
+	}()
+	body(p)
+	p.finish()
 }
 
 // specTimeout bounds one spec: a few requests' worth of the per-request timeout, plus the time
@@ -135,6 +151,8 @@ type probe struct {
 	// via, when set, is the client the spec's requests go through instead of the suite's (a
 	// client of one connection, for ERR-04).
 	via *target.Client
+	// message is the failure message of findings that did not fail the spec (see finish).
+	message string
 }
 
 // client is the client the spec's requests go through.
@@ -171,7 +189,7 @@ func (p *probe) result() report.SpecResult {
 		exchanges = append(exchanges, e)
 	}
 	return report.SpecResult{Requirement: p.req.ID, Findings: p.findings, Notes: p.notes, Exchanges: exchanges,
-		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported}
+		Requests: p.sent, Retries: p.retries, Unsupported: p.unsupported, Message: p.message}
 }
 
 // do sends r as the request under test. A transport error (timeout, reset) ends the spec as
@@ -417,15 +435,26 @@ func (p *probe) harnessError(format string, args ...any) {
 	p.finish()
 }
 
-// finish fails the spec with every finding collected so far, if any.
+// finish ends the spec when it has findings. Ginkgo fails it, with every finding, only when one
+// is of the spec's own requirement and that requirement gates the run (a MUST; with --strict any):
+// then Ginkgo's count of failed specs and the exit status of `go tool ginkgo run` say what the
+// verdict says. Otherwise (a SHOULD without --strict, or only other requirements' findings) the
+// spec ends without failing, and its findings and message reach the reports as data.
 func (p *probe) finish() {
 	p.mu.Lock()
-	n := len(p.findings)
+	n, own := len(p.findings), slices.ContainsFunc(p.findings, func(f check.Finding) bool { return f.Requirement == p.req.ID })
 	p.mu.Unlock()
 	if n == 0 {
 		return
 	}
-	Fail(p.s.client.Redact(p.failureMessage()), specFrame())
+	msg := p.s.client.Redact(p.failureMessage())
+	if own && (p.s.cfg.Strict || p.req.Level == requirements.Must) {
+		Fail(msg, specFrame())
+	}
+	p.mu.Lock()
+	p.message = msg
+	p.mu.Unlock()
+	panic(ended{})
 }
 
 // specFrame is the Fail skip that points the failure's location at the line of the spec's own
@@ -529,7 +558,7 @@ func (p *probe) failureMessage() string {
 	if skipped > 0 {
 		fmt.Fprintf(&b, "\n… %d more exchanges not shown (%d to %d)\n", skipped, len(p.exchanges)+1-skipped, len(p.exchanges))
 	}
-	fmt.Fprintf(&b, "\nre-run only this spec (from the module root; the Ginkgo line exits 1 on any failed spec, whatever its level):\n  %s\n  %s\n",
+	fmt.Fprintf(&b, "\nre-run only this spec (from the module root; both lines exit as the run's verdict):\n  %s\n  %s\n",
 		rerunRunner(p.s, spec.FullText()), rerunGinkgo(p.s, spec.FullText()))
 	return b.String()
 }
