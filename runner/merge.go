@@ -12,7 +12,8 @@ const mergeUsage = `usage: ` + progName + ` merge --report-dir OUT DIR…
 
 Merge the report directories of the shards of one run (each run with --shard I/N, the same
 build, target, filters, --seed and --strict) into the reports and verdict of one run of every
-spec: conformance.json, conformance.md, junit.xml and ginkgo-report.json in OUT. It refuses
+spec: conformance.json, conformance.md, junit.xml, junit-specs.xml and ginkgo-report.json in OUT
+(published to GitHub Actions as a run is). It refuses
 (exit 2) shards of different runs, a shard given twice and a missing shard.
 
 exit status: as a run's: 0 conforms, 1 does not, 2 no verdict (or the shards cannot be merged)
@@ -42,18 +43,8 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s merge: %v\n", progName, err)
 		return exitUsage
 	}
-	w := stdout
-	if *quiet {
-		w = io.Discard
-	}
 	// The shards' reports were redacted when they were written; nothing here holds a secret.
-	c, err := report.Conclude(run, in, *out, func(s string) string { return s }, w)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s merge: %v\n", progName, err)
-		return exitUsage
-	}
-	if *quiet {
-		fmt.Fprintf(stdout, "verdict: %s (%d shards merged into %s)\n", c.Verdict, in.MergedShards, *out)
-	}
-	return c.Exit
+	// The merged verdict is the run's: printed, written and published (step summary,
+	// annotations) as a run's is.
+	return conclude(run, in, *out, func(s string) string { return s }, *quiet, stdout, stderr)
 }
