@@ -12,9 +12,9 @@ const mergeUsage = `usage: ` + progName + ` merge --report-dir OUT DIR…
 
 Merge the report directories of the shards of one run (each run with --shard I/N, the same
 build, target, filters, --seed and --strict) into the reports and verdict of one run of every
-spec: conformance.json, conformance.md, junit.xml, junit-specs.xml and ginkgo-report.json in OUT
-(published to GitHub Actions as a run is). It refuses
-(exit 2) shards of different runs, a shard given twice and a missing shard.
+spec: conformance.json, conformance.md, junit.xml, junit-specs.xml and ginkgo-report.json in
+OUT (published to GitHub Actions as a run is). It refuses (exit 2) shards of different runs, a
+shard given twice and a missing shard.
 
 exit status: as a run's: 0 conforms, 1 does not, 2 no verdict (or the shards cannot be merged)
 
