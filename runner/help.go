@@ -34,6 +34,7 @@ var commands = []command{
 	{"selftest", "[flags]", "run the suite against the reference, allowed variants and mutants"},
 	{"token", "[flags]", "print the bearer token a run would send (for curl lines)"},
 	{"replay", "[flags] FILE", "send a failing generated case saved under replay/ again and judge it"},
+	{"merge", "--report-dir OUT DIR…", "merge the reports of a run's shards (--shard I/N) into one run's"},
 	{"version", "", "print the harness's version and VCS revision"},
 	{"help", "[COMMAND]", "print this help, or a command's flags"},
 }

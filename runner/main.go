@@ -12,6 +12,7 @@
 //	callconf selftest                       run the suite against reference, variants, mutants
 //	callconf token [flags]                  print the bearer token a run would send
 //	callconf replay [flags] FILE            send a saved failing generated case again, judge it
+//	callconf merge --report-dir OUT DIR…    merge the reports of a run's shards (--shard I/N)
 //	callconf version                        print the version and VCS revision
 //	callconf help [COMMAND]                 print the help of run, or of COMMAND
 //
@@ -70,6 +71,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "replay":
 		return runReplay(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return runMerge(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		return runVersion(args[1:], stdout, stderr)
 	case shardCommand: // one process of a parallel run, started by the runner itself

@@ -84,6 +84,13 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
 		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
 	}
+	shard, err := checkShard(cfg, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return notStarted(cfg, args, sc, start, "configuration error: "+err.Error(), stdout, stderr)
+	}
+	named := len(cfg.CallIDs)
+	cfg.CallIDs = shard.callIDs(cfg.CallIDs) // the preparation and every process use the shard's share
 	switch {
 	case opts.verbose:
 		fmt.Fprint(stdout, "effective configuration:\n"+cfg.String())
@@ -104,7 +111,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	redact := tokens.Redactor().String // the run's one redactor: every secret, every token
 	// notStartedNow ends a run that cannot start after the target was prepared.
 	notStartedNow := func(cause string) int {
-		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args)}
+		in := report.Input{Target: conformance.ConfiguredTargetName(cfg), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args), Shard: shard.info(nil)}
 		concludeQuietly(notStartedReport(sc, cause), in, cfg.ReportDir, redact, stdout, stderr)
 		return exitUsage
 	}
@@ -129,6 +136,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			in.Run = []report.RunRecord{pe.Record} // what discovery sent, judged
 			collectExchanges(pe.Exchanges, cfg.ReportDir, redact, stderr)
 		}
+		in.Shard = shard.info(in.Run)
 		conclude(notStartedReport(sc, "preparing the target: "+err.Error()), in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 		return exitUsage
 	}
@@ -136,6 +144,10 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sess := tgt.Session
 	if sess.Exchanges != "" {
 		defer os.RemoveAll(sess.Exchanges) // the HAR's parts, when the run ends before collecting them
+	}
+	if err := shard.checkCalls(sess, named); err != nil {
+		fmt.Fprintf(stderr, "%s: configuration error: %v\n", progName, err)
+		return notStartedNow("configuration error: " + err.Error())
 	}
 
 	var raw *types.Report
@@ -145,6 +157,10 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sc.Timeout = cfg.Deadline - time.Since(start)
 	rc.Verbose = opts.verbose
 	rc.NoColor = !isTerminal(stdout)
+	user, owner := sc, map[string]int(nil)
+	if shard.on() {
+		sc, owner = shard.suite(sc, rc)
+	}
 	preview := ginkgo.PreviewSpecs(conformance.SuiteName, sc, rc)
 	if err := conformance.CheckTree(preview); err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
@@ -166,7 +182,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !stream {
 		prog.Start()
 	}
-	fmt.Fprintf(log, "running %d specs in %d process(es)\n", preview.PreRunStats.SpecsThatWillRun, procs)
+	fmt.Fprintf(log, "running %d specs in %d process(es)%s\n", preview.PreRunStats.SpecsThatWillRun, procs, shard.label())
 	if procs == 1 {
 		if !stream {
 			formatter.ColorableStdOut = io.Discard
@@ -194,6 +210,9 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return notStartedNow("the suite ended without a report")
 	}
 	run := *raw
+	if shard.on() {
+		run = shard.own(run, owner, user)
+	}
 	if !stream && !opts.quiet {
 		replay(redactWriter{stdout, redact}, rc, condense(run, opts.verbose))
 	}
@@ -204,6 +223,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	in := report.Input{Target: conformance.TargetName(sess), Strict: cfg.Strict, Started: start, CommandLine: commandLine(args),
 		Capabilities: conformance.ReportCapabilities(sess), Run: []report.RunRecord{tgt.Finish(fctx)}}
 	collectExchanges(sess.Exchanges, cfg.ReportDir, redact, stderr)
+	in.Shard = shard.info(in.Run)
 	return conclude(run, in, cfg.ReportDir, redact, opts.quiet, stdout, stderr)
 }
 

@@ -81,7 +81,7 @@ func (c Config) Args() CommandLine {
 // reference makes its own token; CheckTarget refuses the rest without a base URL).
 func rerunNeeds(c Config, s setting) bool {
 	switch s.key {
-	case keyConfig, keyReportDir, keyProcs:
+	case keyConfig, keyReportDir, keyProcs, keyShard:
 		return false
 	}
 	return !(c.Embedded() && s.remote)

@@ -126,6 +126,7 @@ type Config struct {
 	GenerateShrink        int           // extra requests one failing generated case may spend on shrinking
 	GenerateMaxString     int           // longest generated string, in characters
 	GenerateSeeds         int           // seeds in a row the generated cases are drawn with (each --generate cases)
+	Shard                 string        // --shard I/N: this run's share of the specs; "" = all
 
 	sources map[string]string // setting key -> where its value came from
 }

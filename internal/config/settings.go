@@ -44,6 +44,7 @@ const (
 	keyRateLimit        = "rate-limit"
 	keyMaxInFlight      = "max-in-flight"
 	keyDisposableCalls  = "disposable-calls"
+	keyShard            = "shard"
 )
 
 // setting is the one declaration of a configuration setting. Its flag, environment variable,
@@ -178,6 +179,9 @@ func settings() []setting {
 		{key: keyMaxInFlight, env: "CALLCONF_MAX_IN_FLIGHT", file: "maxInFlight",
 			usage: "keep at most `n` requests in flight at once, across all processes (0 = unlimited)",
 			field: fieldOf(func(c *Config) *int { return &c.MaxInFlight }, counted("unlimited"), 0, checkMaxInFlight)},
+		{key: keyShard, env: "CALLCONF_SHARD", file: "shard",
+			usage: "run only share `I/N` of the specs (1 <= I <= N), for runs split across machines; 'callconf merge' joins the shards' reports",
+			field: fieldOf(func(c *Config) *string { return &c.Shard }, text("(all specs)"), "", checkShard)},
 	}, generateSettings()...)
 }
 

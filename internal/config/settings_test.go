@@ -61,6 +61,7 @@ func TestEverySettingIsComplete(t *testing.T) {
 		keyGenerateShrink:    {"12", "12"},
 		keyGenerateMaxString: {"64", "64"},
 		keyGenerateSeeds:     {"3", "3"},
+		keyShard:             {"2/3", "2/3"},
 	}
 	// The settings valid only beside others, and those others as environment entries.
 	companions := map[string]map[string]string{

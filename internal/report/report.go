@@ -211,6 +211,10 @@ type Conformance struct {
 	Run RunSection `json:"run"`
 	// Client is, for the proxy, what the clients' requests broke; the verdict is then the service's.
 	Client *ClientSide `json:"client,omitempty"`
+	// Shard is, for a run of one share of the specs (--shard I/N), which share; absent otherwise.
+	Shard *ShardInfo `json:"shard,omitempty"`
+	// MergedShards is, for the verdict `callconf merge` made of N shards' reports, N.
+	MergedShards int `json:"mergedShards,omitempty"`
 }
 
 // Capabilities are the target's optional routes as the run used them.
@@ -241,6 +245,10 @@ type Input struct {
 	// Run holds what the harness sent outside any spec besides what the report's suite-level
 	// nodes carry (EntryRun): the runner's own preparation of the target and end of the run.
 	Run []RunRecord
+	// Shard is the run's share of the specs (--shard), nil for a whole run.
+	Shard *ShardInfo
+	// MergedShards is the number of shards a merge joined, 0 for a run.
+	MergedShards int
 }
 
 // maxFailureMessage bounds one failure message in conformance.json and .md; the full text stays
@@ -311,6 +319,8 @@ func newConformance(in Input, sc types.SuiteConfig) Conformance {
 		EndTime:        ended.UTC().Format(time.RFC3339Nano),
 		WallTime:       ended.Sub(in.Started).Seconds(),
 		Strict:         in.Strict,
+		Shard:          in.Shard,
+		MergedShards:   in.MergedShards,
 	}
 	if c.CommandLine == nil {
 		c.CommandLine = []string{}
@@ -426,6 +436,8 @@ func Build(r types.Report, in Input) Conformance {
 		case Disabled:
 			if by := compactSorted(p.filteredBy); len(by) > 0 {
 				req.Reason = "filtered out by " + strings.Join(by, " and by ")
+			} else if c.Shard != nil {
+				req.Reason = otherShards
 			}
 		case NotRun:
 			req.Reason = "not run: " + strings.Join(compactSorted(p.notRunWhy), "; ")

@@ -76,6 +76,10 @@ func Define(opts Options) {
 		case opts.Session != nil:
 			return encodeSession(*opts.Session)
 		default:
+			if opts.Config.Shard != "" {
+				// Only the runner deals the specs out to shards and records the shard for a merge.
+				Fail("--shard (CALLCONF_SHARD) is the callconf command's: run `callconf --shard I/N`, not go test or ginkgo")
+			}
 			fmt.Fprint(log, "effective configuration:\n"+opts.Config.String())
 			tokens, err := token.ForConfig(opts.Config)
 			if err == nil {
