@@ -157,6 +157,16 @@ func TestShardsMergeToWhatOneRunSays(t *testing.T) {
 			if g, w := got.outcomes(), want.outcomes(); g != w {
 				t.Errorf("the merge says otherwise than one run:\n--- merge ---\n%s\n--- one run ---\n%s", tail(g, 4000), tail(w, 4000))
 			}
+			// The merged HAR holds every shard's exchanges: as many entries as the merged
+			// reports count requests.
+			var harDoc struct {
+				Log struct{ Entries []json.RawMessage }
+			}
+			if b, err := os.ReadFile(filepath.Join(out, "exchanges.har")); err != nil || json.Unmarshal(b, &harDoc) != nil {
+				t.Errorf("the merge wrote no exchanges.har: %v", err)
+			} else if cm := readRun(t, out); len(harDoc.Log.Entries) != cm.Requests {
+				t.Errorf("the merged exchanges.har has %d entries, the merged reports count %d requests", len(harDoc.Log.Entries), cm.Requests)
+			}
 			_, jm, _ := readReports(t, out)
 			_, jw, _ := readReports(t, whole)
 			if jm.Tests != jw.Tests || jm.Failures != jw.Failures || jm.Errors != jw.Errors {

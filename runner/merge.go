@@ -3,8 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 
+	"github.com/callconf/callconf/internal/har"
 	"github.com/callconf/callconf/internal/report"
+	"github.com/callconf/callconf/internal/version"
 )
 
 // mergeUsage is `callconf merge`'s help.
@@ -12,7 +15,8 @@ const mergeUsage = `usage: ` + progName + ` merge --report-dir OUT DIR…
 
 Merge the report directories of the shards of one run (each run with --shard I/N, the same
 build, target, filters, --seed and --strict) into the reports and verdict of one run of every
-spec: conformance.json, conformance.md, junit.xml, junit-specs.xml and ginkgo-report.json in
+spec: conformance.json, conformance.md, junit.xml, junit-specs.xml, ginkgo-report.json and
+exchanges.har (the shards' exchanges in time order) in
 OUT (published to GitHub Actions as a run is). It refuses (exit 2) shards of different runs, a
 shard given twice and a missing shard.
 
@@ -40,6 +44,15 @@ func runMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	run, in, err := report.Merge(dirs, commandLine(append([]string{"merge"}, args...)))
 	if err != nil {
+		fmt.Fprintf(stderr, "%s merge: %v\n", progName, err)
+		return exitUsage
+	}
+	// The shards' HARs join into the run's one, in time order, as a run's processes' parts do.
+	var hars []string
+	for _, d := range dirs {
+		hars = append(hars, filepath.Join(d, har.FileName))
+	}
+	if _, err := har.Join(hars, filepath.Join(*out, har.FileName), har.Creator{Name: "callconf merge", Version: version.Read().String()}); err != nil {
 		fmt.Fprintf(stderr, "%s merge: %v\n", progName, err)
 		return exitUsage
 	}
