@@ -176,7 +176,7 @@ func mutants() []Impl {
 				}).(map[string]any)
 			})),
 		mutant("escapes-mangled", `JSON escapes are mangled on the way in: \" becomes ', \\ becomes /, \t and \n become spaces`,
-			reqs("PATCH-04 STATE-05"),
+			reqs("PATCH-04 STATE-03 STATE-05"),
 			func(srv *reference.Server, _ string) http.Handler {
 				rep := strings.NewReplacer(`"`, `'`, `\`, `/`, "\t", " ", "\n", " ")
 				return rewritePatch(srv, func(_ string, o map[string]any) map[string]any {
@@ -184,7 +184,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("long-strings-truncated", "strings longer than 255 characters are truncated to 255",
-			reqs("PATCH-04 STATE-05"),
+			reqs("PATCH-04 STATE-03 STATE-05"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				return mapStrings(o, func(s string) string {
 					if r := []rune(s); len(r) > 255 {
@@ -569,7 +569,7 @@ func mutants() []Impl {
 				})
 			}),
 		mutant("non-idempotent", `a PATCH identical to the previous one of the same call stores its strings with " (again)" appended`,
-			reqs("PATCH-04 STATE-02"), // PATCH-04: the second answer shows the subject altered
+			reqs("PATCH-04 STATE-01 STATE-02"), // PATCH-04: the second answer shows the subject altered
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				last := map[string]string{}
@@ -647,7 +647,7 @@ func mutants() []Impl {
 				}, nil)
 			}),
 		mutant("null-ignored", "a PATCH ignores top-level properties set to null",
-			reqs("PATCH-04 STATE-06"), // PATCH-04: the answer to a null shows the value still
+			reqs("PATCH-04 STATE-01 STATE-03 STATE-06"), // PATCH-04: the answer to a null shows the value still
 			patches(func(_ string, o map[string]any) map[string]any {
 				for k, v := range o {
 					if v == nil {
@@ -700,7 +700,7 @@ func mutants() []Impl {
 		// Serial: in a parallel run the most recently created other call belongs to a spec
 		// running at the same time, whose own requirement would then fail too.
 		serial(mutant("writes-other-call", "a PATCH answered 200 also copies the call's subject into the most recently created other call",
-			reqs("STATE-08"),
+			reqs("PATCH-05 STATE-08"),
 			func(srv *reference.Server, _ string) http.Handler {
 				var mu sync.Mutex
 				var live []string // created calls not deleted, oldest first

@@ -28,7 +28,7 @@ func contentMutants() []Impl {
 				return o
 			})),
 		mutant("strings-trimmed", "every string a PATCH sets is stored and answered without leading and trailing white space",
-			reqs("PATCH-04 STATE-05"),
+			reqs("PATCH-04 STATE-03 STATE-05"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				for k, v := range o {
 					o[k] = mapStrings(v, strings.TrimSpace)

@@ -12,7 +12,7 @@ import (
 func generatedMutants() []Impl {
 	return []Impl{
 		mutant("trim-nested-trailing-whitespace", "a PATCH stores every string it sets, except the subject, with trailing whitespace (spaces, tabs, CR LF, no-break spaces) trimmed",
-			reqs("PATCH-04"),
+			reqs("PATCH-04 STATE-03"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				for k, v := range o {
 					if k != "subject" && schemas.IsUpdatable(k) {
@@ -38,7 +38,7 @@ func generatedMutants() []Impl {
 				return o
 			})),
 		mutant("truncate-nested-strings", "a PATCH stores strings inside nested objects cut to 512 characters (top-level strings stay whole)",
-			reqs("PATCH-04"),
+			reqs("PATCH-04 STATE-03"),
 			patches(func(_ string, o map[string]any) map[string]any {
 				for k, v := range o {
 					if _, str := v.(string); !str && schemas.IsUpdatable(k) {
