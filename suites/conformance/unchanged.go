@@ -125,3 +125,10 @@ func (p *probe) readAvoiding(id string, raw []byte) (*target.Exchange, map[strin
 	}
 	return ex, p.setupObject(ex), set
 }
+
+// snapshot reads call id as stored right before a request a target may reject, for
+// unchangedSince.
+func (p *probe) snapshot(id string) map[string]any {
+	_, got := p.readBack(id)
+	return got
+}
