@@ -139,7 +139,7 @@ func (g *Generator) InvalidBody() *rapid.Generator[Invalid] {
 			t.Skipf("nothing to break here")
 		}
 		inv := rapid.SampledFrom(options).Draw(t, "break")
-		inv.Body = put(body, s.ptr, inv, s)
+		inv.Body = put(body, s.ptr, inv)
 		return g.confirm(t, inv)
 	})
 }
@@ -153,31 +153,18 @@ func (g *Generator) confirm(t *rapid.T, inv Invalid) Invalid {
 }
 
 // put returns a copy of body with the broken value at ptr.
-func put(body map[string]any, ptr string, inv Invalid, s site) any {
-	cp := Clone(body).(map[string]any)
+func put(body map[string]any, ptr string, inv Invalid) any {
 	segs, _ := schemas.SplitPointer(ptr)
-	var parent any = cp
-	for _, seg := range segs[:len(segs)-1] {
-		parent = child(parent, seg)
-	}
-	last := segs[len(segs)-1]
 	v := inv.Body
 	if inv.Keyword == "additionalProperties" {
-		obj, _ := Clone(child(parent, last)).(map[string]any)
+		obj, _ := Clone(at(body, segs)).(map[string]any)
 		if obj == nil {
 			obj = map[string]any{}
 		}
 		obj["callconfUnknownMember"] = "callconf"
 		v = obj
 	}
-	switch p := parent.(type) {
-	case map[string]any:
-		p[last] = v
-	case []any:
-		i, _ := strconv.Atoi(last)
-		p[i] = v
-	}
-	return cp
+	return replaced(body, segs, v)
 }
 
 func child(v any, seg string) any {

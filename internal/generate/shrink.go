@@ -67,11 +67,7 @@ func sortedKeys(m map[string]any) []string {
 // without is a copy of body with the member or item at path left out.
 func without(body any, path []string) any {
 	cp := Clone(body)
-	parent := cp
-	for _, seg := range path[:len(path)-1] {
-		parent = child(parent, seg)
-	}
-	last := path[len(path)-1]
+	parent, last := at(cp, path[:len(path)-1]), path[len(path)-1]
 	switch p := parent.(type) {
 	case map[string]any:
 		delete(p, last)
@@ -82,17 +78,21 @@ func without(body any, path []string) any {
 	return cp
 }
 
+// at is the member or item of v that path leads to (v itself for an empty path).
+func at(v any, path []string) any {
+	for _, seg := range path {
+		v = child(v, seg)
+	}
+	return v
+}
+
 // replaced is a copy of body with v at path.
 func replaced(body any, path []string, v any) any {
 	if len(path) == 0 {
 		return v
 	}
 	cp := Clone(body)
-	parent := cp
-	for _, seg := range path[:len(path)-1] {
-		parent = child(parent, seg)
-	}
-	last := path[len(path)-1]
+	parent, last := at(cp, path[:len(path)-1]), path[len(path)-1]
 	switch p := parent.(type) {
 	case map[string]any:
 		p[last] = v
